@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import type { CliIO, Command } from './io.js'
+import { EXIT, UsageError } from './io.js'
+
+/**
+ * Commands are imported lazily so that `symbi-policy scan` does not load the parser and
+ * `symbi-policy check` does not load dockerode.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: { summary: 'check .policy/.symbi files and report diagnostics', load: async () => (await import('./commands/check.js')).check },
+  fmt: { summary: 'format files canonically (--write, --check)', load: async () => (await import('./commands/fmt.js')).fmt },
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length))
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  return [
+    'Usage: symbi-policy <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `symbi-policy <command> --help` for the options of a command.',
+    'Exit codes: 0 success, 1 failure (errors found, denied, tests failed), 2 usage or I/O problem.',
+    '',
+  ].join('\n')
+}
+
+/** Runs the CLI; returns the exit code. Never throws: unexpected failures are reported in one line. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage())
+    return name === undefined ? EXIT.usage : EXIT.ok
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`${packageVersion()}\n`)
+    return EXIT.ok
+  }
+  const entry = COMMANDS[name]
+  if (entry === undefined) {
+    io.err(`symbi-policy: unknown command '${name}'\n\n${usage()}`)
+    return EXIT.usage
+  }
+  try {
+    const command = await entry.load()
+    return await command(rest, io)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`symbi-policy ${name}: ${e.message}\n`)
+      return EXIT.usage
+    }
+    const message = e instanceof Error ? e.message : String(e)
+    io.err(`symbi-policy ${name}: internal error: ${message}\n`)
+    if (io.env['SYMBI_DEBUG'] && e instanceof Error && e.stack) io.err(`${e.stack}\n`)
+    return EXIT.usage
+  }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+/** The process-bound IO. */
+export function processIO(): CliIO {
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    readStdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href
+if (invokedDirectly || process.argv[1]?.endsWith('/symbi-policy') || process.argv[1]?.endsWith('cli/main.js')) {
+  main(process.argv.slice(2), processIO()).then(
+    (code) => {
+      process.exitCode = code
+    },
+    () => {
+      process.exitCode = EXIT.usage
+    },
+  )
+}

@@ -1,0 +1,6 @@
+export type { Span, Severity, RelatedInfo, Diagnostic, Result } from './diagnostic.js'
+export type { LineColumn } from './source-map.js'
+export type { DiagnosticJson } from './format.js'
+export { hasErrors, diagnostic } from './diagnostic.js'
+export { LineIndex } from './source-map.js'
+export { formatDiagnostic, diagnosticToJson } from './format.js'
