@@ -1,0 +1,52 @@
+import { isDuration } from './value.js'
+import type { Value, ValueRecord } from './value.js'
+
+/**
+ * Structural equality of SEMANTICS.md §5: total (never throws), values of different types are
+ * simply unequal, `1 == 1.0`, durations are equal when their milliseconds are, arrays element by
+ * element, records by their key sets and values (key order irrelevant). Numbers compare with
+ * `===`, so `0 == -0`; NaN never reaches here from valid data (checkValue rejects it, arithmetic
+ * refuses to produce it).
+ *
+ * Walks containers with an explicit stack so that deeply nested data cannot overflow the JS stack
+ * and turn a comparison into a crash.
+ */
+export function valueEquals(a: Value, b: Value): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  const stack: unknown[] = [a, b]
+  while (stack.length > 0) {
+    const y = stack.pop()
+    const x = stack.pop()
+    if (x === y) continue
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) {
+      // Two distinct primitives (or a primitive and a container); undefined slots equal null.
+      if ((x === undefined || x === null) && (y === undefined || y === null)) continue
+      return false
+    }
+    const xa = Array.isArray(x)
+    if (xa !== Array.isArray(y)) return false
+    if (xa) {
+      const xs = x as readonly unknown[]
+      const ys = y as readonly unknown[]
+      if (xs.length !== ys.length) return false
+      for (let i = 0; i < xs.length; i++) stack.push(xs[i], ys[i])
+      continue
+    }
+    const xd = isDuration(x)
+    if (xd !== isDuration(y)) return false
+    if (xd) {
+      if (x.$duration !== (y as { $duration: number }).$duration) return false
+      continue
+    }
+    const xr = x as ValueRecord
+    const yr = y as ValueRecord
+    const xk = Object.keys(xr)
+    if (xk.length !== Object.keys(yr).length) return false
+    for (const k of xk) {
+      if (!Object.hasOwn(yr, k)) return false
+      stack.push(xr[k], yr[k])
+    }
+  }
+  return true
+}

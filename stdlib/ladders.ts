@@ -1,0 +1,141 @@
+/**
+ * Ladders: the declared orders under which strings may be compared (SEMANTICS.md §5). Strings
+ * never compare lexicographically; `"secret" > "internal"` works only because both are rungs of
+ * the `classification` ladder.
+ */
+
+/** An ordered list of rungs, lowest first. */
+export type Ladder = readonly string[]
+
+/** Where a string sits on one ladder. */
+export interface LadderPosition {
+  /** Name of the ladder, e.g. `classification`. */
+  readonly ladder: string
+  /** 0-based rank on that ladder; higher is greater. */
+  readonly rank: number
+}
+
+/** The ladders an engine compares strings with; build with `createLadders`. */
+export interface Ladders {
+  /** Every ladder by name, rungs lowest first. */
+  readonly byName: ReadonlyMap<string, Ladder>
+  /** Every rung string to its positions (a string may sit on several ladders). */
+  readonly byValue: ReadonlyMap<string, readonly LadderPosition[]>
+}
+
+/** The ranks of two strings on a ladder they share. */
+export interface SharedRanks {
+  /** Name of the shared ladder. */
+  readonly ladder: string
+  /** Rank of the first string. */
+  readonly a: number
+  /** Rank of the second string. */
+  readonly b: number
+}
+
+/** The ladder every engine has: `public < internal < confidential < secret < top_secret`. */
+export const CLASSIFICATION_LADDER: Ladder = Object.freeze(['public', 'internal', 'confidential', 'secret', 'top_secret'])
+
+const NO_POSITIONS: readonly LadderPosition[] = Object.freeze([])
+
+/**
+ * Builds the ladder table: `classification` plus the engine's `extra` ladders (e.g.
+ * `{ priority: ['low', 'medium', 'high'] }`). Throws a plain `Error` for configuration mistakes:
+ * a ladder that is not an array of at least two distinct non-empty strings, a redefinition of
+ * `classification`, or two ladders that order the same pair of strings differently (which would
+ * make a comparison depend on which ladder was consulted).
+ */
+export function createLadders(extra?: Readonly<Record<string, readonly string[]>>): Ladders {
+  const byName = new Map<string, Ladder>([['classification', CLASSIFICATION_LADDER]])
+  if (extra !== undefined) {
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
+      throw new Error('ladders must be an object mapping ladder names to arrays of strings')
+    }
+    for (const [name, rungs] of Object.entries(extra)) {
+      validateLadder(name, rungs)
+      if (name === 'classification') {
+        if (!sameRungs(rungs, CLASSIFICATION_LADDER)) {
+          throw new Error(`ladder 'classification' is built in (${CLASSIFICATION_LADDER.join(' < ')}) and cannot be redefined; declare a ladder with another name`)
+        }
+        continue
+      }
+      byName.set(name, Object.freeze([...rungs]))
+    }
+  }
+  const byValue = new Map<string, LadderPosition[]>()
+  for (const [ladder, rungs] of byName) {
+    rungs.forEach((rung, rank) => {
+      const positions = byValue.get(rung)
+      if (positions === undefined) byValue.set(rung, [{ ladder, rank }])
+      else positions.push({ ladder, rank })
+    })
+  }
+  checkConsistent(byName)
+  for (const positions of byValue.values()) Object.freeze(positions)
+  return Object.freeze({ byName, byValue })
+}
+
+/** The default ladder table (classification only). */
+export const DEFAULT_LADDERS: Ladders = createLadders()
+
+/** Every ladder position of `s`; empty when `s` is on no ladder. Lets a compiler precompute literal ranks. */
+export function ladderPositions(ladders: Ladders, s: string): readonly LadderPosition[] {
+  return ladders.byValue.get(s) ?? NO_POSITIONS
+}
+
+/** The rank of `s` on the named ladder, or `undefined` when it is not a rung of it. */
+export function ladderRank(ladders: Ladders, ladder: string, s: string): number | undefined {
+  for (const p of ladderPositions(ladders, s)) if (p.ladder === ladder) return p.rank
+  return undefined
+}
+
+/**
+ * A ladder holding both strings, with their ranks, or `undefined` when they share none. When
+ * they share several, any will do: createLadders guarantees that shared ladders agree.
+ */
+export function sharedLadder(ladders: Ladders, a: string, b: string): SharedRanks | undefined {
+  const pa = ladders.byValue.get(a)
+  if (pa === undefined) return undefined
+  const pb = ladders.byValue.get(b)
+  if (pb === undefined) return undefined
+  for (const x of pa) for (const y of pb) if (x.ladder === y.ladder) return { ladder: x.ladder, a: x.rank, b: y.rank }
+  return undefined
+}
+
+function validateLadder(name: string, rungs: unknown): asserts rungs is readonly string[] {
+  if (name.length === 0) throw new Error('a ladder name must not be empty')
+  if (!Array.isArray(rungs)) throw new Error(`ladder '${name}' must be an array of strings, lowest first`)
+  if (rungs.length < 2) throw new Error(`ladder '${name}' needs at least two rungs, got ${rungs.length}`)
+  const seen = new Set<string>()
+  rungs.forEach((rung: unknown, i) => {
+    if (typeof rung !== 'string' || rung.length === 0) {
+      throw new Error(`ladder '${name}' rung ${i} must be a non-empty string`)
+    }
+    if (seen.has(rung)) throw new Error(`ladder '${name}' lists '${rung}' twice`)
+    seen.add(rung)
+  })
+}
+
+function sameRungs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+function checkConsistent(byName: ReadonlyMap<string, Ladder>): void {
+  const entries = [...byName]
+  for (let i = 0; i < entries.length; i++) {
+    for (let j = i + 1; j < entries.length; j++) {
+      const [na, la] = entries[i] as [string, Ladder]
+      const [nb, lb] = entries[j] as [string, Ladder]
+      const rankInB = new Map(lb.map((s, r) => [s, r]))
+      let prev: { s: string; r: number } | undefined
+      for (const s of la) {
+        const r = rankInB.get(s)
+        if (r === undefined) continue
+        if (prev !== undefined && r < prev.r) {
+          throw new Error(`ladders '${na}' and '${nb}' order '${prev.s}' and '${s}' differently`)
+        }
+        prev = { s, r }
+      }
+    }
+  }
+}
