@@ -1,0 +1,106 @@
+import type { AuthzRequest, Entity } from '../../stdlib/decision.js'
+import type { ValueRecord } from '../../stdlib/value.js'
+import type { Authorization, Enforced, Enforcer } from './enforcer.js'
+import { EnforcementInputError } from './resource-access.js'
+
+/** The inter-agent verbs this point guards; each is also the request's action name. */
+export type RoutingVerb = 'ask' | 'delegate' | 'send_to' | 'parallel' | 'race'
+
+/** A recipient and topic of a routed message. */
+export interface RouteTarget {
+  /** Receiving agent id. */
+  readonly recipient: string
+  /** Message topic. */
+  readonly topic: string
+}
+
+/** One routed message: who sends, to whom, about what. */
+export interface Route extends RouteTarget {
+  /** Sending agent id. */
+  readonly sender: string
+  /** Further request context. */
+  readonly context?: ValueRecord
+}
+
+/** The result of `parallel`: one value and one authorization per target, in target order. */
+export interface ParallelResult<T> {
+  /** What each started operation returned. */
+  readonly values: readonly T[]
+  /** The authorization of each target. */
+  readonly authorizations: readonly Authorization[]
+}
+
+/** The result of `race`: the first value to settle, and every target's authorization. */
+export interface RaceResult<T> {
+  /** What the first operation to settle returned. */
+  readonly value: T
+  /** The authorization of each target. */
+  readonly authorizations: readonly Authorization[]
+}
+
+/**
+ * Guards inter-agent messaging. The request is `<verb>` by the sender (principal) on the
+ * recipient (resource, argument 0), with `{ sender, recipient, topic }` in the context so
+ * that guards such as `sender == "worker"` resolve. `parallel` and `race` authorize every
+ * target before starting any: one refused target means none is started.
+ */
+export class MessageRouter {
+  constructor(private readonly enforcer: Enforcer) {}
+
+  /** Asks `recipient` and waits for its answer. */
+  ask<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
+    return this.enforcer.guard(this.point('ask', route), run)
+  }
+
+  /** Delegates a task to `recipient`. */
+  delegate<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
+    return this.enforcer.guard(this.point('delegate', route), run)
+  }
+
+  /** Sends a one-way message to `recipient`. */
+  sendTo<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
+    return this.enforcer.guard(this.point('send_to', route), run)
+  }
+
+  /** Authorizes every target, then starts all of them and waits for all. */
+  async parallel<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord): Promise<ParallelResult<T>> {
+    const authorizations = await this.authorizeAll('parallel', sender, targets, context)
+    const values = await Promise.all(targets.map((t, i) => start(t, authorizations[i] as Authorization)))
+    return { values, authorizations }
+  }
+
+  /** Authorizes every target, then starts all of them and returns the first to settle. */
+  async race<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord): Promise<RaceResult<T>> {
+    const authorizations = await this.authorizeAll('race', sender, targets, context)
+    const value = await Promise.race(targets.map((t, i) => start(t, authorizations[i] as Authorization)))
+    return { value, authorizations }
+  }
+
+  private async authorizeAll(verb: 'parallel' | 'race', sender: string, targets: readonly RouteTarget[], context: ValueRecord | undefined): Promise<Authorization[]> {
+    if (!Array.isArray(targets) || targets.length === 0) throw new EnforcementInputError(`${verb}: expected at least one target`)
+    const points = targets.map((t) => this.point(verb, context === undefined ? { sender, ...t } : { sender, ...t, context }))
+    const out: Authorization[] = []
+    for (const p of points) out.push(await this.enforcer.authorize(p))
+    return out
+  }
+
+  private point(verb: RoutingVerb, route: Route): { point: 'message_routing'; agentId: string; auditType: 'message'; details: ValueRecord; request: AuthzRequest } {
+    for (const field of ['sender', 'recipient', 'topic'] as const) {
+      if (typeof route?.[field] !== 'string' || (field !== 'topic' && route[field] === '')) throw new EnforcementInputError(`${verb}: ${field} must be a ${field === 'topic' ? '' : 'non-empty '}string`)
+    }
+    const principal: Entity = { id: route.sender, type: 'agent' }
+    const resource: Entity = { id: route.recipient, type: 'agent' }
+    return {
+      point: 'message_routing',
+      agentId: route.sender,
+      auditType: 'message',
+      details: { verb, sender: route.sender, recipient: route.recipient, topic: route.topic },
+      request: {
+        principal,
+        action: { name: verb, args: [resource] },
+        resource,
+        context: { ...route.context, sender: route.sender, recipient: route.recipient, topic: route.topic },
+      },
+    }
+  }
+}
