@@ -1,0 +1,55 @@
+import type { AuditEvent, CheckpointDetails } from './event.js'
+
+const HEX64 = /^[0-9a-f]{64}$/
+const HEX128 = /^[0-9a-f]{128}$/
+const REQUIRED = ['id', 'timestamp', 'agentId', 'type', 'details', 'previousHash', 'hash'] as const
+
+/** True for 64 lower-case hex digits (a hash as the log writes it). */
+export function isHashHex(s: unknown): s is string {
+  return typeof s === 'string' && HEX64.test(s)
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const p = Object.getPrototypeOf(v) as unknown
+  return p === Object.prototype || p === null
+}
+
+/**
+ * Checks that `x` has exactly the fields of an {@link AuditEvent} with the right types; returns
+ * the event or a message saying what is wrong. Hashes and signatures must be lower-case hex so
+ * that each has a single written form.
+ */
+export function checkRecordShape(x: unknown): AuditEvent | string {
+  if (!isPlainRecord(x)) return 'record is not a JSON object'
+  for (const k of Object.keys(x)) {
+    if (!(REQUIRED as readonly string[]).includes(k) && k !== 'signature') return `unknown field '${k}'`
+  }
+  for (const k of REQUIRED) if (!(k in x)) return `missing field '${k}'`
+  for (const k of ['id', 'timestamp', 'agentId', 'type'] as const) {
+    if (typeof x[k] !== 'string' || x[k] === '') return `field '${k}' must be a non-empty string`
+  }
+  if (!isPlainRecord(x['details'])) return `field 'details' must be a JSON object`
+  if (!isHashHex(x['previousHash'])) return `field 'previousHash' must be 64 lower-case hex digits`
+  if (!isHashHex(x['hash'])) return `field 'hash' must be 64 lower-case hex digits`
+  if ('signature' in x && (typeof x['signature'] !== 'string' || !HEX128.test(x['signature']))) {
+    return `field 'signature' must be 128 lower-case hex digits`
+  }
+  return x as unknown as AuditEvent
+}
+
+/** Checks a checkpoint's details against its position; returns them or a message. */
+export function checkCheckpointDetails(e: AuditEvent, index: number): CheckpointDetails | string {
+  const d = e.details
+  const keys = Object.keys(d).sort().join(',')
+  if (keys !== 'head,index,interval') return `checkpoint details must have exactly head, index and interval (has ${keys || 'nothing'})`
+  if (d['head'] !== e.previousHash) return 'checkpoint head differs from its previousHash'
+  if (d['index'] !== index) return `checkpoint claims index ${String(d['index'])} but is event ${index}`
+  const iv = d['interval']
+  if (!isPlainRecord(iv) || Object.keys(iv).sort().join(',') !== 'events,ms') return 'checkpoint interval must be {events, ms}'
+  const ev = iv['events']
+  const ms = iv['ms']
+  if (typeof ev !== 'number' || !Number.isSafeInteger(ev) || ev < 1) return 'checkpoint interval.events must be a positive integer'
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 'checkpoint interval.ms must be a non-negative number'
+  return d as CheckpointDetails
+}

@@ -1,0 +1,262 @@
+import { randomUUID, type KeyObject } from 'node:crypto'
+import type { AuditInput, AuditSink } from '../audit-sink.js'
+import { DEFAULT_MASK_MAX_DEPTH, maskSensitive } from '../masking.js'
+import type { ValueRecord } from '../../stdlib/value.js'
+import { CanonicalError, chainHash } from './canonical.js'
+import { CHECKPOINT_AGENT, CHECKPOINT_TYPE, type AuditEvent, type AuditRecordType, type CheckpointDetails } from './event.js'
+import { loadPrivateKey, type SigningKeyInput } from './keys.js'
+import { signHash } from './signing.js'
+import type { AuditStore, RecoveryReport } from './store.js'
+
+/** How records are signed: not at all, each one, or by periodic signed checkpoints. */
+export type SigningMode = 'none' | 'every' | 'checkpoint'
+
+/** Options of {@link AuditTrail.open}. */
+export interface AuditTrailOptions {
+  /** Ed25519 private key (KeyObject, PEM text or PEM file path). Required unless `mode` is `none`. */
+  readonly signingKey?: SigningKeyInput
+  /** Signing mode; default `every` with a key, `none` without. */
+  readonly mode?: SigningMode
+  /** Checkpoint mode: sign a checkpoint after this many unsigned events. Default 1000. */
+  readonly checkpointEvery?: number
+  /** Checkpoint mode: also sign a checkpoint when events have waited this long (ms). Default 1000. */
+  readonly checkpointIntervalMs?: number
+  /** Sensitive key list for masking `details` (default: masking.ts DEFAULT_SENSITIVE_KEYS). */
+  readonly sensitiveKeys?: readonly string[]
+  /** Depth at which `details` subtrees are replaced by a marker. Default 64. */
+  readonly maxDepth?: number
+  /** Clock, for tests. */
+  readonly now?: () => Date
+}
+
+/** An append was refused; the enforcement point must fail closed. */
+export class AuditTrailError extends Error {
+  override readonly name = 'AuditTrailError'
+  constructor(
+    /** Stable code: `AUDIT_BAD_INPUT`, `AUDIT_CLOSED`, `AUDIT_STORE_FAILED` or `AUDIT_BAD_OPTIONS`. */
+    readonly code: 'AUDIT_BAD_INPUT' | 'AUDIT_CLOSED' | 'AUDIT_STORE_FAILED' | 'AUDIT_BAD_OPTIONS',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+interface Batch {
+  readonly records: AuditEvent[]
+  readonly done: Promise<void>
+  resolve(): void
+  reject(e: unknown): void
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void
+  let reject!: (e: unknown) => void
+  const done = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  // Callers await per-record promises derived from `done`; this keeps an unobserved batch from crashing.
+  done.catch(() => undefined)
+  return { records: [], done, resolve, reject }
+}
+
+/**
+ * The tamper-evident audit trail: masks, hash-chains, signs and stores records.
+ *
+ * The chain is extended synchronously inside `append`, so the order of `append` calls is the
+ * chain order and the chain cannot fork. Writes are group-committed: records appended while a
+ * batch is being written (and fsynced) go into the next batch, and each `append` resolves when its
+ * batch is stored. A store failure poisons the trail: that and every later append rejects.
+ */
+export class AuditTrail implements AuditSink {
+  readonly #store: AuditStore
+  readonly #key: KeyObject | undefined
+  readonly #mode: SigningMode
+  readonly #every: number
+  readonly #intervalMs: number
+  readonly #keys: readonly string[] | undefined
+  readonly #maxDepth: number
+  readonly #now: () => Date
+  #head: string
+  #count: number
+  #uncovered = 0
+  #pending: Batch = newBatch()
+  #writing = false
+  #scheduled = false
+  #failure: AuditTrailError | undefined
+  #closed = false
+  #timer: NodeJS.Timeout | undefined
+  /** What crash recovery did when the store was opened, if anything. */
+  readonly recovery: RecoveryReport | undefined
+
+  private constructor(store: AuditStore, opts: AuditTrailOptions, key: KeyObject | undefined, mode: SigningMode, head: string, count: number, recovery: RecoveryReport | undefined) {
+    this.#store = store
+    this.#key = key
+    this.#mode = mode
+    this.#every = opts.checkpointEvery ?? 1000
+    this.#intervalMs = opts.checkpointIntervalMs ?? 1000
+    this.#keys = opts.sensitiveKeys
+    this.#maxDepth = opts.maxDepth ?? DEFAULT_MASK_MAX_DEPTH
+    this.#now = opts.now ?? (() => new Date())
+    this.#head = head
+    this.#count = count
+    this.recovery = recovery
+  }
+
+  /**
+   * Opens a trail on a store. In checkpoint mode an opening checkpoint is written first: it signs
+   * whatever the store already held and records the checkpoint policy that `verify` enforces.
+   */
+  static async open(store: AuditStore, opts: AuditTrailOptions = {}): Promise<AuditTrail> {
+    const mode = opts.mode ?? (opts.signingKey === undefined ? 'none' : 'every')
+    if (mode !== 'none' && mode !== 'every' && mode !== 'checkpoint') throw new AuditTrailError('AUDIT_BAD_OPTIONS', `unknown signing mode '${String(mode)}' (none, every, checkpoint)`)
+    if (mode !== 'none' && opts.signingKey === undefined) throw new AuditTrailError('AUDIT_BAD_OPTIONS', `signing mode '${mode}' needs a signingKey`)
+    const every = opts.checkpointEvery ?? 1000
+    const ms = opts.checkpointIntervalMs ?? 1000
+    if (!Number.isSafeInteger(every) || every < 1) throw new AuditTrailError('AUDIT_BAD_OPTIONS', `checkpointEvery must be a positive integer, got ${String(every)}`)
+    if (!Number.isFinite(ms) || ms < 0) throw new AuditTrailError('AUDIT_BAD_OPTIONS', `checkpointIntervalMs must be a non-negative number, got ${String(ms)}`)
+    const key = mode === 'none' ? undefined : loadPrivateKey(opts.signingKey as SigningKeyInput)
+    const state = await store.open()
+    const trail = new AuditTrail(store, opts, key, mode, state.head, state.count, state.recovery)
+    if (mode === 'checkpoint') {
+      await trail.checkpoint()
+      if (ms > 0) {
+        trail.#timer = setInterval(() => {
+          if (trail.#uncovered > 0 && !trail.#closed && trail.#failure === undefined) trail.#push(trail.#checkpointRecord())
+        }, ms)
+        trail.#timer.unref()
+      }
+    }
+    return trail
+  }
+
+  /** Hash of the last record appended (stored or still being written). */
+  get head(): string {
+    return this.#head
+  }
+
+  /** Number of records in the chain, checkpoints included. */
+  get count(): number {
+    return this.#count
+  }
+
+  /** Masks, chains, signs and stores one event; resolves with the stored record. */
+  append(input: AuditInput): Promise<AuditEvent> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    if (this.#closed) return Promise.reject(new AuditTrailError('AUDIT_CLOSED', 'the audit trail is closed'))
+    let record: AuditEvent
+    try {
+      record = this.#build(input)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const batch = this.#push(record)
+    if (this.#mode === 'checkpoint' && ++this.#uncovered >= this.#every) this.#push(this.#checkpointRecord())
+    return batch.done.then(() => record)
+  }
+
+  /** Writes a signed checkpoint over the current head now (checkpoint mode); resolves when stored. */
+  async checkpoint(): Promise<AuditEvent | undefined> {
+    if (this.#mode !== 'checkpoint') return undefined
+    if (this.#failure !== undefined) throw this.#failure
+    const record = this.#checkpointRecord()
+    await this.#push(record).done
+    return record
+  }
+
+  /** Resolves when every record appended so far is stored. */
+  async flush(): Promise<void> {
+    while (this.#writing || this.#pending.records.length > 0) {
+      const waitFor = this.#pending.records.length > 0 ? this.#pending.done : undefined
+      if (waitFor === undefined) await new Promise((r) => setImmediate(r))
+      else await waitFor
+    }
+    if (this.#failure !== undefined) throw this.#failure
+  }
+
+  /** Signs a final checkpoint if needed, stores everything and closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    try {
+      if (this.#mode === 'checkpoint' && this.#uncovered > 0 && this.#failure === undefined) this.#push(this.#checkpointRecord())
+      this.#closed = true
+      await this.flush()
+    } finally {
+      this.#closed = true
+      await this.#store.close()
+    }
+  }
+
+  #build(input: AuditInput): AuditEvent {
+    if (typeof input !== 'object' || input === null) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input must be an object {agentId, type, details}')
+    const { agentId, type, details } = input as { agentId?: unknown; type?: unknown; details?: unknown }
+    if (typeof agentId !== 'string' || agentId === '') throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: agentId must be a non-empty string')
+    if (typeof type !== 'string' || type === '' || type === CHECKPOINT_TYPE) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input: type must be an event type other than '${CHECKPOINT_TYPE}'`)
+    if (typeof details !== 'object' || details === null || Array.isArray(details)) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: details must be a record')
+    const masked = maskSensitive(details, this.#keys, { maxDepth: this.#maxDepth }) as ValueRecord
+    return this.#seal(maskSensitive(agentId) as string, type as AuditRecordType, masked, this.#mode === 'every')
+  }
+
+  #checkpointRecord(): AuditEvent {
+    const details: CheckpointDetails = { head: this.#head, index: this.#count, interval: { events: this.#every, ms: this.#intervalMs } }
+    this.#uncovered = 0
+    return this.#seal(CHECKPOINT_AGENT, CHECKPOINT_TYPE, details, true)
+  }
+
+  #seal(agentId: string, type: AuditRecordType, details: ValueRecord, sign: boolean): AuditEvent {
+    const fields = { id: randomUUID(), timestamp: this.#now().toISOString(), agentId, type, details }
+    let hash: string
+    try {
+      hash = chainHash(this.#head, fields)
+    } catch (e) {
+      if (e instanceof CanonicalError) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input cannot be hashed: ${e.message}`)
+      throw e
+    }
+    const record: AuditEvent =
+      sign && this.#key !== undefined
+        ? { ...fields, previousHash: this.#head, hash, signature: signHash(hash, this.#key) }
+        : { ...fields, previousHash: this.#head, hash }
+    this.#head = hash
+    this.#count++
+    return record
+  }
+
+  #push(record: AuditEvent): Batch {
+    const batch = this.#pending
+    batch.records.push(record)
+    if (!this.#writing && !this.#scheduled) {
+      this.#scheduled = true
+      // A microtask lets a synchronous burst of appends share one write (and one fsync).
+      queueMicrotask(() => void this.#drain())
+    }
+    return batch
+  }
+
+  async #drain(): Promise<void> {
+    this.#scheduled = false
+    if (this.#writing) return
+    this.#writing = true
+    try {
+      while (this.#pending.records.length > 0) {
+        const batch = this.#pending
+        this.#pending = newBatch()
+        if (this.#failure !== undefined) {
+          batch.reject(this.#failure)
+          continue
+        }
+        try {
+          await this.#store.write(batch.records)
+          batch.resolve()
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e)
+          this.#failure = new AuditTrailError('AUDIT_STORE_FAILED', `audit store write failed, the trail is closed to further events: ${why}`, { cause: e })
+          batch.reject(this.#failure)
+        }
+      }
+    } finally {
+      this.#writing = false
+    }
+  }
+}
