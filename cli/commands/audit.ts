@@ -1,0 +1,110 @@
+import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { isAbsolute, join, resolve } from 'node:path'
+import { parseArgs } from '../args.js'
+import { EXIT, UsageError, type CliIO, type Command } from '../io.js'
+import { AuditKeyError, generateAuditKeyPair, loadPublicKey } from '../../runtime/audit/keys.js'
+import { verifyLogBytes } from '../../runtime/audit/verify-log.js'
+import type { KeyObject } from 'node:crypto'
+
+const USAGE = `Usage:
+  symbi-policy audit verify <log> [--public-key <public.pem>] [--anchor <hex head hash>]
+  symbi-policy audit keygen --out <dir> [--force]
+
+verify   checks the hash chain (and, with --public-key, every signature and checkpoint) and,
+         with --anchor, that the log still contains the head hash recorded earlier.
+         Prints "ok: N events, head <hash>" (exit 0) or the first bad event and why (exit 1).
+keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir>/public.pem (SPKI).
+`
+
+/** `symbi-policy audit verify|keygen`. */
+export const audit: Command = async (args, io) => {
+  const [sub, ...rest] = args
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.out(USAGE)
+    return sub === undefined ? EXIT.usage : EXIT.ok
+  }
+  if (sub === 'verify') return verifyCommand(rest, io)
+  if (sub === 'keygen') return keygenCommand(rest, io)
+  throw new UsageError(`unknown subcommand '${sub}' (verify, keygen)\n${USAGE}`)
+}
+
+function abs(io: CliIO, p: string): string {
+  return isAbsolute(p) ? p : resolve(io.cwd, p)
+}
+
+async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const a = parseArgs(args, { flags: ['--help'], options: ['--public-key', '--anchor'] })
+  if (a.flags.has('--help')) {
+    io.out(USAGE)
+    return EXIT.ok
+  }
+  if (a.positionals.length !== 1) throw new UsageError(`verify takes exactly one log file, got ${a.positionals.length}`)
+  const log = abs(io, a.positionals[0] as string)
+  const anchor = a.options.get('--anchor')
+  if (anchor !== undefined && !/^[0-9a-f]{64}$/.test(anchor)) throw new UsageError(`--anchor must be a head hash of 64 lower-case hex digits, got '${anchor}'`)
+  const keyPath = a.options.get('--public-key')
+  let publicKey: KeyObject | undefined
+  if (keyPath !== undefined) {
+    try {
+      publicKey = loadPublicKey(abs(io, keyPath))
+    } catch (e) {
+      if (e instanceof AuditKeyError) throw new UsageError(e.message)
+      throw e
+    }
+  }
+  let bytes: Buffer
+  try {
+    bytes = await readFile(log)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new UsageError(`cannot read log '${log}': ${code ?? (e instanceof Error ? e.message : String(e))}`)
+  }
+  const result = verifyLogBytes(bytes, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }) })
+  if (!result.ok) {
+    io.out(`FAILED at event ${result.index}: ${result.code}: ${result.message}\n`)
+    return EXIT.failure
+  }
+  io.out(`ok: ${result.count} events, head ${result.head}\n`)
+  const notes: string[] = []
+  if (result.signaturesChecked) notes.push(`${result.signatures} signatures verified`)
+  else notes.push('signatures not checked (no --public-key)')
+  if (result.unsignedTail > 0) notes.push(`${result.unsignedTail} trailing events not yet covered by a signature`)
+  if (result.anchorIndex !== undefined) notes.push(`anchor found at event ${result.anchorIndex}, ${result.count - 1 - result.anchorIndex} events appended after it`)
+  io.out(`  ${notes.join('; ')}\n`)
+  return EXIT.ok
+}
+
+async function keygenCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const a = parseArgs(args, { flags: ['--force', '--help'], options: ['--out'] })
+  if (a.flags.has('--help')) {
+    io.out(USAGE)
+    return EXIT.ok
+  }
+  if (a.positionals.length > 0) throw new UsageError(`keygen takes no positional arguments, got '${a.positionals[0] ?? ''}'`)
+  const outOpt = a.options.get('--out')
+  if (outOpt === undefined) throw new UsageError('keygen needs --out <dir>')
+  const dir = abs(io, outOpt)
+  const { privateKeyPem, publicKeyPem } = generateAuditKeyPair()
+  const privatePath = join(dir, 'private.pem')
+  const publicPath = join(dir, 'public.pem')
+  // 'wx' refuses to overwrite a key someone may still depend on, unless --force.
+  const force = a.flags.has('--force')
+  const flag = force ? 'w' : 'wx'
+  if (!force) {
+    for (const p of [privatePath, publicPath]) {
+      if (await access(p).then(() => true, () => false)) throw new UsageError(`'${p}' already exists; pass --force to overwrite the key pair`)
+    }
+  }
+  try {
+    await mkdir(dir, { recursive: true })
+    await writeFile(privatePath, privateKeyPem, { mode: 0o600, flag })
+    await chmod(privatePath, 0o600)
+    await writeFile(publicPath, publicKeyPem, { mode: 0o644, flag })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') throw new UsageError(`a key already exists in '${dir}'; pass --force to overwrite it`)
+    throw new UsageError(`cannot write keys to '${dir}': ${code ?? (e instanceof Error ? e.message : String(e))}`)
+  }
+  io.out(`wrote ${privatePath} (Ed25519 private key, mode 0600)\nwrote ${publicPath} (Ed25519 public key)\n`)
+  return EXIT.ok
+}
