@@ -10,6 +10,7 @@ import { EXIT, UsageError } from './io.js'
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: 'check .policy/.symbi files and report diagnostics', load: async () => (await import('./commands/check.js')).check },
   fmt: { summary: 'format files canonically (--write, --check)', load: async () => (await import('./commands/fmt.js')).fmt },
+  audit: { summary: 'verify a tamper-evident audit log, or generate an Ed25519 signing key pair', load: async () => (await import('./commands/audit.js')).audit },
 }
 
 function usage(): string {
