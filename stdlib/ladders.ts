@@ -120,22 +120,50 @@ function sameRungs(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
+/**
+ * Rejects ladders whose combined order has a cycle. Pairwise agreement is not enough:
+ * `a < b` on one ladder, `b < c` on a second and `c < a` on a third agree pairwise yet make
+ * comparisons intransitive. An acyclic union means every shared-ladder comparison agrees with
+ * one global partial order, which is what makes min/max and sorting well defined.
+ */
 function checkConsistent(byName: ReadonlyMap<string, Ladder>): void {
-  const entries = [...byName]
-  for (let i = 0; i < entries.length; i++) {
-    for (let j = i + 1; j < entries.length; j++) {
-      const [na, la] = entries[i] as [string, Ladder]
-      const [nb, lb] = entries[j] as [string, Ladder]
-      const rankInB = new Map(lb.map((s, r) => [s, r]))
-      let prev: { s: string; r: number } | undefined
-      for (const s of la) {
-        const r = rankInB.get(s)
-        if (r === undefined) continue
-        if (prev !== undefined && r < prev.r) {
-          throw new Error(`ladders '${na}' and '${nb}' order '${prev.s}' and '${s}' differently`)
-        }
-        prev = { s, r }
-      }
+  // Edge lower → higher, labelled with the ladder that declares it.
+  const preds = new Map<string, { from: string; ladder: string }[]>()
+  const indegree = new Map<string, number>()
+  const succs = new Map<string, string[]>()
+  for (const [ladder, rungs] of byName) {
+    for (const r of rungs) if (!indegree.has(r)) indegree.set(r, 0)
+    for (let i = 0; i + 1 < rungs.length; i++) {
+      const from = rungs[i] as string
+      const to = rungs[i + 1] as string
+      succs.set(from, [...(succs.get(from) ?? []), to])
+      preds.set(to, [...(preds.get(to) ?? []), { from, ladder }])
+      indegree.set(to, (indegree.get(to) ?? 0) + 1)
     }
   }
+  const ready = [...indegree].filter(([, d]) => d === 0).map(([r]) => r)
+  while (ready.length > 0) {
+    const r = ready.pop() as string
+    indegree.delete(r)
+    for (const t of succs.get(r) ?? []) {
+      const d = (indegree.get(t) ?? 0) - 1
+      indegree.set(t, d)
+      if (d === 0) ready.push(t)
+    }
+  }
+  if (indegree.size === 0) return
+  // Every rung left over has a predecessor that is also left over: walk back until one repeats.
+  const seen = new Map<string, number>()
+  const walk: { rung: string; ladder: string }[] = []
+  let cur = indegree.keys().next().value as string
+  while (!seen.has(cur)) {
+    seen.set(cur, walk.length)
+    const p = (preds.get(cur) ?? []).find((e) => indegree.has(e.from)) as { from: string; ladder: string }
+    walk.push({ rung: cur, ladder: p.ladder })
+    cur = p.from
+  }
+  const cycle = walk.slice(seen.get(cur)).reverse()
+  const chain = [...cycle.map((c) => c.rung), cycle[0]?.rung].map((r) => `'${r}'`).join(' < ')
+  const names = [...new Set(cycle.map((c) => `'${c.ladder}'`))].join(', ')
+  throw new Error(`ladders ${names} order strings in a cycle: ${chain}`)
 }

@@ -1,0 +1,95 @@
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import { duration, valueEquals } from '../../stdlib/index.js'
+import type { Value } from '../../stdlib/index.js'
+import { RUNS, arbValue, canonicalJson, reorderKeys } from './helpers.js'
+
+describe('valueEquals', () => {
+  it('treats numbers by value, so 1 == 1.0 and 0 == -0', () => {
+    expect(valueEquals(1, 1.0)).toBe(true)
+    expect(valueEquals(0, -0)).toBe(true)
+    expect(valueEquals(1, 2)).toBe(false)
+  })
+
+  it('never equates values of different types', () => {
+    expect(valueEquals(1, '1')).toBe(false)
+    expect(valueEquals(true, 1)).toBe(false)
+    expect(valueEquals(null, false)).toBe(false)
+    expect(valueEquals(null, 0)).toBe(false)
+    expect(valueEquals('', null)).toBe(false)
+    expect(valueEquals([], {})).toBe(false)
+    expect(valueEquals(duration(300_000), 300_000)).toBe(false)
+    expect(valueEquals(duration(0), {})).toBe(false)
+    expect(valueEquals(duration(5), { $duration: 5, x: 1 })).toBe(false)
+  })
+
+  it('compares durations by milliseconds', () => {
+    expect(valueEquals(duration(60_000), duration(60_000))).toBe(true)
+    expect(valueEquals(duration(60_000), duration(60_001))).toBe(false)
+  })
+
+  it('compares arrays element by element, order and length included', () => {
+    expect(valueEquals([1, 'a', [true]], [1, 'a', [true]])).toBe(true)
+    expect(valueEquals([1, 2], [2, 1])).toBe(false)
+    expect(valueEquals([1, 2], [1, 2, 3])).toBe(false)
+    expect(valueEquals([[1]], [[2]])).toBe(false)
+  })
+
+  it('compares records by keys and values, ignoring key order', () => {
+    expect(valueEquals({ a: 1, b: { c: 'x' } }, { b: { c: 'x' }, a: 1 })).toBe(true)
+    expect(valueEquals({ a: 1 }, { a: 1, b: 2 })).toBe(false)
+    expect(valueEquals({ a: 1, b: 2 }, { a: 1 })).toBe(false)
+    expect(valueEquals({ a: 1 }, { b: 1 })).toBe(false)
+    expect(valueEquals({ a: null }, { b: null })).toBe(false)
+    expect(valueEquals({ a: 1 }, { a: 2 })).toBe(false)
+  })
+
+  it('does not consult the prototype for missing keys', () => {
+    const a = JSON.parse('{"constructor": 1}') as Value
+    expect(valueEquals(a, { toString: 1 })).toBe(false)
+    expect(valueEquals({ x: 1 }, JSON.parse('{"__proto__": 1}') as Value)).toBe(false)
+  })
+
+  it('handles data nested far deeper than the JS stack', () => {
+    let a: Value = 1
+    let b: Value = 1
+    let b2: Value = 1
+    let b3: Value = 2
+    for (let i = 0; i < 200_000; i++) {
+      a = [a]
+      b = { k: b }
+      b2 = { k: b2 }
+      b3 = { k: b3 }
+    }
+    expect(valueEquals(a, a)).toBe(true)
+    expect(valueEquals(b, b2)).toBe(true)
+    expect(valueEquals(b, b3)).toBe(false)
+    expect(valueEquals(a, b)).toBe(false)
+  })
+
+  it('is reflexive, including for structural copies', () => {
+    fc.assert(
+      fc.property(arbValue, (v) => valueEquals(v, v) && valueEquals(v, structuredClone(v))),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('is symmetric', () => {
+    fc.assert(
+      fc.property(arbValue, arbValue, (a, b) => valueEquals(a, b) === valueEquals(b, a)),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('agrees with canonical-JSON comparison on JSON data', () => {
+    const pair = fc.jsonValue().chain((a) =>
+      fc.tuple(fc.constant(a), fc.oneof(fc.constant(reorderKeys(a)), fc.constant(structuredClone(a)), fc.jsonValue())),
+    )
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        expect(valueEquals(a as Value, b as Value)).toBe(canonicalJson(a) === canonicalJson(b))
+      }),
+      { numRuns: RUNS },
+    )
+  })
+})
