@@ -54,7 +54,8 @@ export type Expr =
 
 // ───────────────────────────── statements ─────────────────────────────
 
-export interface Block { readonly kind: 'Block'; readonly statements: readonly Stmt[]; readonly span: Span }
+/** A braced block; `value` is a final expression without `;` (the block's value when used as an expression). */
+export interface Block { readonly kind: 'Block'; readonly statements: readonly Stmt[]; readonly value?: Expr; readonly span: Span }
 export interface LetStmt { readonly kind: 'Let'; readonly name: string; readonly type?: TypeRef; readonly value: Expr; readonly span: Span }
 export interface IfStmt { readonly kind: 'If'; readonly cond: Expr; readonly then: Block; readonly else?: Block | IfStmt; readonly span: Span }
 export interface ForStmt { readonly kind: 'For'; readonly binding: string; readonly iterable: Expr; readonly body: Block; readonly span: Span }
@@ -113,9 +114,10 @@ export type AgentMember =
   | Policy
   | FunctionDef
   | WithBlock
-  | { readonly kind: 'Property'; readonly key: string; readonly value: Expr; readonly span: Span }
+  | PropertyMember
+  | SectionMember
 
-/** `agent name(params) -> Type { … }`. `capabilities` and `with` attributes are gathered for convenience. */
+/** `agent name(params) -> Type { … }`. */
 export interface Agent {
   readonly kind: 'Agent'
   readonly name: string
@@ -132,11 +134,14 @@ export interface TypeDef { readonly kind: 'TypeDef'; readonly name: string; read
 export interface ClassificationRule { readonly category: string; readonly action: Expr; readonly span: Span }
 
 /** Members of a generic block body (schedule, channel, memory, webhook and their nested blocks). */
-export type BlockMember =
-  | { readonly kind: 'Property'; readonly key: string; readonly value: Expr; readonly span: Span }
-  | { readonly kind: 'Section'; readonly name: string; readonly members: readonly BlockMember[]; readonly span: Span }
-  | { readonly kind: 'DataClassification'; readonly rules: readonly ClassificationRule[]; readonly span: Span }
-  | Policy
+export type BlockMember = PropertyMember | SectionMember | DataClassificationBlock | Policy
+
+/** `key: value` or `key = value` inside a block. */
+export interface PropertyMember { readonly kind: 'Property'; readonly key: string; readonly value: Expr; readonly span: Span }
+/** A nested named block such as `resources { … }`. */
+export interface SectionMember { readonly kind: 'Section'; readonly name: string; readonly members: readonly BlockMember[]; readonly span: Span }
+/** `data_classification { category: action … }` inside a channel. */
+export interface DataClassificationBlock { readonly kind: 'DataClassification'; readonly rules: readonly ClassificationRule[]; readonly span: Span }
 
 /** `schedule`, `channel`, `memory` and `webhook` items share one shape. */
 export interface BlockItem {

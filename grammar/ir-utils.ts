@@ -1,0 +1,78 @@
+/**
+ * Generic helpers over IR data. They walk nodes structurally (any object with `kind`, any
+ * array) so they need no update when node kinds are added, and they iterate with an explicit
+ * stack so that hostile, very deep trees cannot exhaust the call stack.
+ */
+import type { Expr, Program, Span } from './ir.js'
+
+/** A copy of any IR value with every `span` (and `comments`) removed: the IR equality of the round-trip tests. */
+export function stripSpans<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === 'span' || key === 'comments' ? undefined : v))) as T
+}
+
+/** Children of a node: every nested object or array element, in property order. */
+function children(node: object): object[] {
+  const out: object[] = []
+  for (const [key, v] of Object.entries(node)) {
+    if (key === 'span' || v === null || typeof v !== 'object') continue
+    if (Array.isArray(v)) for (const x of v) { if (x !== null && typeof x === 'object') out.push(x as object) }
+    else out.push(v as object)
+  }
+  return out
+}
+
+/**
+ * Finds the first node whose nesting depth (counting only nodes with a `kind`) exceeds `limit`.
+ * Returns its span, or undefined when the tree is within the limit.
+ */
+export function findTooDeep(root: object, limit: number): Span | undefined {
+  const stack: { node: object; depth: number }[] = [{ node: root, depth: 0 }]
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: object; depth: number }
+    const d = 'kind' in node ? depth + 1 : depth
+    if (d > limit) return (node as { span?: Span }).span
+    for (const c of children(node)) stack.push({ node: c, depth: d })
+  }
+  return undefined
+}
+
+/** Calls `f` on every expression node under `root`, parents before children. */
+export function forEachExpr(root: object, f: (e: Expr) => void): void {
+  const stack: object[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop() as object
+    if (isExpr(node)) f(node)
+    const cs = children(node)
+    for (let i = cs.length - 1; i >= 0; i--) stack.push(cs[i] as object)
+  }
+}
+
+const EXPR_KINDS = new Set([
+  'String', 'Number', 'Bool', 'Duration', 'Vault', 'Ident', 'Wildcard', 'Member', 'Index', 'Call', 'Unary', 'Binary',
+  'Lambda', 'IfExpr', 'Array', 'Record', 'Assign',
+])
+
+/** True for expression nodes. */
+export function isExpr(node: unknown): node is Expr {
+  return typeof node === 'object' && node !== null && EXPR_KINDS.has((node as { kind?: string }).kind ?? '')
+}
+
+/** Every policy of a program, wherever it appears (top level, agent, channel and other blocks). */
+export function collectPolicies(program: Program): import('./ir.js').Policy[] {
+  const out: import('./ir.js').Policy[] = []
+  const stack: object[] = [...program.items].reverse()
+  while (stack.length > 0) {
+    const node = stack.pop() as { kind?: string; members?: object[] }
+    if (node.kind === 'Policy') {
+      out.push(node as import('./ir.js').Policy)
+      continue
+    }
+    if (node.members) for (let i = node.members.length - 1; i >= 0; i--) stack.push(node.members[i] as object)
+  }
+  return out
+}
+
+/** Throws on an impossible value; ends exhaustive switches. */
+export function assertNever(x: never): never {
+  throw new Error(`unexpected IR node: ${JSON.stringify(x).slice(0, 80)}`)
+}

@@ -1,0 +1,121 @@
+import { createTokenInstance, Lexer, type IToken, type TokenType } from 'chevrotain'
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js'
+import { ALL_TOKENS, AndAnd, COMMENT_GROUP, Identifier, INVALID_GROUP, NumberLiteral, StringLiteral } from './tokens.js'
+
+/** What lexing produced: tokens for the parser, comments for the formatter, and diagnostics. */
+export interface LexOutput {
+  readonly tokens: IToken[]
+  readonly comments: IToken[]
+  readonly diagnostics: Diagnostic[]
+}
+
+// Validations are expensive and only catch mistakes in tokens.ts; tests construct the lexer
+// with them on (see test/grammar/lexer.test.ts), production skips them.
+const lexer = new Lexer([...ALL_TOKENS], {
+  ensureOptimizations: true,
+  positionTracking: 'onlyOffset',
+  skipValidations: process.env['SYMBI_VALIDATE_GRAMMAR'] !== '1',
+})
+
+/** Builds a lexer with all validations on; used by tests to prove the token set is sound. */
+export function createValidatedLexer(): Lexer {
+  return new Lexer([...ALL_TOKENS], { ensureOptimizations: true, positionTracking: 'onlyOffset' })
+}
+
+/** Span of a token as half-open offsets (Chevrotain's `endOffset` is inclusive). */
+export function tokenSpan(t: IToken): { start: number; end: number } {
+  return { start: t.startOffset, end: t.startOffset + t.image.length }
+}
+
+const INVALID_MESSAGES: Record<string, (image: string) => { code: string; message: string; help: string }> = {
+  BlockComment: () => ({
+    code: 'LEX002',
+    message: 'block comments `/* */` are not supported',
+    help: 'start each comment line with `//` or `#`',
+  }),
+  UnterminatedString: () => ({
+    code: 'LEX003',
+    message: 'unterminated string literal',
+    help: 'close the string with `"`',
+  }),
+  SingleQuoted: (image) => ({
+    code: 'LEX004',
+    message: 'single-quoted strings are not supported',
+    help: `use double quotes: "${image.replace(/^'|'$/g, '').replace(/"/g, '\\"')}"`,
+  }),
+  DollarParam: (image) => ({
+    code: 'LEX005',
+    message: `\`${image}\` parameter macros are not supported`,
+    help: `refer to the value by name, e.g. \`${image.slice(1)}\` or \`context.${image.slice(1)}\``,
+  }),
+  MillisError: (image) => ({
+    code: 'LEX006',
+    message: `\`${image}\` is not a duration: there is no \`ms\` unit`,
+    help: 'durations take s, m, h, d, w, months or y; use `1s` or a string such as "500ms"',
+  }),
+  SizeError: (image) => ({
+    code: 'LEX007',
+    message: `\`${image}\` is not a number: the language has no size literals`,
+    help: `write the size as a string: "${image}"`,
+  }),
+  ExponentError: (image) => ({
+    code: 'LEX008',
+    message: `\`${image}\`: exponent notation is not supported`,
+    help: 'write the number out in full; `_` may group digits: 100_000',
+  }),
+  HexError: (image) => ({
+    code: 'LEX009',
+    message: `\`${image}\`: only decimal numbers are supported`,
+    help: 'write the number in decimal',
+  }),
+  UnitUnderscoreError: (image) => {
+    const m = /^(\d+(?:_\d+)*)_([A-Za-z]\w*)$/.exec(image)
+    const unit = m?.[2] ?? ''
+    const units: Record<string, string> = { days: 'd', day: 'd', hours: 'h', hour: 'h', minutes: 'm', minute: 'm', seconds: 's', second: 's', weeks: 'w', week: 'w', years: 'y', year: 'y', months: 'months', month: 'months' }
+    const suggestion = units[unit.toLowerCase()]
+    return {
+      code: 'LEX010',
+      message: `\`${image}\` is not a duration or a number`,
+      help: suggestion ? `write \`${m?.[1] ?? ''}${suggestion}\`` : 'durations are written like `90d`; digit groups like `10_000`',
+    }
+  },
+  Ampersand: () => ({ code: 'LEX011', message: 'a single `&` is not an operator', help: 'use `&&` for logical and' }),
+}
+
+/**
+ * Invalid shapes stand in the token stream as the token the user meant, so that one `500ms`
+ * yields one diagnostic rather than a cascade of syntax errors. Files with any diagnostic never
+ * reach IR, so the stand-ins cannot change a decision.
+ */
+const STAND_INS: Record<string, TokenType> = {
+  UnterminatedString: StringLiteral, SingleQuoted: StringLiteral, DollarParam: Identifier, MillisError: NumberLiteral,
+  SizeError: NumberLiteral, ExponentError: NumberLiteral, HexError: NumberLiteral, UnitUnderscoreError: NumberLiteral,
+  Ampersand: AndAnd,
+}
+
+/** Tokenises a source text. Never throws; unknown characters become LEX001 diagnostics. */
+export function lex(text: string): LexOutput {
+  const result = lexer.tokenize(text)
+  const diagnostics: Diagnostic[] = []
+  for (const e of result.errors) {
+    const ch = text.slice(e.offset, e.offset + e.length)
+    diagnostics.push(
+      diagnostic('LEX001', 'error', `unexpected character${e.length > 1 ? 's' : ''} ${JSON.stringify(ch.slice(0, 20))}`, {
+        start: e.offset,
+        end: e.offset + Math.max(1, e.length),
+      }),
+    )
+  }
+  const standIns: IToken[] = []
+  for (const t of result.groups[INVALID_GROUP] ?? []) {
+    const make = INVALID_MESSAGES[t.tokenType.name]
+    if (!make) continue
+    const { code, message, help } = make(t.image)
+    diagnostics.push(diagnostic(code, 'error', message, tokenSpan(t), { help }))
+    const type = STAND_INS[t.tokenType.name]
+    if (type) standIns.push(createTokenInstance(type, t.image, t.startOffset, t.startOffset + t.image.length - 1, NaN, NaN, NaN, NaN))
+  }
+  diagnostics.sort((a, b) => a.span.start - b.span.start)
+  const tokens = standIns.length === 0 ? result.tokens : [...result.tokens, ...standIns].sort((a, b) => a.startOffset - b.startOffset)
+  return { tokens, comments: result.groups[COMMENT_GROUP] ?? [], diagnostics }
+}
