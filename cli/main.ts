@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: 'check .policy/.symbi files and report diagnostics', load: async () => (await import('./commands/check.js')).check },
   fmt: { summary: 'format files canonically (--write, --check)', load: async () => (await import('./commands/fmt.js')).fmt },
   audit: { summary: 'verify a tamper-evident audit log, or generate an Ed25519 signing key pair', load: async () => (await import('./commands/audit.js')).audit },
+  sandbox: { summary: 'build the sandbox image (setup) or run a command in a policy-checked sandbox (run)', load: async () => (await import('./commands/sandbox.js')).sandbox },
 }
 
 function usage(): string {
