@@ -13,7 +13,6 @@ export type AuditVerifyCode =
   | 'AUDIT_BROKEN_LINK'
   | 'AUDIT_REORDERED'
   | 'AUDIT_INSERTED'
-  | 'AUDIT_DELETED'
   | 'AUDIT_BAD_SIGNATURE'
   | 'AUDIT_MISSING_SIGNATURE'
   | 'AUDIT_MISSING_CHECKPOINT'
@@ -157,11 +156,12 @@ function diagnoseLink(records: readonly unknown[], checked: readonly AuditEvent[
   }
   const j = where.get(e.previousHash)
   if (j === undefined) {
-    return fail(i, 'AUDIT_DELETED', i === 0
+    return fail(i, 'AUDIT_BROKEN_LINK', i === 0
       ? `event 0 (${e.id}) does not start at genesis: events before it are missing`
-      : `event ${i} (${e.id}) links to an event that is not in the log: events between ${i - 1} and ${i} were deleted`)
+      : `event ${i} (${e.id}) links to an event that is not in the log: events between ${i - 1} and ${i} were deleted (or its link was rewritten)`)
   }
   if (j > i) return fail(i, 'AUDIT_REORDERED', `event ${i} (${e.id}) links to event ${j}, which comes after it: events were reordered`)
   if (j < i - 1) return fail(j + 1, 'AUDIT_INSERTED', `event ${i} (${e.id}) links to event ${j}: events ${j + 1}..${i - 1} were inserted`)
+  // Unreachable while hashes do not collide; kept so every path returns a verdict.
   return fail(i, 'AUDIT_BROKEN_LINK', `event ${i} (${e.id}): previousHash ${e.previousHash} differs from the previous hash ${expected}`)
 }
