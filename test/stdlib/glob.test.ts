@@ -1,0 +1,112 @@
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import { DEFAULT_LIMITS, EVAL_CODES, globToMatcher, isGlobPattern, resolveLimits } from '../../stdlib/index.js'
+import { RUNS, codeOf } from './helpers.js'
+
+/** Reference: the textbook O(|p|·|s|) dynamic program for `*`-only globs. */
+function dpMatch(p: string, s: string): boolean {
+  let prev = new Array<boolean>(s.length + 1).fill(false)
+  prev[0] = true
+  for (let i = 1; i <= p.length; i++) {
+    const cur = new Array<boolean>(s.length + 1).fill(false)
+    const star = p[i - 1] === '*'
+    cur[0] = star && (prev[0] as boolean)
+    for (let j = 1; j <= s.length; j++) {
+      cur[j] = star ? (prev[j] as boolean) || (cur[j - 1] as boolean) : (prev[j - 1] as boolean) && p[i - 1] === s[j - 1]
+    }
+    prev = cur
+  }
+  return prev[s.length] as boolean
+}
+
+function timeMs(f: () => unknown): number {
+  const t = performance.now()
+  f()
+  return performance.now() - t
+}
+
+describe('globToMatcher', () => {
+  const m = (p: string): ((s: string) => boolean) => globToMatcher(p, DEFAULT_LIMITS)
+
+  it('matches action patterns', () => {
+    expect(m('tool_call::*')('tool_call::web_search')).toBe(true)
+    expect(m('tool_call::*')('tool_call::')).toBe(true)
+    expect(m('tool_call::*')('tool_call:')).toBe(false)
+    expect(m('tool_call::*')('xtool_call::a')).toBe(false)
+    expect(m('*')('')).toBe(true)
+    expect(m('*')('anything')).toBe(true)
+    expect(m('**')('x')).toBe(true)
+    expect(m('read')('read')).toBe(true)
+    expect(m('read')('reader')).toBe(false)
+    expect(m('*::read')('fs::read')).toBe(true)
+    expect(m('a*b*c')('abc')).toBe(true)
+    expect(m('a*b*c')('aXbYc')).toBe(true)
+    expect(m('a*b*c')('acb')).toBe(false)
+    expect(m('ab*ba')('aba')).toBe(false)
+    expect(m('a*a')('a')).toBe(false)
+  })
+
+  it('treats everything but * literally', () => {
+    expect(m('a?c')('abc')).toBe(false)
+    expect(m('a?c')('a?c')).toBe(true)
+    expect(m('[ab]*')('a')).toBe(false)
+    expect(m('[ab]*')('[ab]x')).toBe(true)
+    expect(m('a.c')('abc')).toBe(false)
+    expect(m('\\*')('\\x')).toBe(true)
+    expect(m('(a|b)')('(a|b)')).toBe(true)
+  })
+
+  it('refuses patterns longer than maxPatternLength', () => {
+    const limits = resolveLimits({ maxPatternLength: 8 })
+    expect(() => globToMatcher('12345678', limits)).not.toThrow()
+    expect(codeOf(() => globToMatcher('123456789', limits))).toBe(EVAL_CODES.PATTERN_TOO_LONG)
+    expect(codeOf(() => globToMatcher('*'.repeat(DEFAULT_LIMITS.maxPatternLength + 1), DEFAULT_LIMITS))).toBe(EVAL_CODES.PATTERN_TOO_LONG)
+  })
+
+  it('isGlobPattern spots the wildcard', () => {
+    expect(isGlobPattern('tool_call::*')).toBe(true)
+    expect(isGlobPattern('read')).toBe(false)
+  })
+
+  it('agrees with the dynamic-programming reference on random patterns and strings', () => {
+    const chars = fc.constantFrom('a', 'b', ':', '*')
+    const textChars = fc.constantFrom('a', 'b', ':')
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 12 }), fc.string({ unit: textChars, maxLength: 20 }), (p, s) => {
+        expect(m(p)(s)).toBe(dpMatch(p, s))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
+  it('agrees with the reference on long pieces (the KMP path) and on strings built to match', () => {
+    const piece = fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 30, maxLength: 45 })
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 3 }), fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 60 }), fc.boolean(), (pieces, filler, embed) => {
+        const p = `*${pieces.join('*')}*`
+        const s = embed ? pieces.join(filler) : filler + filler
+        expect(m(p)(s)).toBe(dpMatch(p, s))
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('stays linear on hostile inputs', () => {
+    const n = 200_000
+    const text = 'a'.repeat(n)
+    const hostile = [
+      `${'*a'.repeat(500)}b`,
+      `${'*a'.repeat(500)}*b*`,
+      `*${'a'.repeat(1000)}b*`,
+      `*${'a'.repeat(500)}b${'a'.repeat(500)}*`,
+      `*${'a'.repeat(30)}b${'a'.repeat(30)}*`.repeat(16),
+    ]
+    for (const p of hostile) {
+      const match = globToMatcher(p, DEFAULT_LIMITS)
+      const ms = timeMs(() => match(text))
+      expect(match(text)).toBe(false)
+      // V8's own indexOf needs ~100 ms for the fourth pattern on this text; a linear scan needs a few.
+      expect(ms).toBeLessThan(60)
+    }
+  })
+})
