@@ -12,7 +12,7 @@ import type { LineContext, ScanRule, SkillSeverity } from './rule.js'
  * wrapper words (`sudo`, `env`, `nohup`, `time`, `exec`, `xargs`, `command`, `nice`, `timeout`,
  * `doas`) — the wrapper itself is checked as an executable too. Shell keywords and builtins
  * are not executables. Not understood: heredoc bodies, multi-line strings, `case` patterns,
- * aliases and functions defined in the file, commands built from variables (`$CMD args`,
+ * (`start)` is read as a command `start`), aliases and functions defined in the file, commands built from variables (`$CMD args`,
  * which is reported as not allowed because it cannot be checked).
  */
 
@@ -40,13 +40,13 @@ export function shellExecutables(line: string): string[] {
     const words = segment.trim().split(/\s+/).filter((w) => w.length > 0)
     let i = 0
     while (i < words.length) {
-      const w = (words[i] as string).replace(/^["']|["']$/g, '')
+      const w = (words[i] as string).replace(/^["']+/, '').replace(/[)"']+$/, '')
       if (w.startsWith('#')) break
-      if (/^[A-Za-z_]\w*=/.test(w) || w === ')' || w === '))') {
+      if (/^[A-Za-z_]\w*=/.test(w) || w === '') {
         i++
         continue
       }
-      if (KEYWORDS.has(w) || w.endsWith(')')) {
+      if (KEYWORDS.has(w)) {
         if (w === 'then' || w === 'do' || w === 'else' || w === '!' || w === '{' || w === 'time') {
           i++
           continue

@@ -1,7 +1,7 @@
 import type { RuleCategory, ScanRule, SkillSeverity } from './rule.js'
 import type { LineTest } from './matchers.js'
 import { all, any, isDnsName, isRemoteIpv4, PIPE_TO_SHELL, seq, SHELL_WORD, toTest, verbAimedAt } from './matchers.js'
-import { firstOperand, invocations, shortFlags } from './shell-words.js'
+import { eachInvocation, firstOperand, invocations, shortFlags } from './shell-words.js'
 
 /*
  * The 40 built-in ClawHavoc rules (RUNTIME.md table), in the seed's order. Patterns are ours.
@@ -16,7 +16,10 @@ function rule(name: string, severity: SkillSeverity, category: RuleCategory, mes
 
 /** Invocations of `names` whose argument list satisfies `pred`. */
 function command(names: readonly string[], pred: (args: readonly string[]) => boolean, strict = false): LineTest {
-  return (line) => invocations(line, names, strict).some((inv) => pred(inv.args))
+  return (line) => {
+    for (const inv of eachInvocation(line, names, strict)) if (pred(inv.args)) return true
+    return false
+  }
 }
 
 const operands = (args: readonly string[]): string[] => args.filter((a) => !a.startsWith('-'))

@@ -38,8 +38,11 @@ function stripQuotes(w: string): string {
   return w.slice(s, Math.min(e, s + MAX_WORD))
 }
 
-/** Reads the words after `from` until a separator or `max` words. */
-export function wordsAfter(line: string, from: number, max = MAX_ARGS): string[] {
+/**
+ * Reads the words after `from` until a separator, `max` words, or a word that is another
+ * invocation of `stopAt` (which gets its own turn), so each word is read by one invocation.
+ */
+export function wordsAfter(line: string, from: number, max = MAX_ARGS, stopAt?: string): string[] {
   const words: string[] = []
   let i = from
   while (words.length < max && i < line.length) {
@@ -48,6 +51,7 @@ export function wordsAfter(line: string, from: number, max = MAX_ARGS): string[]
     const start = i
     while (i < line.length && !isSpace(line.charCodeAt(i)) && !SEPARATORS.has(line[i] as string)) i++
     const w = stripQuotes(line.slice(start, Math.min(i, start + MAX_WORD + 2)))
+    if (stopAt !== undefined && (w === stopAt || w.endsWith(`/${stopAt}`))) break
     if (w.length > 0) words.push(w)
   }
   return words
@@ -88,7 +92,11 @@ export function isCommandPosition(line: string, index: number, depth = 0): boole
  * such as `/bin/` is allowed). With `strict`, only invocations at a command position count.
  */
 export function invocations(line: string, names: readonly string[], strict = false): Invocation[] {
-  const found: Invocation[] = []
+  return [...eachInvocation(line, names, strict)]
+}
+
+/** Lazy form of {@link invocations}, so that a caller can stop at the first match. */
+export function* eachInvocation(line: string, names: readonly string[], strict = false): Generator<Invocation> {
   for (const name of names) {
     let from = 0
     for (;;) {
@@ -100,10 +108,9 @@ export function invocations(line: string, names: readonly string[], strict = fal
       if (isWordChar(before) || isWordChar(after)) continue
       if (after !== 32 && after !== 9 && !SEPARATORS.has(line[from] as string) && from < line.length && line[from] !== '"' && line[from] !== "'") continue
       if (strict && !isCommandPosition(line, at)) continue
-      found.push({ name, index: at, args: wordsAfter(line, from) })
+      yield { name, index: at, args: wordsAfter(line, from, MAX_ARGS, name) }
     }
   }
-  return found
 }
 
 /** Short-option letters of a word like `-rf` (empty for long options and non-options). */

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { allowedExecutablesOnly, BUILTIN_RULES } from '../../../runtime/skills/index.js'
+import type { LineContext, ScanRule } from '../../../runtime/skills/index.js'
+import { RULE_CASES } from './rule-table.js'
+
+const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 6)
+const LIMIT_MS = 50
+
+/** Fragments of the rules' own trigger words, plus separators that keep partial matches alive. */
+const FRAGMENTS = [
+  ' ', '  ', '/', '//', '|', '-', '.', '"', "'", '`', '$', '(', ')', '=', ',', 'a', '0', '7', '\\', '%2f',
+  'curl', 'wget', 'sh', 'bash', '| sh', '-i', 'eval(', 'exec', 'fetch', 'base64', '-d', 'rm', '-rf', 'chmod', '777', 'o+w', '+x', 'u+s',
+  'nc', 'ncat', '-e', 'mkfifo', 'socket', '.connect(', 'dup2(', 'perl', 'TCPSocket', 'exec ', '/bin/sh',
+  '~/.ssh/', 'id_rsa', '.aws/', '.kube/', '/Cookies', 'security', 'find-', 'keyctl', 'cat', '/etc/shadow',
+  'dig', 'host', '/dev/tcp/', 'PTRACE_', 'LD_PRELOAD', '/proc/', '/mem', 'gdb', '-p', 'sudo', 'setcap', 'chown', 'root',
+  'nsenter', 'unshare', 'ln', '-s', '../', '..', '-o', '-O', 'SOUL.md', 'MEMORY.md', 'write', 'edit', 'not ', '>', '>>', 'tee',
+  'open(', '.env', 'os.chmod(', '0o', '4755', 'sed -i', 'home/', 'env ',
+]
+
+const hostileLine = fc
+  .tuple(fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 6 }), fc.integer({ min: 50_000, max: 100_000 }))
+  .map(([parts, size]) => {
+    const unit = parts.join('')
+    return unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
+  })
+
+function timeRule(rule: ScanRule, line: string, ctx: LineContext): number {
+  const t0 = performance.now()
+  rule.test(line, ctx)
+  return performance.now() - t0
+}
+
+const contexts: LineContext[] = [{ fileKind: 'other' }, { fileKind: 'shell' }, { fileKind: 'markdown', codeBlock: 'bash' }, { fileKind: 'python' }]
+const rules: ScanRule[] = [...BUILTIN_RULES, allowedExecutablesOnly(['git', 'ls'])]
+
+describe('no rule backtracks catastrophically', () => {
+  for (const rule of rules) {
+    it(`${rule.name} stays under ${LIMIT_MS} ms on 50-100 KB hostile lines`, () => {
+      // Warm up the regex compiler so that the first timed call measures matching, not compilation.
+      rule.test('warm up line', contexts[0] as LineContext)
+      fc.assert(
+        fc.property(hostileLine, fc.constantFrom(...contexts), (line, ctx) => {
+          const ms = timeRule(rule, line, ctx)
+          // One retry absorbs a GC pause or a neighbour's CPU burst; a real blow-up is slow twice.
+          const worst = ms < LIMIT_MS ? ms : Math.min(ms, timeRule(rule, line, ctx))
+          expect(worst).toBeLessThan(LIMIT_MS)
+        }),
+        { numRuns: RUNS },
+      )
+    })
+  }
+
+  it('also stays fast on each rule’s own positive lines repeated to 100 KB', () => {
+    for (const rule of BUILTIN_RULES) {
+      for (const hit of RULE_CASES[rule.name]?.hit ?? []) {
+        const line = `${hit} `.repeat(Math.ceil(100_000 / (hit.length + 1)))
+        const ms = Math.min(timeRule(rule, line, { fileKind: 'other' }), timeRule(rule, line, { fileKind: 'other' }))
+        expect(ms, `${rule.name} on '${hit}'`).toBeLessThan(LIMIT_MS)
+      }
+    }
+  })
+})
