@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { UsageError } from './io.js'
+
+/** Source extensions the policy commands read. */
+export const POLICY_EXTENSIONS = ['.policy', '.symbi'] as const
+
+/** A source file read from disk. */
+export interface SourceFile {
+  /** Path as the user should see it (relative to the working directory when inside it). */
+  readonly path: string
+  /** File contents. */
+  readonly text: string
+}
+
+/**
+ * Expands files and directories (recursively, sorted, skipping dot-directories and
+ * node_modules) into the files with the given extensions. A missing path is a usage error.
+ */
+export function collectFiles(inputs: readonly string[], cwd: string, extensions: readonly string[] = POLICY_EXTENSIONS): string[] {
+  const out: string[] = []
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.') || name === 'node_modules') continue
+      const full = join(dir, name)
+      const st = statSync(full)
+      if (st.isDirectory()) walk(full)
+      else if (extensions.some((e) => name.endsWith(e))) out.push(full)
+    }
+  }
+  for (const input of inputs) {
+    const full = resolve(cwd, input)
+    let st
+    try {
+      st = statSync(full)
+    } catch {
+      throw new UsageError(`cannot read '${input}': no such file or directory`)
+    }
+    if (st.isDirectory()) walk(full)
+    else out.push(full)
+  }
+  return out
+}
+
+/** Reads files, naming each by its path relative to `cwd`. Unreadable files are usage errors. */
+export function readSources(paths: readonly string[], cwd: string): SourceFile[] {
+  return paths.map((p) => {
+    try {
+      const rel = relative(cwd, p)
+      return { path: rel.startsWith('..') ? p : rel, text: readFileSync(p, 'utf8') }
+    } catch (e) {
+      throw new UsageError(`cannot read '${p}': ${e instanceof Error ? e.message : String(e)}`)
+    }
+  })
+}
