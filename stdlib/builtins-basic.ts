@@ -95,6 +95,7 @@ export const has: Builtin = defineBuiltin({
   params: ['record', 'string'],
   returns: 'boolean',
   method: true,
+  checkSizes: false,
   impl: ([r, k]) => hasAttr(r as Value, k as string),
 })
 

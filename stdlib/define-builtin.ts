@@ -18,6 +18,12 @@ export interface BuiltinSpec {
   readonly returns: ParamType
   /** Whether `x.name(…)` is allowed. */
   readonly method: boolean
+  /**
+   * Whether collection arguments are held to `maxCollectionSize`; default true. Only a builtin
+   * that neither iterates nor produces a collection may opt out (`has` is an O(1) lookup, and
+   * counting a record's keys would cost more than the lookup itself).
+   */
+  readonly checkSizes?: boolean
   /** The implementation: arguments are already arity-, type- and size-checked. */
   readonly impl: (args: readonly Value[], fns: readonly (Callable | undefined)[], ctx: CallContext) => Value
 }
@@ -31,6 +37,7 @@ export interface BuiltinSpec {
 export function defineBuiltin(spec: BuiltinSpec): Builtin {
   const minArgs = spec.minArgs ?? spec.params.length
   const maxArgs = spec.maxArgs ?? spec.params.length
+  const checkSizes = spec.checkSizes ?? true
   const builtin: Builtin = {
     name: spec.name,
     minArgs,
@@ -39,7 +46,7 @@ export function defineBuiltin(spec: BuiltinSpec): Builtin {
     returns: spec.returns,
     method: spec.method,
     call(args, fns, ctx) {
-      checkArgs(builtin, args, fns, ctx)
+      checkArgs(builtin, args, fns, ctx, checkSizes)
       return spec.impl(args, fns, ctx)
     },
   }
@@ -47,7 +54,7 @@ export function defineBuiltin(spec: BuiltinSpec): Builtin {
 }
 
 /** Applies the shared checks of `defineBuiltin`; exported for host-function wrappers. */
-export function checkArgs(b: Builtin, args: readonly Value[], fns: readonly (Callable | undefined)[], ctx: CallContext): void {
+export function checkArgs(b: Builtin, args: readonly Value[], fns: readonly (Callable | undefined)[], ctx: CallContext, checkSizes = true): void {
   const n = args.length
   if (n < b.minArgs || n > b.maxArgs) {
     fail(EVAL_CODES.ARITY, `${b.name} expects ${arityText(b)}, got ${n}`)
@@ -62,7 +69,7 @@ export function checkArgs(b: Builtin, args: readonly Value[], fns: readonly (Cal
     if (fn !== undefined) fail(EVAL_CODES.ARGUMENT_TYPE, `argument ${i + 1} of ${b.name} must be ${article(t)}, got a function`)
     const v = args[i] as Value
     if (!matchesParamType(v, t)) fail(EVAL_CODES.ARGUMENT_TYPE, `argument ${i + 1} of ${b.name} must be ${article(t)}, got ${typeName(v)}`)
-    checkCollectionSize(v, ctx.limits, `argument ${i + 1} of ${b.name}`)
+    if (checkSizes) checkCollectionSize(v, ctx.limits, `argument ${i + 1} of ${b.name}`)
   }
 }
 

@@ -252,6 +252,10 @@ describe('maxCollectionSize', () => {
     expect(codeOf(() => BUILTINS.get('contains')!.call(['abcd', 'a'], [], small))).toBe(EVAL_CODES.COLLECTION_TOO_LARGE)
     expect(codeOf(() => BUILTINS.get('keys')!.call([{ a: 1, b: 2, c: 3, d: 4 }], [], small))).toBe(EVAL_CODES.COLLECTION_TOO_LARGE)
   })
+
+  it('does not apply to has, an O(1) lookup', () => {
+    expect(BUILTINS.get('has')!.call([{ a: 1, b: 2, c: 3, d: 4 }, 'a'], [], small)).toBe(true)
+  })
 })
 
 describe('matchesParamType', () => {
