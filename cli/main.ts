@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   fmt: { summary: 'format files canonically (--write, --check)', load: async () => (await import('./commands/fmt.js')).fmt },
   audit: { summary: 'verify a tamper-evident audit log, or generate an Ed25519 signing key pair', load: async () => (await import('./commands/audit.js')).audit },
   sandbox: { summary: 'build the sandbox image (setup) or run a command in a policy-checked sandbox (run)', load: async () => (await import('./commands/sandbox.js')).sandbox },
+  scan: { summary: 'scan a skill directory or file with the ClawHavoc rules (--format text|json)', load: async () => (await import('./commands/scan.js')).scan },
 }
 
 function usage(): string {
