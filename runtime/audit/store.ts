@@ -38,7 +38,7 @@ export interface AuditStore {
   close(): Promise<void>
 }
 
-/** A store in memory: for tests and for callers that ship records elsewhere themselves. */
+/** A store in memory: for tests and for callers that ship records elsewhere themselves. Re-openable. */
 export class MemoryStore implements AuditStore {
   readonly #records: AuditEvent[]
   #closed = false
@@ -54,6 +54,7 @@ export class MemoryStore implements AuditStore {
   }
 
   async open(): Promise<StoreState> {
+    this.#closed = false
     return { head: this.#records.at(-1)?.hash ?? GENESIS_HASH, count: this.#records.length }
   }
 
