@@ -55,7 +55,15 @@ export function defineBuiltin(spec: BuiltinSpec): Builtin {
 
 /** Applies the shared checks of `defineBuiltin`; exported for host-function wrappers. */
 export function checkArgs(b: Builtin, args: readonly Value[], fns: readonly (Callable | undefined)[], ctx: CallContext, checkSizes = true): void {
-  const n = args.length
+  let n = args.length
+  // A lambda slot past the end of `args` still counts as an argument: ignoring it would let
+  // `count(xs, p)` silently become `count(xs)`.
+  for (let j = fns.length - 1; j >= n; j--) {
+    if (fns[j] !== undefined) {
+      n = j + 1
+      break
+    }
+  }
   if (n < b.minArgs || n > b.maxArgs) {
     fail(EVAL_CODES.ARITY, `${b.name} expects ${arityText(b)}, got ${n}`)
   }
@@ -67,6 +75,7 @@ export function checkArgs(b: Builtin, args: readonly Value[], fns: readonly (Cal
       continue
     }
     if (fn !== undefined) fail(EVAL_CODES.ARGUMENT_TYPE, `argument ${i + 1} of ${b.name} must be ${article(t)}, got a function`)
+    if (i >= args.length) fail(EVAL_CODES.ARGUMENT_TYPE, `argument ${i + 1} of ${b.name} is missing`)
     const v = args[i] as Value
     if (!matchesParamType(v, t)) fail(EVAL_CODES.ARGUMENT_TYPE, `argument ${i + 1} of ${b.name} must be ${article(t)}, got ${typeName(v)}`)
     if (checkSizes) checkCollectionSize(v, ctx.limits, `argument ${i + 1} of ${b.name}`)

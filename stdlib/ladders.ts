@@ -42,8 +42,8 @@ const NO_POSITIONS: readonly LadderPosition[] = Object.freeze([])
  * Builds the ladder table: `classification` plus the engine's `extra` ladders (e.g.
  * `{ priority: ['low', 'medium', 'high'] }`). Throws a plain `Error` for configuration mistakes:
  * a ladder that is not an array of at least two distinct non-empty strings, a redefinition of
- * `classification`, or two ladders that order the same pair of strings differently (which would
- * make a comparison depend on which ladder was consulted).
+ * `classification`, or ladders whose combined order has a cycle (which would make a comparison
+ * depend on which ladder was consulted, or make comparisons intransitive).
  */
 export function createLadders(extra?: Readonly<Record<string, readonly string[]>>): Ladders {
   const byName = new Map<string, Ladder>([['classification', CLASSIFICATION_LADDER]])

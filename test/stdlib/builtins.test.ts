@@ -170,6 +170,14 @@ describe('any / all / count / map / filter', () => {
     expect(codeOf(() => call('map', [1], boom))).toBe(EVAL_CODES.MISSING_ATTRIBUTE)
   })
 
+  it('count a lambda passed past the end of args (never silently dropped)', () => {
+    const b = BUILTINS.get('count')!
+    expect(b.call([[1, -2]], [undefined, positive], ctx)).toBe(1)
+    expect(codeOf(() => b.call([[1]], [undefined, undefined, positive], ctx))).toBe(EVAL_CODES.ARITY)
+    expect(codeOf(() => BUILTINS.get('contains')!.call([[1]], [undefined, positive], ctx))).toBe(EVAL_CODES.ARGUMENT_TYPE)
+    expect(codeOf(() => BUILTINS.get('min')!.call([1], [undefined, undefined, positive], ctx))).toBe(EVAL_CODES.ARGUMENT_TYPE)
+  })
+
   it('require an array and a lambda', () => {
     expect(codeOf(() => call('any', 'abc', positive))).toBe(EVAL_CODES.ARGUMENT_TYPE)
     expect(codeOf(() => call('any', { a: 1 }, positive))).toBe(EVAL_CODES.ARGUMENT_TYPE)
