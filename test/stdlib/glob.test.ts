@@ -44,6 +44,10 @@ describe('globToMatcher', () => {
     expect(m('a*b*c')('acb')).toBe(false)
     expect(m('ab*ba')('aba')).toBe(false)
     expect(m('a*a')('a')).toBe(false)
+    // Middle pieces must end before the suffix starts.
+    expect(m('a*b*ba')('aba')).toBe(false)
+    expect(m('a*b*ba')('abba')).toBe(true)
+    expect(m('*ab*b')('ab')).toBe(false)
   })
 
   it('treats everything but * literally', () => {
@@ -79,6 +83,30 @@ describe('globToMatcher', () => {
     )
   })
 
+  it('agrees with the reference on near-misses: strings made from the pattern, then perturbed', () => {
+    const chars = fc.constantFrom('a', 'b', '*')
+    const filler = fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 3 })
+    const arbCase = fc
+      .tuple(fc.string({ unit: chars, maxLength: 10 }), fc.array(filler, { minLength: 10, maxLength: 10 }), fc.nat({ max: 12 }), fc.constantFrom('drop', 'keep', 'add'))
+      .map(([p, fills, at, how]) => {
+        let i = 0
+        let s = p.replace(/\*/g, () => fills[i++ % fills.length] as string)
+        if (how === 'drop') s = s.slice(0, at) + s.slice(at + 1)
+        if (how === 'add') s = `${s.slice(0, at)}a${s.slice(at)}`
+        return [p, s] as const
+      })
+    let matched = 0
+    fc.assert(
+      fc.property(arbCase, ([p, s]) => {
+        const got = m(p)(s)
+        if (got) matched++
+        expect(got).toBe(dpMatch(p, s))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+    expect(matched).toBeGreaterThan(0)
+  })
+
   it('agrees with the reference on long pieces (the KMP path) and on strings built to match', () => {
     const piece = fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 30, maxLength: 45 })
     fc.assert(
@@ -92,7 +120,7 @@ describe('globToMatcher', () => {
   })
 
   it('stays linear on hostile inputs', () => {
-    const n = 200_000
+    const n = 1_000_000
     const text = 'a'.repeat(n)
     const hostile = [
       `${'*a'.repeat(500)}b`,
@@ -105,8 +133,9 @@ describe('globToMatcher', () => {
       const match = globToMatcher(p, DEFAULT_LIMITS)
       const ms = timeMs(() => match(text))
       expect(match(text)).toBe(false)
-      // V8's own indexOf needs ~100 ms for the fourth pattern on this text; a linear scan needs a few.
-      expect(ms).toBeLessThan(60)
+      // V8's own indexOf needs ~300 ms for the fourth pattern on this text (measured); the
+      // linear matcher ~15 ms.
+      expect(ms).toBeLessThan(120)
     }
   })
 })
