@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { lstat, open, readFile, rename, unlink } from 'node:fs/promises'
+import { lstatSync, readFileSync } from 'node:fs'
+import { open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { keyIdOf, loadPublicKey } from './schema-pin.js'
 
@@ -136,11 +137,15 @@ export class TofuKeyStore {
     return run
   }
 
+  /**
+   * Reads synchronously: the store is a small local file read on every call, and two thread-pool
+   * round trips per read cost more than the read itself (bench/enforcement-points.mjs).
+   */
   private async read(): Promise<StoreFile> {
     const path = this.options.path
     let info
     try {
-      info = await lstat(path)
+      info = lstatSync(path)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, providers: {} }
       throw new TrustStoreError(`key store ${path}: cannot stat: ${(e as Error).message}`)
@@ -150,7 +155,7 @@ export class TofuKeyStore {
     if (mode !== 0o600) throw new TrustStoreError(`key store ${path}: permissions are ${mode.toString(8).padStart(4, '0')}, expected 0600`)
     let parsed: unknown
     try {
-      parsed = JSON.parse(await readFile(path, 'utf8'))
+      parsed = JSON.parse(readFileSync(path, 'utf8'))
     } catch (e) {
       throw new TrustStoreError(`key store ${path}: corrupt (not valid JSON: ${(e as Error).message})`)
     }
