@@ -50,6 +50,9 @@ export interface LowerOptions {
 
 class CstToIr extends BaseVisitor {
   readonly diagnostics: Diagnostic[] = []
+  /** Every `name = value` element lowered since the last `reset`, and those a require/audit list admits. */
+  private assigns: IR.Assign[] = []
+  private admitted = new Set<IR.Assign>()
   private readonly strict: boolean
 
   constructor(options: LowerOptions) {
@@ -255,14 +258,24 @@ class CstToIr extends BaseVisitor {
 
   /** `name = value` is a seed obligation only as a direct element of a require/audit list. */
   private checkAssigns(target: IR.Expr, obligationList: boolean): void {
-    const visit = (e: IR.Expr, allowed: boolean): void => {
-      if (e.kind === 'Assign') {
-        if (!allowed) this.error(PARSE.misplacedAssign, `\`${e.name} = …\` is only allowed as an element of a require or audit list`, e.span, `compare with \`${e.name} == …\`, or move it into a require/audit list`)
-        else if (this.strict) this.error(STRICT.assignObligation, '`name = value` obligations are a seed extension', e.span, 'drop --strict, or attach the parameter in the runtime')
-      }
+    if (!obligationList || target.kind !== 'Array') return
+    for (const el of target.elements) {
+      if (el.kind !== 'Assign') continue
+      this.admitted.add(el)
+      if (this.strict) this.error(STRICT.assignObligation, '`name = value` obligations are a seed extension', el.span, 'drop --strict, or attach the parameter in the runtime')
     }
-    if (target.kind === 'Array') for (const el of target.elements) visit(el, obligationList)
-    else visit(target, false)
+  }
+
+  /**
+   * Reports every `name = value` element that no require/audit list admitted — wherever it is
+   * (a guard, a nested array, a statement) — and forgets them. Call after each visit.
+   */
+  flushAssigns(): void {
+    for (const e of this.assigns) {
+      if (!this.admitted.has(e)) this.error(PARSE.misplacedAssign, `\`${e.name} = …\` is only allowed as an element of a require or audit list`, e.span, `compare with \`${e.name} == …\`, or move it into a require/audit list`)
+    }
+    this.assigns = []
+    this.admitted = new Set()
   }
 
   // ───────────── statements ─────────────
@@ -567,7 +580,10 @@ class CstToIr extends BaseVisitor {
   arrayElement(ctx: C.ArrayElementCstChildren): IR.Expr {
     const value = this.expr(first(ctx.expression, 'element'))
     const name = ctx.assignName?.[0]
-    return name ? { kind: 'Assign', name: name.image, value, span: join(tspan(name), value.span) } : value
+    if (!name) return value
+    const assign: IR.Assign = { kind: 'Assign', name: name.image, value, span: join(tspan(name), value.span) }
+    this.assigns.push(assign)
+    return assign
   }
 
   paren(ctx: C.ParenCstChildren): IR.Expr {
@@ -583,7 +599,10 @@ export function lowerProgram(cst: CstNode, options: LowerOptions): { items: IR.I
   if (cached?.strict !== options.strict) cached = { strict: options.strict, visitor: new CstToIr(options) }
   const v = cached.visitor
   v.diagnostics.length = 0
+  v.flushAssigns()
+  v.diagnostics.length = 0
   const items = v.visit(cst) as IR.Item[]
+  v.flushAssigns()
   return { items, diagnostics: [...v.diagnostics] }
 }
 
@@ -621,8 +640,11 @@ export function lintRecoveredTree(cst: CstNode, options: LowerOptions): Diagnost
     const node = stack.pop() as CstNode
     if (LINT_UNITS.has(node.name) && isClean(node)) {
       v.diagnostics.length = 0
+      v.flushAssigns()
+      v.diagnostics.length = 0
       try {
         v.visit(node)
+        v.flushAssigns()
         out.push(...v.diagnostics)
       } catch {
         // A unit the visitor cannot read adds nothing; its syntax error is already reported.
