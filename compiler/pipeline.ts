@@ -1,0 +1,116 @@
+/**
+ * The compile pipeline: sources → parse → check → a policy set ready for either evaluator.
+ * All-or-nothing: a set is produced only when no file has an error.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js'
+import { parse } from '../grammar/parse.js'
+import { collectPolicies } from '../grammar/ir-utils.js'
+import type { Builtin } from '../stdlib/builtin-types.js'
+import { createFunctionTable } from '../stdlib/function-table.js'
+import type { HostFunctionRegistry } from '../stdlib/host-functions.js'
+import { createLadders, type Ladders } from '../stdlib/ladders.js'
+import { resolveLimits, type Limits } from '../stdlib/limits.js'
+import type { CheckedSet } from './checked.js'
+import { checkPolicies, type SourcePolicy } from './checker.js'
+import { CHECK } from './codes.js'
+import { parseSchema, SchemaError, type Schema } from './schema.js'
+
+/** Bumped whenever compiled output may change for the same input (part of every cache key). */
+export const COMPILER_VERSION = '0.1.0'
+
+/** One named policy source. */
+export interface PolicySource {
+  /** File name or label, shown in diagnostics and decisions. */
+  readonly name: string
+  /** Source text. */
+  readonly source: string
+}
+
+/** Options of compilation. */
+export interface CompileOptions {
+  /** A context schema (parsed JSON or validated). */
+  readonly schema?: Schema | unknown
+  /** Extra ladders, e.g. `{ priority: ['low', 'medium', 'high'] }`. */
+  readonly ladders?: Readonly<Record<string, readonly string[]>>
+  /** Embedder functions. */
+  readonly hostFunctions?: HostFunctionRegistry
+  /** Limit overrides. */
+  readonly limits?: Readonly<Record<string, unknown>>
+  /** Report seed extensions as errors. */
+  readonly strict?: boolean
+}
+
+/** Everything an evaluator needs: the checked set and the resolved environment. */
+export interface PolicySet {
+  readonly checked: CheckedSet
+  readonly functions: ReadonlyMap<string, Builtin>
+  readonly ladders: Ladders
+  readonly limits: Limits
+  /** Content hash of the set (sources' IR and compiler version). */
+  readonly hash: string
+  /** Names of the sources, in load order. */
+  readonly sources: readonly string[]
+}
+
+/** Diagnostics of one source. */
+export interface SourceDiagnostics {
+  readonly name: string
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+/** The result of compiling: a set when there were no errors, and every file's diagnostics. */
+export interface CompileResult {
+  readonly value?: PolicySet
+  readonly files: readonly SourceDiagnostics[]
+}
+
+/** Resolves options into the evaluation environment; throws a plain Error for bad options. */
+export function resolveEnvironment(options: CompileOptions): { functions: ReadonlyMap<string, Builtin>; ladders: Ladders; limits: Limits; schema?: Schema } {
+  const schema = options.schema === undefined ? undefined : isSchema(options.schema) ? options.schema : parseSchema(options.schema)
+  const ladders = createLadders({ ...(schema?.ladders ?? {}), ...(options.ladders ?? {}) })
+  const limits = resolveLimits(options.limits ?? {})
+  const functions = createFunctionTable(options.hostFunctions)
+  return schema ? { functions, ladders, limits, schema } : { functions, ladders, limits }
+}
+
+function isSchema(s: unknown): s is Schema {
+  return typeof s === 'object' && s !== null && (s as { context?: unknown }).context instanceof Map
+}
+
+/** Compiles policy sources into a set. Never throws for bad policies; bad options throw. */
+export function compilePolicySet(sources: readonly PolicySource[], options: CompileOptions = {}): CompileResult {
+  let env: ReturnType<typeof resolveEnvironment>
+  try {
+    env = resolveEnvironment(options)
+  } catch (e) {
+    const message = e instanceof SchemaError ? `bad schema: ${e.message}` : e instanceof Error ? e.message : String(e)
+    return { files: [{ name: '<options>', diagnostics: [diagnostic(CHECK.badSchema, 'error', message, { start: 0, end: 0 })] }] }
+  }
+  const files: { name: string; diagnostics: Diagnostic[] }[] = []
+  const policies: SourcePolicy[] = []
+  const irs: string[] = []
+  for (const s of sources) {
+    const maxBytes = env.limits.maxPolicyBytes
+    const r = parse(s.source, { strict: options.strict ?? false, maxBytes })
+    files.push({ name: s.name, diagnostics: [...r.diagnostics] })
+    if (r.value) {
+      for (const policy of collectPolicies(r.value)) policies.push({ policy, file: s.name })
+      irs.push(JSON.stringify([s.name, r.value.items]))
+    }
+  }
+  const checked = checkPolicies(policies, env)
+  for (const [file, ds] of checked.diagnostics) {
+    const entry = files.find((f) => f.name === file)
+    if (entry) entry.diagnostics.push(...ds)
+    else files.push({ name: file ?? '<set>', diagnostics: ds })
+  }
+  for (const f of files) f.diagnostics.sort((a, b) => a.span.start - b.span.start)
+  if (files.some((f) => hasErrors(f.diagnostics))) return { files }
+  const hash = bytesToHex(sha256(utf8ToBytes(`${COMPILER_VERSION}\n${JSON.stringify(options.ladders ?? {})}\n${irs.join('\n')}`)))
+  return {
+    value: { checked: checked.set, functions: env.functions, ladders: env.ladders, limits: env.limits, hash, sources: sources.map((s) => s.name) },
+    files,
+  }
+}
