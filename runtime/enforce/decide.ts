@@ -15,9 +15,9 @@ export async function decideSafely(
   request: AuthzRequest,
   timeoutMs: number = DEFAULT_DECISION_TIMEOUT_MS,
 ): Promise<Decision> {
-  if (decider === undefined || decider === null || typeof decider.evaluate !== 'function') return syntheticDeny('policy engine unavailable')
   let answer: unknown
   try {
+    if (typeof decider?.evaluate !== 'function') return syntheticDeny('policy engine unavailable')
     answer = decider.evaluate(request)
   } catch (e) {
     return syntheticDeny(`policy engine error: ${message(e)}`)

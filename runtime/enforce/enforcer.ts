@@ -76,7 +76,11 @@ export class Enforcer {
       } else {
         const ticket = queue.submit(p.request, decision, p.agentId)
         approvalId = ticket.id
-        this.options.onApprovalPending?.(ticket.id, p.request, decision)
+        try {
+          this.options.onApprovalPending?.(ticket.id, p.request, decision)
+        } catch {
+          // A failing notifier must not strand the request: it still resolves by approval, rejection or timeout.
+        }
         decision = await ticket.result
       }
       await this.audit(p, decision, approvalId)
