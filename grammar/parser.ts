@@ -469,8 +469,9 @@ export class SymbiParser extends CstParser {
   /** Prefix operators are a loop, not recursion, so `not not … a` cannot exhaust the stack. */
   unaryExpr = this.RULE('unaryExpr', () => {
     this.MANY({
-      // `not` followed by an operator or a closer is the identifier `not`, not the operator.
-      GATE: () => !tokenMatcher(this.LA(1), T.Not) || startsOperand(this.LA(2)),
+      // `not` followed by an operator, a closer or the next rule (`allow: not  deny: x`) is the
+      // identifier `not`, not the operator.
+      GATE: () => !tokenMatcher(this.LA(1), T.Not) || (startsOperand(this.LA(2)) && !startsRule(this.LA(2), this.LA(3))),
       DEF: () => {
         this.OR([{ ALT: () => this.CONSUME(T.Bang) }, { ALT: () => this.CONSUME(T.Not) }, { ALT: () => this.CONSUME(T.Minus) }])
       },
@@ -679,6 +680,12 @@ const OPERAND_STARTS: readonly TokenType[] = [
 
 function startsOperand(t: IToken): boolean {
   return OPERAND_STARTS.some((type) => tokenMatcher(t, type))
+}
+
+const RULE_KINDS: readonly TokenType[] = [T.Allow, T.Deny, T.Require, T.Audit]
+
+function startsRule(t: IToken, next: IToken): boolean {
+  return tokenMatcher(next, T.Colon) && RULE_KINDS.some((type) => tokenMatcher(t, type))
 }
 
 let instance: SymbiParser | undefined
