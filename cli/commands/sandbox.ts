@@ -64,8 +64,13 @@ export interface SandboxCliDeps {
  */
 async function rootPolicyEngine(): Promise<PolicyEngineLike> {
   const root = '../../index.js'
-  const mod = (await import(root)) as { createEngine?: () => PolicyEngineLike }
-  if (typeof mod.createEngine !== 'function') throw new Error('the package root does not export createEngine')
+  let mod: { createEngine?: () => PolicyEngineLike }
+  try {
+    mod = (await import(root)) as typeof mod
+  } catch (e) {
+    throw new UsageError(`--policy needs the policy engine of the package root, which could not be loaded: ${message(e)}`)
+  }
+  if (typeof mod.createEngine !== 'function') throw new UsageError('--policy needs createEngine from the package root, which does not export it')
   return mod.createEngine()
 }
 

@@ -45,7 +45,9 @@ class DockerContainer implements SandboxContainer {
   }
 
   async attach(sinks: OutputSinks): Promise<{ readonly ended: Promise<void> }> {
-    const stream = await this.container.attach({ stream: true, stdout: true, stderr: true, logs: true })
+    // No `logs`: the runner attaches before start, and replaying logs on top of the live stream
+    // duplicates output when the process starts while the attach is being set up.
+    const stream = await this.container.attach({ stream: true, stdout: true, stderr: true })
     const out = new PassThrough()
     const err = new PassThrough()
     out.on('data', (c: Buffer) => sinks.stdout(c))

@@ -113,10 +113,17 @@ const MIN_MEMORY = 6 * 1024 * 1024
 const MAX_MEMORY = 64 * 1024 * 1024 * 1024
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000
 
-function within(n: number, lo: number, hi: number, field: string, unit = ''): number {
-  if (!Number.isFinite(n) || n < lo || n > hi) throw new SandboxConfigError(field, `must be between ${lo}${unit} and ${hi}${unit}, got ${n}${unit}`)
+function bytes(n: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`
+  return `${n} bytes`
+}
+
+function within(n: number, lo: number, hi: number, field: string, show: (v: number) => string = String): number {
+  if (!Number.isFinite(n) || n < lo || n > hi) throw new SandboxConfigError(field, `must be between ${show(lo)} and ${show(hi)}, got ${show(n)}`)
   return n
 }
+
+const ms = (v: number): string => `${v} ms`
 
 function normaliseCap(c: unknown, field: string): string {
   if (typeof c !== 'string' || !/^(CAP_)?[A-Za-z_]+$/.test(c)) throw new SandboxConfigError(field, `not a capability name: ${JSON.stringify(c)}`)
@@ -175,13 +182,13 @@ export function resolveSandboxOptions(o: SandboxOptions, ctx: ValidationContext 
   if (typeof image !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/.test(image)) {
     throw new SandboxConfigError('image', `not a valid image reference: ${JSON.stringify(image)}`)
   }
-  const memoryBytes = within(o.memory === undefined ? SANDBOX_DEFAULTS.memoryBytes : parseSize(o.memory, 'memory'), MIN_MEMORY, MAX_MEMORY, 'memory', ' bytes')
+  const memoryBytes = within(o.memory === undefined ? SANDBOX_DEFAULTS.memoryBytes : parseSize(o.memory, 'memory'), MIN_MEMORY, MAX_MEMORY, 'memory', bytes)
   const cpus = within(o.cpus ?? SANDBOX_DEFAULTS.cpus, 0.01, 64, 'cpus')
-  const timeoutMs = within(o.timeout === undefined ? SANDBOX_DEFAULTS.timeoutMs : parseDurationMs(o.timeout, 'timeout'), 1, MAX_TIMEOUT_MS, 'timeout', ' ms')
-  const outputLimitBytes = within(o.outputLimit === undefined ? SANDBOX_DEFAULTS.outputLimitBytes : parseSize(o.outputLimit, 'outputLimit'), 0, 1024 ** 3, 'outputLimit', ' bytes')
+  const timeoutMs = within(o.timeout === undefined ? SANDBOX_DEFAULTS.timeoutMs : parseDurationMs(o.timeout, 'timeout'), 1, MAX_TIMEOUT_MS, 'timeout', ms)
+  const outputLimitBytes = within(o.outputLimit === undefined ? SANDBOX_DEFAULTS.outputLimitBytes : parseSize(o.outputLimit, 'outputLimit'), 0, 1024 ** 3, 'outputLimit', bytes)
   const pidsLimit = within(o.pidsLimit ?? SANDBOX_DEFAULTS.pidsLimit, 1, 65_536, 'pidsLimit')
   if (!Number.isInteger(pidsLimit)) throw new SandboxConfigError('pidsLimit', 'must be an integer')
-  const tmpBytes = within(o.tmpSize === undefined ? SANDBOX_DEFAULTS.tmpBytes : parseSize(o.tmpSize, 'tmpSize'), 1024 * 1024, 1024 ** 3, 'tmpSize', ' bytes')
+  const tmpBytes = within(o.tmpSize === undefined ? SANDBOX_DEFAULTS.tmpBytes : parseSize(o.tmpSize, 'tmpSize'), 1024 * 1024, 1024 ** 3, 'tmpSize', bytes)
   const workdir = o.workdir ?? SANDBOX_DEFAULTS.workdir
   if (typeof workdir !== 'string' || !workdir.startsWith('/') || workdir.split('/').includes('..')) {
     throw new SandboxConfigError('workdir', `must be an absolute path without '..', got ${JSON.stringify(workdir)}`)

@@ -60,7 +60,7 @@ describe.skipIf(engine === undefined)('tier 1 on a real Docker engine', () => {
       expect(h.AutoRemove).toBe(false)
       expect((h as { Tmpfs?: Record<string, string> }).Tmpfs?.['/tmp']).toMatch(/noexec,nosuid,nodev/)
       expect(info.Config.User).toBe('65534:65534')
-      expect(info.Config.NetworkDisabled).toBe(true)
+      expect((info.Config as { NetworkDisabled?: boolean }).NetworkDisabled).toBe(true)
     } finally {
       await c.remove()
     }

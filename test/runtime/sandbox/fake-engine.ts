@@ -8,7 +8,7 @@ export interface FakeBehaviour {
   /** Milliseconds before the process "exits"; Infinity = only a kill ends it. */
   runsFor?: number
   /** Output emitted right after start. */
-  output?: readonly ['stdout' | 'stderr', string][]
+  output?: readonly ['stdout' | 'stderr', string | Buffer][]
   /** State reported after exit. */
   oomKilled?: boolean
   /** Make start() throw. */
@@ -90,7 +90,7 @@ export class FakeContainer implements SandboxContainer {
   async start(): Promise<void> {
     this.calls.push('start')
     if (this.behaviour.startFails) throw new Error('start failed')
-    for (const [stream, text] of this.behaviour.output ?? []) this.sinks?.[stream](Buffer.from(text))
+    for (const [stream, text] of this.behaviour.output ?? []) this.sinks?.[stream](typeof text === 'string' ? Buffer.from(text) : text)
     const runsFor = this.behaviour.runsFor ?? 0
     if (Number.isFinite(runsFor)) {
       setTimeout(() => {
