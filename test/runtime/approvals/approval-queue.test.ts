@@ -131,4 +131,20 @@ describe('enforcer with an approval queue', () => {
       expect(op.calls).toHaveLength(0)
     }
   })
+
+  it('a failed audit of the post-approval decision still denies', async () => {
+    const { q } = queue()
+    let id = ''
+    let appends = 0
+    const sink = new MemorySink(() => ++appends === 2)
+    const e = new Enforcer({ decider: supervisorPolicy(), audit: sink, approvals: q, onApprovalPending: (x) => (id = x) })
+    const op = spy<unknown[], string>('done')
+    const running = guardResourceAccess(e, access, op).catch((x: unknown) => x)
+    await new Promise((r) => setImmediate(r))
+    expect((await q.approve(id, 'supervisor')).effect).toBe('allow')
+    const err = await running
+    expect(err).toBeInstanceOf(ForbiddenError)
+    expect((err as ForbiddenError).reason).toMatch(/audit append failed/)
+    expect(op.calls).toHaveLength(0)
+  })
 })
