@@ -109,8 +109,11 @@ interface Walk {
 const LONE_SURROGATE = /\p{Cs}/u
 const LONE_SURROGATES = /\p{Cs}/gu
 
+const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+
 function wellFormed(s: string): string {
-  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\uFFFD') : s
+  const ok = hasIsWellFormed ? (s as string & { isWellFormed(): boolean }).isWellFormed() : !LONE_SURROGATE.test(s)
+  return ok ? s : s.replace(LONE_SURROGATES, '\uFFFD')
 }
 
 /** `undefined` means "omit" (JSON semantics for records). */

@@ -35,6 +35,18 @@ function str(s: string): string {
   return `s${Buffer.byteLength(s, 'utf8')}:${s}`
 }
 
+/** Encoded record keys: keys repeat across events, so each is checked and measured once. */
+const keyCache = new Map<string, string>()
+
+function key(k: string): string {
+  let e = keyCache.get(k)
+  if (e === undefined) {
+    e = str(k)
+    if (keyCache.size < 10_000) keyCache.set(k, e)
+  }
+  return e
+}
+
 function enc(v: unknown, depth: number): string {
   switch (typeof v) {
     case 'string':
@@ -59,7 +71,7 @@ function enc(v: unknown, depth: number): string {
       const rec = v as Record<string, unknown>
       const keys = Object.keys(rec).sort()
       let out = `r${keys.length}:`
-      for (const k of keys) out += str(k) + enc(rec[k], depth + 1)
+      for (const k of keys) out += key(k) + enc(rec[k], depth + 1)
       return out
     }
     default:

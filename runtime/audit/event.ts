@@ -51,18 +51,8 @@ export interface CheckpointDetails extends ValueRecord {
  * fixed so that the file form of a record is unique and every byte of a log file matters.
  */
 export function serializeEvent(e: AuditEvent): string {
-  const ordered =
-    e.signature === undefined
-      ? { id: e.id, timestamp: e.timestamp, agentId: e.agentId, type: e.type, details: e.details, previousHash: e.previousHash, hash: e.hash }
-      : {
-          id: e.id,
-          timestamp: e.timestamp,
-          agentId: e.agentId,
-          type: e.type,
-          details: e.details,
-          previousHash: e.previousHash,
-          hash: e.hash,
-          signature: e.signature,
-        }
-  return JSON.stringify(ordered)
+  // Concatenation instead of stringifying a re-ordered copy: one object fewer per record.
+  const head = `{"id":${JSON.stringify(e.id)},"timestamp":${JSON.stringify(e.timestamp)},"agentId":${JSON.stringify(e.agentId)},"type":${JSON.stringify(e.type)},"details":${JSON.stringify(e.details)}`
+  const tail = `,"previousHash":${JSON.stringify(e.previousHash)},"hash":${JSON.stringify(e.hash)}`
+  return e.signature === undefined ? `${head}${tail}}` : `${head}${tail},"signature":${JSON.stringify(e.signature)}}`
 }

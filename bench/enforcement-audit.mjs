@@ -1,0 +1,182 @@
+// Audit trail benchmark: events/s to disk in each signing mode, Ed25519 sign/verify rates, and
+// SHA-256 via @noble/hashes vs node:crypto on canonical events of typical sizes.
+// Run: npx tsc -p tsconfig.json && node bench/enforcement-audit.mjs   (writes bench/results/enforcement-audit.md)
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { canonicalEvent, chainHash, openAuditLog, signHash, verify, verifyHashSignature } from '../dist/runtime/audit/index.js'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const lines = []
+const out = (s = '') => {
+  lines.push(s)
+  console.log(s)
+}
+
+function stats(perOpMs) {
+  const s = [...perOpMs].sort((a, b) => a - b)
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
+  return { median: q(0.5), p99: q(0.99) }
+}
+
+/** Times `fn` in batches of `batch` calls; per-op median/p99 over batches and overall ops/s. */
+function measure(fn, { batch = 1000, samples = QUICK ? 20 : 60, warmup = 5 } = {}) {
+  for (let i = 0; i < warmup * batch; i++) fn(i)
+  const per = []
+  let total = 0
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now()
+    for (let i = 0; i < batch; i++) fn(i)
+    const dt = performance.now() - t0
+    total += dt
+    per.push(dt / batch)
+  }
+  return { ...stats(per), opsPerSec: (samples * batch) / (total / 1000) }
+}
+
+const fmtUs = (ms) => `${(ms * 1000).toFixed(2)} µs`
+const fmtOps = (n) => Math.round(n).toLocaleString('en-US')
+
+function details(i, size) {
+  const d = {
+    decision: i % 3 === 0 ? 'deny' : 'allow',
+    policy: 'data_access',
+    rule: `rule_${i % 17}`,
+    request: { action: 'read', principal: { id: `agent-${i % 8}`, role: 'analyst' }, resource: { id: `file:/data/customers/${i}.csv`, classification: 'confidential' } },
+    reasons: ['role is analyst', 'classification within clearance'],
+    latencyUs: 12.5,
+  }
+  if (size > 0) d.payload = 'x'.repeat(size)
+  return d
+}
+
+function event(i, size) {
+  return { id: '0b7a2c9e-8f1d-4c3b-9a6e-5d4f3e2a1b0c', timestamp: '2026-11-26T15:00:00.000Z', agentId: `agent-${i % 8}`, type: 'policy_decision', details: details(i, size) }
+}
+
+const machine = `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${process.platform} ${process.arch}`
+out('# Audit trail benchmark (bench/enforcement-audit.mjs)')
+out()
+out(`Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Temp dir: ${tmpdir()}.`)
+out('The machine is shared (2 cores, other engineers building and testing at the same time), so numbers are noisy; medians are the figure to trust.')
+out()
+
+// ---- SHA-256 ----
+out('## SHA-256 of `previousHash ‖ canonical(event)`: @noble/hashes vs node:crypto')
+out()
+out('| event | canonical bytes | noble median | noble ops/s | node:crypto median | node:crypto ops/s | node / noble |')
+out('|---|---|---|---|---|---|---|')
+const prevRaw = Buffer.alloc(32, 7)
+const encoder = new TextEncoder()
+const hashChoice = []
+for (const [label, size] of [['typical decision', 0], ['with 1 KB payload', 1000], ['with 4 KB payload', 4000]]) {
+  const text = canonicalEvent(event(1, size))
+  const bytes = Buffer.byteLength(text)
+  const noble = measure(() => {
+    const h = sha256.create()
+    h.update(prevRaw)
+    h.update(encoder.encode(text))
+    h.digest()
+  })
+  const node = measure(() => createHash('sha256').update(prevRaw).update(text, 'utf8').digest('hex'))
+  hashChoice.push(node.opsPerSec / noble.opsPerSec)
+  out(`| ${label} | ${bytes} | ${fmtUs(noble.median)} | ${fmtOps(noble.opsPerSec)} | ${fmtUs(node.median)} | ${fmtOps(node.opsPerSec)} | ${(node.opsPerSec / noble.opsPerSec).toFixed(1)}× |`)
+}
+out()
+out(`Result: node:crypto is ${Math.min(...hashChoice).toFixed(1)}–${Math.max(...hashChoice).toFixed(1)}× faster at these sizes, so the trail hashes with node:crypto (runtime/audit/canonical.ts).`)
+out()
+
+// ---- hashing pipeline pieces ----
+out('## Per-event CPU cost of the chain (no I/O)')
+out()
+out('| step | median | p99 | ops/s |')
+out('|---|---|---|---|')
+const ev = event(1, 0)
+const canon = measure(() => canonicalEvent(ev))
+out(`| canonical(event) | ${fmtUs(canon.median)} | ${fmtUs(canon.p99)} | ${fmtOps(canon.opsPerSec)} |`)
+const chain = measure(() => chainHash('ab'.repeat(32), ev))
+out(`| chainHash (canonical + SHA-256) | ${fmtUs(chain.median)} | ${fmtUs(chain.p99)} | ${fmtOps(chain.opsPerSec)} |`)
+
+// ---- Ed25519 ----
+const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+const h = 'cd'.repeat(32)
+const sig = signHash(h, privateKey)
+const signM = measure(() => signHash(h, privateKey), { batch: 200 })
+const verM = measure(() => verifyHashSignature(h, sig, publicKey), { batch: 200 })
+out(`| Ed25519 sign (node:crypto) | ${fmtUs(signM.median)} | ${fmtUs(signM.p99)} | ${fmtOps(signM.opsPerSec)} |`)
+out(`| Ed25519 verify (node:crypto) | ${fmtUs(verM.median)} | ${fmtUs(verM.p99)} | ${fmtOps(verM.opsPerSec)} |`)
+out()
+
+// ---- appends to disk ----
+out('## Appends to an audit log file')
+out()
+out('Each append masks `details`, chains, (signs), and resolves after its batch is written (and, durable, fdatasync-ed).')
+out('"in flight" is how many appends the caller keeps outstanding: 1 = await each append before the next;')
+out('with more, appends that arrive while a write/fsync runs share the next one (group commit).')
+out('Event: a typical policy decision (canonical ≈ ' + Buffer.byteLength(canonicalEvent(ev)) + ' B, file line ≈ 700 B unsigned).')
+out()
+out('| signing | durable | in flight | events | events/s | append latency median | p99 | goal |')
+out('|---|---|---|---|---|---|---|---|')
+const dir = mkdtempSync(join(tmpdir(), 'symbi-audit-bench-'))
+const results = {}
+async function appendRun(mode, durable, inflight, total) {
+  const path = join(dir, `${mode}-${durable}-${inflight}.log`)
+  const trail = await openAuditLog(path, { ...(mode === 'none' ? {} : { signingKey: privateKey }), mode, durable, checkpointEvery: 1000, checkpointIntervalMs: 1000 })
+  const lat = new Float64Array(total)
+  let next = 0
+  const t0 = performance.now()
+  async function worker() {
+    while (next < total) {
+      const i = next++
+      const s = performance.now()
+      await trail.append({ agentId: `agent-${i % 8}`, type: 'policy_decision', details: details(i, 0) })
+      lat[i] = performance.now() - s
+    }
+  }
+  await Promise.all(Array.from({ length: inflight }, worker))
+  const elapsed = performance.now() - t0
+  await trail.close()
+  const size = statSync(path).size
+  const r = { eps: total / (elapsed / 1000), ...stats(lat), size, path }
+  results[`${mode}/${durable}/${inflight}`] = r
+  return r
+}
+const configs = [
+  ['every', true, 1, QUICK ? 300 : 1000, ''],
+  ['every', true, 256, QUICK ? 5000 : 30000, '≥ 10,000/s'],
+  ['every', false, 256, QUICK ? 5000 : 30000, '≥ 10,000/s'],
+  ['checkpoint', true, 1, QUICK ? 300 : 1000, ''],
+  ['checkpoint', true, 1024, QUICK ? 20000 : 200000, '≥ 100,000/s'],
+  ['checkpoint', false, 1024, QUICK ? 20000 : 200000, '≥ 100,000/s'],
+  ['none', false, 1024, QUICK ? 20000 : 200000, ''],
+]
+for (const [mode, durable, inflight, total, goal] of configs) {
+  const r = await appendRun(mode, durable, inflight, total)
+  const met = goal === '' ? '' : `${goal}: ${r.eps >= Number(goal.replace(/[^0-9]/g, '')) ? 'met' : 'MISSED'}`
+  out(`| ${mode} | ${durable ? 'yes' : 'no'} | ${inflight} | ${fmtOps(total)} | ${fmtOps(r.eps)} | ${r.median.toFixed(3)} ms | ${r.p99.toFixed(3)} ms | ${met} |`)
+}
+out()
+
+// ---- verify ----
+out('## Verifying a log file')
+out()
+out('| log | events | with public key | events/s |')
+out('|---|---|---|---|')
+for (const key of ['every/false/256', 'checkpoint/false/1024']) {
+  const r = results[key]
+  const t0 = performance.now()
+  const v = await verify(r.path, { publicKey })
+  const dt = performance.now() - t0
+  if (!v.ok) throw new Error(`bench log did not verify: ${v.code} ${v.message}`)
+  out(`| ${key.split('/')[0]} (${(r.size / 2 ** 20).toFixed(1)} MiB) | ${fmtOps(v.count)} | yes (${v.signatures} signatures) | ${fmtOps(v.count / (dt / 1000))} |`)
+}
+out()
+rmSync(dir, { recursive: true, force: true })
+
+if (!QUICK) {
+  writeFileSync(new URL('./results/enforcement-audit.md', import.meta.url), lines.join('\n') + '\n')
+  console.log('\nwrote bench/results/enforcement-audit.md')
+}
