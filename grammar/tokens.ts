@@ -15,7 +15,8 @@ export const COMMENT_GROUP = 'comments'
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED })
 export const LineComment = createToken({ name: 'LineComment', pattern: /(?:\/\/|#)[^\n\r]*/, group: COMMENT_GROUP })
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?(?:\*\/|$(?![\s\S]))/, group: INVALID_GROUP })
+// An unclosed `/*` runs to the end of the input (no `$` anchor: Chevrotain rejects anchors).
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*(?:[^*]|\*(?!\/))*(?:\*\/)?/, group: INVALID_GROUP })
 
 export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\]|\\[\s\S])*"/ })
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\]|\\[\s\S])*/, group: INVALID_GROUP })
@@ -115,11 +116,14 @@ export const RBracket = createToken({ name: 'RBracket', pattern: /]/ })
 export const LBrace = createToken({ name: 'LBrace', pattern: /{/ })
 export const RBrace = createToken({ name: 'RBrace', pattern: /}/ })
 
-/** Keywords in the order they must be tried (before Identifier). */
+/**
+ * Keywords in the order they must be tried (before Identifier). A keyword that another keyword
+ * prefixes comes first (`int` before `in`), or it could never match.
+ */
 export const KEYWORDS: readonly TokenType[] = [
-  DataClassification, Metadata, Agent, Policy, Allow, Deny, Require, Audit, If, Else, Let, For, In, Match, Try, Catch,
-  Return, Function, Schedule, Channel, Memory, Webhook, Search, Filter, Type, With, Capabilities, Not, True, False,
-  StringType, IntType, FloatType, BoolType, Underscore,
+  DataClassification, Metadata, Agent, Policy, Allow, Deny, Require, Audit, If, Else, Let, For, IntType, In, Match, Try,
+  Catch, Return, Function, Schedule, Channel, Memory, Webhook, Search, Filter, Type, With, Capabilities, Not, True, False,
+  StringType, FloatType, BoolType, Underscore,
 ]
 
 /** Every token type, in lexing order. */
