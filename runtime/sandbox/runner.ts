@@ -199,11 +199,13 @@ export class SandboxRunner {
 
   private async execute(o: ResolvedSandboxOptions, tier: SandboxTier, req: SandboxRunRequest, conditions: readonly Condition[]): Promise<SandboxResult> {
     const capture = new OutputCapture(o.outputLimitBytes, req.onOutput)
-    const container: SandboxContainer = await this.engine.createContainer(containerCreateOptions(o, tier, req.agentId))
+    const limit = this.config.engineTimeoutMs ?? 15_000
+    const container: SandboxContainer = await bounded(this.engine.createContainer(containerCreateOptions(o, tier, req.agentId)), limit, 'container create')
     try {
-      const { ended } = await container.attach({ stdout: (c) => capture.push('stdout', c), stderr: (c) => capture.push('stderr', c) })
+      const sinks = { stdout: (c: Buffer) => capture.push('stdout', c), stderr: (c: Buffer) => capture.push('stderr', c) }
+      const { ended } = await bounded(container.attach(sinks), limit, 'container attach')
       const started = performance.now()
-      await container.start()
+      await bounded(container.start(), limit, 'container start')
       const waited = container.wait()
       let timer: NodeJS.Timeout | undefined
       const expired = new Promise<'timeout'>((resolve) => {
@@ -216,10 +218,10 @@ export class SandboxRunner {
         status = await bounded(waited, 10_000, 'the killed container').catch(() => 137)
       }
       const durationMs = Math.round(performance.now() - started)
-      // Output still in flight when the process exits is short; waiting longer would let a
-      // process that forked a writer keep the run open past its exit.
+      // The attach stream closes right after the exit; the bound only guards against an engine
+      // that never closes it, which must not turn a finished run into a hang.
       await Promise.race([ended, new Promise((r) => setTimeout(r, 2_000).unref())])
-      const state = await container.inspect()
+      const state = await bounded(container.inspect(), limit, 'container inspect')
       return {
         exitCode: status,
         stdout: capture.text('stdout'),
@@ -232,7 +234,7 @@ export class SandboxRunner {
         conditions,
       }
     } finally {
-      await container.remove()
+      await bounded(container.remove(), limit, 'container remove')
     }
   }
 }
