@@ -1,5 +1,4 @@
 import { EVAL_CODES, fail, quote, typeName } from './eval-codes.js'
-import { sharedLadder } from './ladders.js'
 import type { Ladders } from './ladders.js'
 import { isDuration } from './value.js'
 import type { Value } from './value.js'
@@ -19,15 +18,17 @@ export function compareValues(a: Value, b: Value, ladders: Ladders): number {
 
 /** Compares two strings by their rank on a shared ladder; EvalError when they share none. */
 export function compareLadderStrings(a: string, b: string, ladders: Ladders): number {
-  if (a === b && ladders.byValue.has(a)) return 0
-  const shared = sharedLadder(ladders, a, b)
-  if (shared === undefined) {
-    return fail(
-      EVAL_CODES.NOT_ON_LADDER,
-      `cannot compare string ${quote(a)} with string ${quote(b)}: strings are ordered only when both are on one ladder (${describeLadders(ladders)})`,
-    )
+  const pa = ladders.byValue.get(a)
+  const pb = pa === undefined ? undefined : ladders.byValue.get(b)
+  // sharedLadder inlined: no result object on this hot path. Any shared ladder gives the same
+  // sign, because createLadders rejects cyclic ladder sets.
+  if (pa !== undefined && pb !== undefined) {
+    for (const x of pa) for (const y of pb) if (x.ladder === y.ladder) return x.rank - y.rank
   }
-  return shared.a - shared.b
+  return fail(
+    EVAL_CODES.NOT_ON_LADDER,
+    `cannot compare string ${quote(a)} with string ${quote(b)}: strings are ordered only when both are on one ladder (${describeLadders(ladders)})`,
+  )
 }
 
 function compareNumbers(a: number, b: number): number {

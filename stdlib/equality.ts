@@ -8,12 +8,47 @@ import type { Value, ValueRecord } from './value.js'
  * `===`, so `0 == -0`; NaN never reaches here from valid data (checkValue rejects it, arithmetic
  * refuses to produce it).
  *
- * Walks containers with an explicit stack so that deeply nested data cannot overflow the JS stack
- * and turn a comparison into a crash.
+ * Recurses for ordinary data (no stack array per call: 1.1–1.3× faster than the explicit-stack
+ * loop on a three-key record, interleaved A/B on Node 20) and switches to an explicit stack
+ * below depth 200, so that deeply nested data cannot overflow the JS stack and turn a
+ * comparison into a crash.
  */
 export function valueEquals(a: Value, b: Value): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  return eq(a, b, 0)
+}
+
+const RECURSION_LIMIT = 200
+
+function eq(x: unknown, y: unknown, depth: number): boolean {
+  if (x === y) return true
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) {
+    // Two distinct primitives (or a primitive and a container); undefined slots equal null.
+    return (x === undefined || x === null) && (y === undefined || y === null)
+  }
+  if (depth > RECURSION_LIMIT) return eqIterative(x, y)
+  const xa = Array.isArray(x)
+  if (xa !== Array.isArray(y)) return false
+  if (xa) {
+    const xs = x as readonly unknown[]
+    const ys = y as readonly unknown[]
+    if (xs.length !== ys.length) return false
+    for (let i = 0; i < xs.length; i++) if (!eq(xs[i], ys[i], depth + 1)) return false
+    return true
+  }
+  const xd = isDuration(x)
+  if (xd !== isDuration(y)) return false
+  if (xd) return x.$duration === (y as { $duration: number }).$duration
+  const xr = x as ValueRecord
+  const yr = y as ValueRecord
+  const xk = Object.keys(xr)
+  if (xk.length !== Object.keys(yr).length) return false
+  for (const k of xk) if (!Object.hasOwn(yr, k) || !eq(xr[k], yr[k], depth + 1)) return false
+  return true
+}
+
+function eqIterative(a: object, b: object): boolean {
   const stack: unknown[] = [a, b]
   while (stack.length > 0) {
     const y = stack.pop()
