@@ -54,10 +54,11 @@ export interface CallContext {
 /**
  * A builtin or host function.
  *
- * Calling convention: `args` and `fns` both have one slot per argument actually passed. At a
- * `function` parameter the evaluator puts the lambda in `fns[i]` and `null` in `args[i]`; at every
- * other parameter `fns[i]` is `undefined`. `call` checks arity, parameter types and collection
- * sizes itself and throws `EvalError` — evaluators need not pre-check.
+ * Calling convention: `args` has one slot per argument actually passed. At a `function`
+ * parameter the evaluator puts the lambda in `fns[i]` and `null` in `args[i]`; at every other
+ * parameter `fns[i]` is `undefined`, and `fns` may be shorter than `args` (`[]` when no lambda is
+ * passed). `call` checks arity, parameter types and collection sizes itself and throws
+ * `EvalError` — evaluators need not pre-check.
  */
 export interface Builtin {
   /** Name as written in policies. */
