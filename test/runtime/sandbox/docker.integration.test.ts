@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../../runtime/enforce/index.js'
 import type { SandboxOptions, SandboxResult, SandboxRunner } from '../../../runtime/sandbox/index.js'
 import { SANDBOX_LABEL, SandboxUnavailableError, containerCreateOptions, createSandboxRunner, defaultSandboxDecider, resolveSandboxOptions } from '../../../runtime/sandbox/index.js'
 import { sandboxCommand } from '../../../cli/commands/sandbox.js'
-import type { CliIO } from '../../../cli/io.js'
+import { fakeIO } from './fakes.js'
 import { probeDocker } from './docker-available.js'
 
 const probe = await probeDocker()
@@ -27,18 +27,6 @@ async function sandboxContainers(): Promise<readonly string[]> {
   return engine!.listContainers(`${SANDBOX_LABEL}=1`)
 }
 
-function fakeIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    readStdin: async () => '',
-    env: process.env,
-    cwd: process.cwd(),
-  }
-  return io
-}
 
 describe.skipIf(engine === undefined)('tier 1 on a real Docker engine', () => {
   it('the engine keeps every hardening setting it is given (inspect of a created container)', async () => {
@@ -181,14 +169,14 @@ describe.skipIf(engine === undefined)('tier 1 on a real Docker engine', () => {
 
   it('CLI: streams output and exits with the command code, 137 on OOM, 77 on deny, 69 for tier2', async () => {
     const cmd = sandboxCommand({ engine: () => engine! })
-    const ok = fakeIO()
+    const ok = fakeIO(process.cwd(), process.env)
     expect(await cmd(['run', '--timeout', '10s', '--', 'sh', '-c', 'echo hi; echo oops >&2; exit 5'], ok)).toBe(5)
     expect(ok.stdout).toBe('hi\n')
     expect(ok.stderr).toBe('oops\n')
-    const oom = fakeIO()
+    const oom = fakeIO(process.cwd(), process.env)
     expect(await cmd(['run', '--memory', '32m', '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], oom)).toBe(137)
     expect(oom.stderr).toMatch(/memory limit/)
-    const t2 = fakeIO()
+    const t2 = fakeIO(process.cwd(), process.env)
     expect(await cmd(['run', '--tier', 'gvisor', '--', 'id'], t2)).toBe(69)
     expect(t2.stderr.trim().split('\n')).toHaveLength(1)
     expect(t2.stderr).toMatch(/runsc/)
@@ -200,7 +188,7 @@ describe.skipIf(engine === undefined)('tier 1 on a real Docker engine', () => {
         evaluate: () => ({ effect: 'deny', reason: 'sandbox forbidden by test policy', determining: [], errors: [], version: 1 }),
       }),
     })
-    const denied = fakeIO()
+    const denied = fakeIO(process.cwd(), process.env)
     expect(await denying(['run', '--policy', 'package.json', '--', 'id'], denied)).toBe(77)
     expect(denied.stderr).toBe('symbi-policy sandbox: denied: sandbox forbidden by test policy\n')
     expect(await sandboxContainers()).toEqual(before)

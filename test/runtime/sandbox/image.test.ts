@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sandboxCommand } from '../../../cli/commands/sandbox.js'
-import type { CliIO } from '../../../cli/io.js'
 import {
   DEFAULT_BUSYBOX,
   SANDBOX_APPLETS,
@@ -15,7 +14,7 @@ import {
   isStaticElf,
   sandboxRootfs,
 } from '../../../runtime/sandbox/index.js'
-import { FakeEngine } from './fake-engine.js'
+import { FakeEngine, fakeIO } from './fakes.js'
 
 const script = readFileSync(new URL('../../../.ci/setup-docker.sh', import.meta.url), 'utf8')
 const work = mkdtempSync(join(tmpdir(), 'symbi-image-'))
@@ -101,18 +100,6 @@ describe('ensureSandboxImage', () => {
   })
 })
 
-function fakeIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    readStdin: async () => '',
-    env: {},
-    cwd: work,
-  }
-  return io
-}
 
 describe('sandbox setup (CLI)', () => {
   it('builds once, then reports present', async () => {
@@ -121,10 +108,10 @@ describe('sandbox setup (CLI)', () => {
     const bb = join(work, 'busybox2')
     writeFileSync(bb, fakeStaticElf())
     const cmd = sandboxCommand({ engine: () => engine })
-    const a = fakeIO()
+    const a = fakeIO(work)
     expect(await cmd(['setup', '--busybox', bb], a)).toBe(0)
     expect(a.stdout).toBe(`image ${SANDBOX_IMAGE} built\n`)
-    const b = fakeIO()
+    const b = fakeIO(work)
     expect(await cmd(['setup', '--busybox', bb], b)).toBe(0)
     expect(b.stdout).toBe(`image ${SANDBOX_IMAGE} present\n`)
     expect(engine.imported).toHaveLength(1)
@@ -133,7 +120,7 @@ describe('sandbox setup (CLI)', () => {
   it('exits 69 with one line when the engine cannot be reached', async () => {
     const engine = new FakeEngine()
     engine.hasImage = () => Promise.reject(new Error('connect ENOENT /var/run/docker.sock'))
-    const io = fakeIO()
+    const io = fakeIO(work)
     expect(await sandboxCommand({ engine: () => engine })(['setup'], io)).toBe(69)
     expect(io.stderr.trim().split('\n')).toHaveLength(1)
     expect(io.stderr).toMatch(/cannot reach the Docker engine: connect ENOENT/)

@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../../runtime/enforce/index.js'
 import type { SandboxRunnerConfig } from '../../../runtime/sandbox/index.js'
 import { SandboxConfigError, SandboxUnavailableError, createSandboxRunner, defaultSandboxDecider } from '../../../runtime/sandbox/index.js'
 import type { AuthzRequest, Decision, PolicyDecider } from '../../../stdlib/decision.js'
-import { FakeEngine } from './fake-engine.js'
+import { FakeEngine } from './fakes.js'
 
 const INFO = { determining: [], errors: [], version: 1 }
 const allow: Decision = { effect: 'allow', ...INFO }

@@ -1,4 +1,5 @@
 import type { ContainerCreateOptions } from 'dockerode'
+import type { CliIO } from '../../../cli/io.js'
 import type { ContainerState, OutputSinks, SandboxContainer, SandboxEngine } from '../../../runtime/sandbox/index.js'
 
 /** How the fake container behaves once started. */
@@ -121,4 +122,18 @@ export class FakeContainer implements SandboxContainer {
     this.calls.push('remove')
     this.removed = true
   }
+}
+
+/** CLI streams captured into strings. */
+export function fakeIO(cwd: string, env: Readonly<Record<string, string | undefined>> = {}): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+    readStdin: async () => '',
+    env,
+    cwd,
+  }
+  return io
 }
