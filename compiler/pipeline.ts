@@ -108,7 +108,14 @@ export function compilePolicySet(sources: readonly PolicySource[], options: Comp
   }
   for (const f of files) f.diagnostics.sort((a, b) => a.span.start - b.span.start)
   if (files.some((f) => hasErrors(f.diagnostics))) return { files }
-  const hash = bytesToHex(sha256(utf8ToBytes(`${COMPILER_VERSION}\n${JSON.stringify(options.ladders ?? {})}\n${irs.join('\n')}`)))
+  // Everything the compiled closures depend on: compiler, environment and the IR itself.
+  const environment = JSON.stringify({
+    ladders: [...env.ladders.byName],
+    actions: [...(env.schema?.actions ?? [])],
+    functions: [...env.functions.keys()],
+    limits: env.limits,
+  })
+  const hash = bytesToHex(sha256(utf8ToBytes(`${COMPILER_VERSION}\n${environment}\n${irs.join('\n')}`)))
   return {
     value: { checked: checked.set, functions: env.functions, ladders: env.ladders, limits: env.limits, hash, sources: sources.map((s) => s.name) },
     files,

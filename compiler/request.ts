@@ -37,6 +37,27 @@ export class RequestError extends Error {
 }
 
 const EMPTY: readonly Value[] = Object.freeze([])
+const NO_STRINGS: ReadonlySet<string> = new Set()
+
+/** Builds the `action` value lazily: most guards never read it, and this runs per request. */
+class Normalized implements NormalizedRequest {
+  private action?: ValueRecord
+  constructor(
+    readonly principal: ValueRecord,
+    readonly actionName: string,
+    readonly args: readonly Value[],
+    readonly groups: ReadonlySet<string>,
+    readonly resource: ValueRecord | undefined,
+    readonly context: ValueRecord,
+    readonly approvals: ReadonlySet<string>,
+    readonly now: number,
+  ) {}
+
+  get actionValue(): ValueRecord {
+    this.action ??= { name: this.actionName, args: this.args as Value[], groups: [...this.groups] }
+    return this.action
+  }
+}
 
 /** Validates and normalises a request; throws `RequestError` naming the bad field. */
 export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary): NormalizedRequest {
@@ -46,7 +67,7 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
   if (typeof principal['id'] !== 'string') throw new RequestError('principal.id', 'principal.id must be a string')
   let actionName: string
   let args: readonly Value[] = EMPTY
-  const groups = new Set<string>()
+  let requestGroups: readonly string[] | undefined
   const action = req.action as unknown
   if (typeof action === 'string') actionName = action
   else if (isRecord(action)) {
@@ -60,38 +81,30 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
     const g = action['groups']
     if (g !== undefined) {
       if (!Array.isArray(g) || g.some((x) => typeof x !== 'string')) throw new RequestError('action.groups', 'action.groups must be an array of strings')
-      for (const x of g as string[]) groups.add(x)
+      requestGroups = g as string[]
     }
   } else throw new RequestError('action', 'action must be a string or an object with a name')
   if (actionName === '') throw new RequestError('action.name', 'action name must not be empty')
-  for (const x of vocabulary.groupsOf.get(actionName) ?? []) groups.add(x)
+  const known = vocabulary.groupsOf.get(actionName)
+  const groups = requestGroups === undefined && known === undefined ? NO_STRINGS : new Set([...(requestGroups ?? []), ...(known ?? [])])
   const resource = req.resource as unknown
   if (resource !== undefined && !isRecord(resource)) throw new RequestError('resource', 'resource must be an object')
   if (isRecord(resource) && resource['id'] !== undefined && typeof resource['id'] !== 'string') throw new RequestError('resource.id', 'resource.id must be a string')
   const context = (req.context ?? {}) as unknown
   if (!isRecord(context)) throw new RequestError('context', 'context must be an object')
-  const approvals = new Set<string>()
+  let approvals = NO_STRINGS
   const ap = context['approvals']
   if (ap !== undefined) {
     if (!Array.isArray(ap)) throw new RequestError('context.approvals', 'context.approvals must be an array of approver names or { approver } records')
+    const found = new Set<string>()
     ap.forEach((x: Value, i: number) => {
-      if (typeof x === 'string') approvals.add(x)
-      else if (isRecord(x) && typeof x['approver'] === 'string') approvals.add(x['approver'])
+      if (typeof x === 'string') found.add(x)
+      else if (isRecord(x) && typeof x['approver'] === 'string') found.add(x['approver'])
       else throw new RequestError(`context.approvals[${i}]`, 'an approval must be an approver name or a record with a string approver')
     })
+    approvals = found
   }
-  const actionValue: ValueRecord = { name: actionName, args: args as Value[], groups: [...groups] }
-  return {
-    principal,
-    actionName,
-    args,
-    groups,
-    resource: isRecord(resource) ? resource : undefined,
-    context,
-    actionValue,
-    approvals,
-    now: requestTime(context),
-  }
+  return new Normalized(principal, actionName, args, groups, isRecord(resource) ? resource : undefined, context, approvals, requestTime(context))
 }
 
 function requestTime(context: ValueRecord): number {

@@ -1,0 +1,252 @@
+/**
+ * IR expressions → closures, compiled once per rule. Everything static is resolved here:
+ * names to binder slots or lambda frames, functions to their builtin, literals and constant
+ * subtrees to values, string-ladder literals to rank tables. The closures must raise exactly
+ * the errors the interpreter raises (same stdlib calls on the slow paths), because decisions
+ * carry their errors and the differential test compares them.
+ */
+import type { Expr } from '../grammar/ir.js'
+import { getIndex, getMember } from '../stdlib/access.js'
+import { add, div, mod, mul, negate, sub } from '../stdlib/arithmetic.js'
+import type { Builtin, CallContext, Callable } from '../stdlib/builtin-types.js'
+import { compareValues } from '../stdlib/compare.js'
+import { durationFromLiteral } from '../stdlib/durations.js'
+import { valueEquals } from '../stdlib/equality.js'
+import type { Ladders } from '../stdlib/ladders.js'
+import { expectBool, inOp } from '../stdlib/operators.js'
+import { EvalError, type Value } from '../stdlib/value.js'
+import { EVAL } from './decisions.js'
+import { lookupName } from './interpreter.js'
+import type { NormalizedRequest } from './request.js'
+
+/** Runtime state of one rule evaluation. */
+export interface State {
+  readonly r: NormalizedRequest
+  /** Binder values by slot. */
+  readonly b: readonly Value[]
+  /** Lambda frames, innermost last. */
+  readonly l: readonly (readonly Value[])[]
+  readonly c: CallContext
+}
+
+/** A compiled expression. */
+export type Fn = (s: State) => Value
+
+/** Compile-time scope: binder slots and lambda frames. */
+export interface Scope {
+  readonly binders: ReadonlyMap<string, number>
+  /** Lambda parameter names per frame, outermost first. */
+  readonly frames: readonly (readonly string[])[]
+  readonly functions: ReadonlyMap<string, Builtin>
+  readonly ladders: Ladders
+}
+
+const EMPTY_VARS: ReadonlyMap<string, Value> = new Map()
+
+function constant(v: Value): Fn {
+  return () => v
+}
+
+/** Member access with the common case inlined; every other case goes through `getMember`. */
+function member(obj: Fn, prop: string): Fn {
+  if (prop === '$duration') return (s) => getMember(obj(s), prop)
+  return (s) => {
+    const o = obj(s)
+    if (o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop)) return (o as Record<string, Value>)[prop] as Value
+    return getMember(o, prop)
+  }
+}
+
+function resolveName(name: string, scope: Scope): Fn {
+  for (let f = scope.frames.length - 1; f >= 0; f--) {
+    const i = (scope.frames[f] as readonly string[]).indexOf(name)
+    if (i >= 0) return (s) => (s.l[f] as readonly Value[])[i] ?? null
+  }
+  const fromRequest: Fn = (s) => {
+    const ctx = s.r.context
+    return Object.hasOwn(ctx, name) ? (ctx[name] as Value) : lookupName(name, EMPTY_VARS, s.r)
+  }
+  const slot = scope.binders.get(name)
+  if (slot === undefined) return fromRequest
+  // A rule with several patterns may match through one that does not bind this name.
+  return (s) => {
+    const v = s.b[slot]
+    return v !== undefined ? v : fromRequest(s)
+  }
+}
+
+/** Compiles an expression; `undefined` never — unsupported forms compile to a thrower. */
+export function compileExpr(e: Expr, scope: Scope): Fn {
+  switch (e.kind) {
+    case 'String':
+    case 'Number':
+    case 'Bool':
+      return constant(e.value)
+    case 'Duration':
+      return constant(durationFromLiteral(e.amount, e.unit))
+    case 'Ident':
+      return resolveName(e.name, scope)
+    case 'Member':
+      return member(compileExpr(e.object, scope), e.property)
+    case 'Index': {
+      const o = compileExpr(e.object, scope)
+      const i = compileExpr(e.index, scope)
+      return (s) => getIndex(o(s), i(s))
+    }
+    case 'Call':
+      return compileCall(e, scope)
+    case 'Unary': {
+      const x = compileExpr(e.operand, scope)
+      if (e.op === '-') return (s) => negate(x(s))
+      const what = `operand of \`${e.op}\``
+      return (s) => !expectBool(x(s), what)
+    }
+    case 'Binary':
+      return compileBinary(e, scope)
+    case 'IfExpr': {
+      const cond = compileExpr(e.cond, scope)
+      const then = compileBlock(e.then, scope)
+      const otherwise = e.else === undefined ? undefined : e.else.kind === 'Block' ? compileBlock(e.else, scope) : compileExpr(e.else, scope)
+      return (s) => {
+        if (expectBool(cond(s), 'condition of `if`')) return then(s)
+        if (otherwise === undefined) throw new EvalError(EVAL.notAValue, '`if` without `else` has no value when its condition is false')
+        return otherwise(s)
+      }
+    }
+    case 'Array': {
+      const xs = e.elements.map((x) => compileExpr(x, scope))
+      return (s) => xs.map((x) => x(s))
+    }
+    case 'Record': {
+      const fs = e.fields.map((f) => [f.key, compileExpr(f.value, scope)] as const)
+      return (s) => {
+        const out: Record<string, Value> = {}
+        for (const [k, f] of fs) out[k] = f(s)
+        return out
+      }
+    }
+    case 'Lambda':
+    case 'Vault':
+    case 'Wildcard':
+    case 'Assign': {
+      const message = `a ${e.kind.toLowerCase()} is not a value here`
+      return () => {
+        throw new EvalError(EVAL.notAValue, message)
+      }
+    }
+  }
+}
+
+function compileBlock(b: Extract<Expr, { kind: 'IfExpr' }>['then'], scope: Scope): Fn {
+  if (b.statements.length > 0 || b.value === undefined) {
+    return () => {
+      throw new EvalError(EVAL.notAValue, 'statements are not evaluated in policy expressions')
+    }
+  }
+  return compileExpr(b.value, scope)
+}
+
+/** A literal string that sits on exactly one ladder: comparisons against it use a rank table. */
+function ladderTable(e: Expr, ladders: Ladders): { rank: number; ranks: ReadonlyMap<string, number>; value: string } | undefined {
+  if (e.kind !== 'String') return undefined
+  const positions = ladders.byValue.get(e.value)
+  if (positions?.length !== 1) return undefined
+  const pos = positions[0] as { ladder: string; rank: number }
+  const rungs = ladders.byName.get(pos.ladder) ?? []
+  return { rank: pos.rank, ranks: new Map(rungs.map((r, i) => [r, i])), value: e.value }
+}
+
+function compileBinary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Fn {
+  const l = compileExpr(e.left, scope)
+  const r = compileExpr(e.right, scope)
+  switch (e.op) {
+    case '&&':
+      return (s) => expectBool(l(s), 'left operand of `&&`') && expectBool(r(s), 'right operand of `&&`')
+    case '||':
+      return (s) => expectBool(l(s), 'left operand of `||`') || expectBool(r(s), 'right operand of `||`')
+    case '==':
+      if (e.right.kind === 'String' || e.right.kind === 'Number' || e.right.kind === 'Bool') {
+        // Structural equality with a primitive is identity: no container equals a primitive.
+        const lit = e.right.value
+        return (s) => l(s) === lit
+      }
+      return (s) => valueEquals(l(s), r(s))
+    case '!=':
+      return (s) => !valueEquals(l(s), r(s))
+    case 'in':
+      return (s) => inOp(l(s), r(s))
+    case '+':
+      return (s) => add(l(s), r(s))
+    case '-':
+      return (s) => sub(l(s), r(s))
+    case '*':
+      return (s) => mul(l(s), r(s))
+    case '/':
+      return (s) => div(l(s), r(s))
+    case '%':
+      return (s) => mod(l(s), r(s))
+    default:
+      return compileOrdering(e.op, e, l, r, scope.ladders)
+  }
+}
+
+function compileOrdering(op: '<' | '>' | '<=' | '>=', e: Extract<Expr, { kind: 'Binary' }>, l: Fn, r: Fn, ladders: Ladders): Fn {
+  const test = op === '<' ? (c: number) => c < 0 : op === '>' ? (c: number) => c > 0 : op === '<=' ? (c: number) => c <= 0 : (c: number) => c >= 0
+  const lit = ladderTable(e.right, ladders)
+  if (lit) {
+    // `user.clearance >= "secret"`: one map lookup instead of a ladder search per request.
+    return (s) => {
+      const v = l(s)
+      if (typeof v === 'string') {
+        const rank = lit.ranks.get(v)
+        if (rank !== undefined) return test(rank - lit.rank)
+      }
+      return test(compareValues(v, lit.value, ladders))
+    }
+  }
+  return (s) => {
+    const a = l(s)
+    const b = r(s)
+    if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return test(a < b ? -1 : a > b ? 1 : 0)
+    return test(compareValues(a, b, ladders))
+  }
+}
+
+function compileCall(e: Extract<Expr, { kind: 'Call' }>, scope: Scope): Fn {
+  const callee = e.callee
+  const method = callee.kind === 'Member'
+  const name = callee.kind === 'Ident' ? callee.name : callee.kind === 'Member' ? callee.property : undefined
+  const fn = name === undefined ? undefined : scope.functions.get(name)
+  if (fn === undefined || (method && !fn.method)) {
+    const message = `unknown function '${name ?? '?'}'`
+    return () => {
+      throw new EvalError('EVAL122', message)
+    }
+  }
+  const parts: { value?: Fn; lambda?: (s: State) => Callable }[] = []
+  if (method) parts.push({ value: compileExpr((callee as Extract<Expr, { kind: 'Member' }>).object, scope) })
+  for (const a of e.args) {
+    const v = a.value
+    if (v.kind === 'Lambda') {
+      const frame = v.params
+      const body = compileExpr(v.body, { ...scope, frames: [...scope.frames, frame] })
+      parts.push({ lambda: (s) => (...xs: Value[]) => body({ r: s.r, b: s.b, l: [...s.l, xs], c: s.c }) })
+    } else parts.push({ value: compileExpr(v, scope) })
+  }
+  const n = parts.length
+  return (s) => {
+    const args: Value[] = new Array(n)
+    const fns: (Callable | undefined)[] = new Array(n)
+    for (let i = 0; i < n; i++) {
+      const p = parts[i] as { value?: Fn; lambda?: (s: State) => Callable }
+      if (p.lambda) {
+        args[i] = null
+        fns[i] = p.lambda(s)
+      } else {
+        args[i] = (p.value as Fn)(s)
+        fns[i] = undefined
+      }
+    }
+    return fn.call(args, fns, s.c)
+  }
+}

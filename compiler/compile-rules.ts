@@ -1,0 +1,220 @@
+/**
+ * Checked rules → compiled rules: pattern matchers that fill binder slots, compiled guards and
+ * requirement items, the verbs a rule is indexed under, and the equality key (OPA-style rule
+ * indexing) of guards that start with `path == literal`.
+ */
+import type { Expr } from '../grammar/ir.js'
+import type { Builtin } from '../stdlib/builtin-types.js'
+import type { Ladders } from '../stdlib/ladders.js'
+import { isRecord, type Value } from '../stdlib/value.js'
+import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
+import { compileExpr, type Fn, type Scope } from './compile-expr.js'
+import { argAt, globMatcher } from './patterns.js'
+import type { NormalizedRequest } from './request.js'
+
+/** Fills binder slots for a matching request, or returns undefined. */
+export type Matcher = (req: NormalizedRequest) => Value[] | undefined
+
+/** Where the root of an indexed path comes from. */
+export type PathRoot = { readonly kind: 'arg'; readonly index: number } | { readonly kind: 'name'; readonly name: string }
+
+/** A guard that starts with `root.a.b == literal`. */
+export interface EqualityKey {
+  /** Identifies rules that can share one lookup: same root and path. */
+  readonly block: string
+  readonly root: PathRoot
+  readonly path: readonly string[]
+  /** The literal, as an index key. */
+  readonly key: string
+}
+
+/** A compiled requirement element. */
+export type CompiledItem =
+  | { readonly kind: 'precondition'; readonly fn: Fn; readonly source: string }
+  | { readonly kind: 'approval'; readonly approver: string }
+  | { readonly kind: 'obligation'; readonly name: string; readonly fn?: Fn }
+  | { readonly kind: 'audit'; readonly name: string; readonly fn?: Fn }
+
+/** A rule ready for evaluation. */
+export interface CompiledRule {
+  readonly checked: CheckedRule
+  /** Position in the whole set; evaluation follows it. */
+  readonly order: number
+  /** Matches the rule's own patterns (allow/deny) or its applicability (require/audit). */
+  readonly match: Matcher
+  readonly guard?: Fn
+  readonly items: readonly CompiledItem[]
+  /** Verbs it is indexed under; `undefined` means it may match any action. */
+  readonly verbs: readonly string[] | undefined
+  readonly equality?: EqualityKey
+}
+
+const NO_SLOTS: Value[] = []
+Object.freeze(NO_SLOTS)
+
+/** Typed index key of a primitive, so that `"1"` and `1` never share a bucket. */
+export function indexKey(v: unknown): string | undefined {
+  if (typeof v === 'string') return `s${v}`
+  if (typeof v === 'number') return `n${v === 0 ? 0 : v}`
+  if (typeof v === 'boolean') return v ? 'bt' : 'bf'
+  return undefined
+}
+
+function verbTest(p: ActionPattern): (req: NormalizedRequest) => boolean {
+  switch (p.kind) {
+    case 'any':
+      return () => true
+    case 'name': {
+      const name = p.name
+      return (req) => req.actionName === name || (req.groups.size > 0 && req.groups.has(name))
+    }
+    case 'glob': {
+      const m = globMatcher(p.pattern)
+      return (req) => m(req.actionName)
+    }
+    case 'call':
+      return verbTest(p.verb)
+  }
+}
+
+function compilePattern(p: ActionPattern, slots: ReadonlyMap<string, number>): Matcher {
+  const verb = verbTest(p)
+  if (p.kind !== 'call' || p.args.length === 0) return (req) => (verb(req) ? NO_SLOTS : undefined)
+  const args = p.args
+  const width = slots.size
+  return (req) => {
+    if (!verb(req)) return undefined
+    const out: Value[] = new Array(width)
+    for (let i = 0; i < args.length; i++) {
+      const ap = args[i] as ActionPattern extends never ? never : (typeof args)[number]
+      const v = argAt(req, i)
+      if (v === undefined) return undefined
+      if (ap.kind === 'bind') out[slots.get(ap.name) as number] = v
+      else if (ap.kind === 'literal' && !(v === ap.value || (isRecord(v) && v['id'] === ap.value))) return undefined
+    }
+    return out
+  }
+}
+
+function compilePatterns(ps: readonly ActionPattern[], slots: ReadonlyMap<string, number>): Matcher {
+  const ms = ps.map((p) => compilePattern(p, slots))
+  if (ms.length === 1) return ms[0] as Matcher
+  return (req) => {
+    for (const m of ms) {
+      const r = m(req)
+      if (r !== undefined) return r
+    }
+    return undefined
+  }
+}
+
+function bindersOf(ps: readonly ActionPattern[], into: Map<string, number>): void {
+  for (const p of ps) if (p.kind === 'call') for (const a of p.args) if (a.kind === 'bind' && !into.has(a.name)) into.set(a.name, into.size)
+}
+
+function verbsOf(ps: readonly ActionPattern[]): string[] | undefined {
+  const out = new Set<string>()
+  for (const p of ps) {
+    const v = p.kind === 'call' ? p.verb : p
+    if (v.kind !== 'name') return undefined
+    out.add(v.name)
+  }
+  return [...out]
+}
+
+/** The equality key of `root.path == literal` as the first conjunct of a guard. */
+function equalityOf(rule: CheckedRule, slots: ReadonlyMap<string, number>): EqualityKey | undefined {
+  let first: Expr | undefined = rule.guard
+  while (first?.kind === 'Binary' && first.op === '&&') first = first.left
+  if (first?.kind !== 'Binary' || first.op !== '==') return undefined
+  const lit = first.right
+  if (lit.kind !== 'String' && lit.kind !== 'Number' && lit.kind !== 'Bool') return undefined
+  const path: string[] = []
+  let cur: Expr = first.left
+  while (cur.kind === 'Member') {
+    path.unshift(cur.property)
+    cur = cur.object
+  }
+  if (cur.kind !== 'Ident') return undefined
+  let root: PathRoot
+  if (slots.has(cur.name)) {
+    // Indexable only when every pattern binds the name at one argument position.
+    const positions = new Set<number>()
+    for (const p of rule.patterns) {
+      if (p.kind !== 'call') return undefined
+      const i = p.args.findIndex((a) => a.kind === 'bind' && a.name === cur.name)
+      if (i < 0) return undefined
+      positions.add(i)
+    }
+    if (positions.size !== 1) return undefined
+    root = { kind: 'arg', index: [...positions][0] as number }
+  } else root = { kind: 'name', name: cur.name }
+  const key = indexKey(lit.value) as string
+  return { block: `${root.kind === 'arg' ? `#${root.index}` : `@${root.name}`}.${path.join('.')}`, root, path, key }
+}
+
+/** Compiles every rule of a checked set, in order. */
+export function compileRules(policies: readonly CheckedPolicy[], functions: ReadonlyMap<string, Builtin>, ladders: Ladders): CompiledRule[] {
+  const out: CompiledRule[] = []
+  let order = 0
+  for (const policy of policies) {
+    for (const rule of policy.rules) {
+      const slots = new Map<string, number>()
+      let match: Matcher
+      let verbs: string[] | undefined
+      if (rule.kind === 'allow' || rule.kind === 'deny') {
+        bindersOf(rule.patterns, slots)
+        match = compilePatterns(rule.patterns, slots)
+        verbs = verbsOf(rule.patterns)
+      } else if (rule.scope !== undefined) {
+        bindersOf(rule.scope, slots)
+        match = compilePatterns(rule.scope, slots)
+        verbs = verbsOf(rule.scope)
+      } else {
+        // Applicability through the policy's allow/deny targets (SEMANTICS.md §3).
+        const targets = policy.targets.map((t) => t.patterns)
+        for (const t of targets) bindersOf(t, slots)
+        if (targets.length === 0) {
+          match = () => NO_SLOTS
+          verbs = undefined
+        } else {
+          const ms = targets.map((t) => compilePatterns(t, slots))
+          match = (req) => {
+            for (const m of ms) {
+              const r = m(req)
+              if (r !== undefined) return r
+            }
+            return undefined
+          }
+          const all = targets.map(verbsOf)
+          verbs = all.some((v) => v === undefined) ? undefined : [...new Set(all.flat() as string[])]
+        }
+      }
+      const scope: Scope = { binders: slots, frames: [], functions, ladders }
+      const items: CompiledItem[] = []
+      for (const r of rule.requires) {
+        if (r.kind === 'precondition') items.push({ kind: 'precondition', fn: compileExpr(r.expr, scope), source: r.source })
+        else if (r.kind === 'approval') items.push(r)
+        else items.push(r.value === undefined ? { kind: 'obligation', name: r.name } : { kind: 'obligation', name: r.name, fn: compileExpr(r.value, scope) })
+      }
+      for (const a of rule.audits) items.push(a.value === undefined ? { kind: 'audit', name: a.name } : { kind: 'audit', name: a.name, fn: compileExpr(a.value, scope) })
+      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match, items, verbs }
+      if (rule.guard) compiled.guard = compileExpr(rule.guard, scope)
+      if (rule.kind === 'allow' || rule.kind === 'deny') {
+        const eq = equalityOf(rule, slots)
+        if (eq) compiled.equality = eq
+      }
+      out.push(compiled)
+    }
+  }
+  return out
+}
+
+/** Freezes a decision and everything in it, so shared decisions cannot be changed by a caller. */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v)
+    for (const x of Object.values(v)) deepFreeze(x)
+  }
+  return v
+}

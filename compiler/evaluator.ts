@@ -1,0 +1,280 @@
+/**
+ * The compiled evaluator. Rules are indexed by the verbs their patterns name (CASL's rule
+ * index), and runs of rules whose guards start with the same `path == literal` become one hash
+ * lookup (OPA's rule indexing), so a request only touches the rules that can apply to it.
+ * Decisions equal the interpreter's: the same evaluation order, the same stdlib calls on every
+ * error path; the index only skips rules whose outcome is known to be "not applicable" or
+ * "guard false without error".
+ */
+import type { CallContext } from '../stdlib/builtin-types.js'
+import type { AuthzRequest, Condition, Decision, DecisionError, DeterminingRule } from '../stdlib/decision.js'
+import { getMember } from '../stdlib/access.js'
+import { EvalError, type Value } from '../stdlib/value.js'
+import { compileRules, deepFreeze, indexKey, type CompiledRule, type EqualityKey } from './compile-rules.js'
+import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
+import { lookupName } from './interpreter.js'
+import { argAt } from './patterns.js'
+import type { PolicySet } from './pipeline.js'
+import { normalizeRequest, RequestError, type NormalizedRequest } from './request.js'
+
+/** A compiled, ready-to-run policy set. */
+export interface Evaluator {
+  /** Decides one request. Never throws. */
+  evaluate(request: AuthzRequest): Decision
+  /** Version stamped on decisions. */
+  readonly version: number
+  /** Content hash of the set. */
+  readonly hash: string
+}
+
+type Step = { readonly rule: CompiledRule } | { readonly block: Block }
+
+interface Block {
+  readonly key: EqualityKey
+  readonly rules: readonly CompiledRule[]
+  readonly buckets: ReadonlyMap<string, readonly CompiledRule[]>
+}
+
+interface Plan {
+  readonly denies: readonly Step[]
+  readonly allows: readonly Step[]
+  readonly extras: readonly CompiledRule[]
+}
+
+const NO_VARS: ReadonlyMap<string, Value> = new Map()
+const NO_LAMBDAS: readonly (readonly Value[])[] = []
+const NO_ERRORS: readonly DecisionError[] = Object.freeze([])
+const NOT_APPLICABLE = 0
+const FIRED = 1
+const FALSE = 2
+const PLAN_CACHE_SIZE = 4096
+
+class RuleIndex {
+  private readonly byVerb = new Map<string, CompiledRule[]>()
+  private readonly wild: CompiledRule[] = []
+
+  add(rule: CompiledRule): void {
+    if (rule.verbs === undefined) {
+      this.wild.push(rule)
+      return
+    }
+    for (const v of rule.verbs) {
+      const list = this.byVerb.get(v) ?? []
+      list.push(rule)
+      this.byVerb.set(v, list)
+    }
+  }
+
+  /** Rules that may apply to an action with these names (action name and groups), in order. */
+  candidates(names: readonly string[]): CompiledRule[] {
+    const lists = names.map((n) => this.byVerb.get(n)).filter((l): l is CompiledRule[] => l !== undefined)
+    if (this.wild.length > 0) lists.push(this.wild)
+    if (lists.length === 1) return lists[0] as CompiledRule[]
+    const seen = new Set<CompiledRule>()
+    const out: CompiledRule[] = []
+    for (const l of lists) for (const r of l) if (!seen.has(r)) { seen.add(r); out.push(r) }
+    return out.sort((a, b) => a.order - b.order)
+  }
+}
+
+function toSteps(rules: readonly CompiledRule[]): Step[] {
+  const steps: Step[] = []
+  let i = 0
+  while (i < rules.length) {
+    const r = rules[i] as CompiledRule
+    const eq = r.equality
+    let j = i + 1
+    if (eq) while (j < rules.length && (rules[j] as CompiledRule).equality?.block === eq.block) j++
+    // A block pays off only for several rules; a lone rule is simply evaluated.
+    if (!eq || j - i < 4) {
+      steps.push({ rule: r })
+      i++
+      continue
+    }
+    const members = rules.slice(i, j)
+    const buckets = new Map<string, CompiledRule[]>()
+    for (const m of members) {
+      const k = (m.equality as EqualityKey).key
+      const list = buckets.get(k) ?? []
+      list.push(m)
+      buckets.set(k, list)
+    }
+    steps.push({ block: { key: eq, rules: members, buckets } })
+    i = j
+  }
+  return steps
+}
+
+/** The value at an indexed path, or undefined when reading it would error (then no rule is skipped). */
+function pathValue(key: EqualityKey, req: NormalizedRequest): unknown {
+  try {
+    let v: Value | undefined = key.root.kind === 'arg' ? argAt(req, key.root.index) : lookupName(key.root.name, NO_VARS, req)
+    if (v === undefined) return undefined
+    for (const p of key.path) v = getMember(v, p)
+    return v
+  } catch {
+    return undefined
+  }
+}
+
+/** Compiles a policy set's rules (the cacheable, version-independent part). */
+export function compileSet(set: PolicySet): readonly CompiledRule[] {
+  return compileRules(set.checked.policies, set.functions, set.ladders)
+}
+
+/**
+ * Builds an evaluator stamped with `version`. `rules` may come from a compile cache; the
+ * decisions every rule can return without errors are built here once and shared (frozen), so
+ * the common outcomes allocate nothing per request.
+ */
+export function createEvaluator(set: PolicySet, version: number, rules: readonly CompiledRule[] = compileSet(set)): Evaluator {
+  const denied: Decision[] = []
+  const allowed: Decision[] = []
+  for (const r of rules) {
+    if (r.checked.kind === 'deny') denied[r.order] = deepFreeze(makeDecision({ effect: 'deny', reason: denyReason(r.checked) }, [r.checked.ref], [], version, undefined))
+    if (r.checked.kind === 'allow') allowed[r.order] = deepFreeze(makeDecision({ effect: 'allow' }, [r.checked.ref], [], version, undefined))
+  }
+  const denies = new RuleIndex()
+  const allows = new RuleIndex()
+  const extras = new RuleIndex()
+  for (const r of rules) (r.checked.kind === 'deny' ? denies : r.checked.kind === 'allow' ? allows : extras).add(r)
+  const plans = new Map<string, Plan>()
+  const planFor = (req: NormalizedRequest): Plan => {
+    const key = req.groups.size === 0 ? req.actionName : `${req.actionName}\u0000${[...req.groups].sort().join('\u0000')}`
+    let plan = plans.get(key)
+    if (plan === undefined) {
+      const names = [req.actionName, ...req.groups]
+      plan = { denies: toSteps(denies.candidates(names)), allows: toSteps(allows.candidates(names)), extras: extras.candidates(names) }
+      if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
+      plans.set(key, plan)
+    }
+    return plan
+  }
+  const noAllow = deepFreeze(makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], [], version, undefined))
+  const { ladders, limits, checked } = set
+  let lastCall: CallContext = { now: 0, ladders, limits }
+
+  /** NOT_APPLICABLE, FIRED, FALSE, or the error of the guard. */
+  const run = (rule: CompiledRule, req: NormalizedRequest, c: CallContext): number | EvalError => {
+    const slots = rule.match(req)
+    if (slots === undefined) return NOT_APPLICABLE
+    if (rule.guard === undefined) return FIRED
+    let v: Value
+    try {
+      v = rule.guard({ r: req, b: slots, l: NO_LAMBDAS, c })
+    } catch (e) {
+      return asEvalError(e)
+    }
+    if (v === true) return FIRED
+    if (v === false) return FALSE
+    return new EvalError('EVAL102', `the guard of ${rule.checked.ref.policy}[${rule.checked.ref.rule}] is not a boolean`)
+  }
+
+  /** Rules of a step that must be evaluated, in order. */
+  const rulesOf = (step: Step, req: NormalizedRequest): readonly CompiledRule[] => {
+    if ('rule' in step) return [step.rule]
+    const v = pathValue(step.block.key, req)
+    if (v === undefined) return step.block.rules
+    const k = indexKey(v)
+    return k === undefined ? [] : (step.block.buckets.get(k) ?? [])
+  }
+
+  const evaluate = (request: AuthzRequest): Decision => {
+    let req: NormalizedRequest
+    try {
+      req = normalizeRequest(request, checked.vocabulary)
+    } catch (e) {
+      const message = e instanceof RequestError ? `invalid request: ${e.field}: ${e.message}` : 'invalid request'
+      return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
+    }
+    if (req.now !== lastCall.now) lastCall = { now: req.now, ladders, limits }
+    const c = lastCall
+    const plan = planFor(req)
+    for (const step of plan.denies) {
+      for (const rule of rulesOf(step, req)) {
+        const r = run(rule, req, c)
+        if (r === FIRED) return denied[rule.order] as Decision
+        if (r instanceof EvalError) return makeDecision({ effect: 'deny', reason: denyErrorReason(rule.checked, r) }, [rule.checked.ref], [ruleError(rule.checked, r)], version, undefined)
+      }
+    }
+    let errors: DecisionError[] | undefined
+    let allow: CompiledRule | undefined
+    outer: for (const step of plan.allows) {
+      for (const rule of rulesOf(step, req)) {
+        const r = run(rule, req, c)
+        if (r === FIRED) {
+          allow = rule
+          break outer
+        }
+        if (r instanceof EvalError) (errors ??= []).push(ruleError(rule.checked, r))
+      }
+    }
+    if (allow === undefined) return errors === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, version, undefined)
+    if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
+    return finish(allow, plan.extras, req, c, errors ?? [], version)
+  }
+  return { evaluate, version, hash: set.hash }
+}
+
+/** Require and audit rules, exactly as the interpreter's third phase. */
+function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: NormalizedRequest, c: CallContext, errors: DecisionError[], version: number): Decision {
+  const determining: DeterminingRule[] = [allow.checked.ref]
+  const conditions: Condition[] = []
+  const approvers: string[] = []
+  const approvalRules: DeterminingRule[] = []
+  for (const rule of extras) {
+    const slots = rule.match(req)
+    if (slots === undefined) continue
+    const s = { r: req, b: slots, l: NO_LAMBDAS, c }
+    const checked = rule.checked
+    if (rule.guard !== undefined) {
+      let g: Value | EvalError
+      try {
+        g = rule.guard(s)
+        if (typeof g !== 'boolean') g = new EvalError('EVAL102', `the guard of ${checked.ref.policy}[${checked.ref.rule}] is not a boolean`)
+      } catch (e) {
+        g = asEvalError(e)
+      }
+      if (g instanceof EvalError) {
+        errors.push(ruleError(checked, g))
+        if (checked.kind === 'require') return makeDecision({ effect: 'deny', reason: requirementReason(`${checked.source} (${g.message})`) }, [checked.ref], errors, version, undefined)
+      } else if (g !== true) continue
+    }
+    let unmetHere = false
+    for (const item of rule.items) {
+      if (item.kind === 'precondition') {
+        let v: Value | undefined
+        try {
+          v = item.fn(s)
+          if (typeof v !== 'boolean') errors.push(ruleError(checked, new EvalError('EVAL102', `requirement \`${item.source}\` is not a boolean`)))
+        } catch (e) {
+          errors.push(ruleError(checked, asEvalError(e)))
+        }
+        if (v !== true) return makeDecision({ effect: 'deny', reason: requirementReason(item.source) }, [checked.ref], errors, version, undefined)
+      } else if (item.kind === 'approval') {
+        if (!req.approvals.has(item.approver)) {
+          if (!approvers.includes(item.approver)) approvers.push(item.approver)
+          unmetHere = true
+        }
+      } else {
+        let value: Value | undefined
+        if (item.fn !== undefined) {
+          try {
+            value = item.fn(s)
+          } catch (e) {
+            const err = asEvalError(e)
+            errors.push(ruleError(checked, err))
+            if (item.kind === 'obligation') return makeDecision({ effect: 'deny', reason: requirementReason(`${item.name} (${err.message})`) }, [checked.ref], errors, version, undefined)
+          }
+        }
+        conditions.push(condition(item.kind === 'obligation' ? 'obligation' : 'audit', item.name, value, checked.modifiers))
+      }
+    }
+    if (unmetHere) approvalRules.push(checked.ref)
+    determining.push(checked.ref)
+  }
+  const errs = errors.length === 0 ? (NO_ERRORS as DecisionError[]) : errors
+  if (approvers.length > 0) return makeDecision({ effect: 'require_approval', approvers }, approvalRules, errs, version, undefined)
+  if (conditions.length > 0) return makeDecision({ effect: 'allow_with_conditions', conditions }, determining, errs, version, undefined)
+  return makeDecision({ effect: 'allow' }, determining, errs, version, undefined)
+}

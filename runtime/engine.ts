@@ -1,0 +1,154 @@
+/**
+ * The engine: versioned policy sets with atomic, validating swaps, rollback, an optional
+ * decision cache, and evaluation that never throws (any failure is a deny).
+ *
+ * The runtime does not parse: `createEngineCore` takes the compile function, so that embedders
+ * who load precompiled sets never load the grammar. The package root wires in the compiler
+ * (`createEngine` in index.ts).
+ */
+import { LRUCache } from 'lru-cache'
+import { CompileCache } from '../compiler/cache.js'
+import { makeDecision } from '../compiler/decisions.js'
+import { createEvaluator, type Evaluator } from '../compiler/evaluator.js'
+import { interpret } from '../compiler/interpreter.js'
+import type { CompileOptions, CompileResult, PolicySet, PolicySource, SourceDiagnostics } from '../compiler/pipeline.js'
+import type { AuthzRequest, Decision, PolicyDecider } from '../stdlib/decision.js'
+import { stableKey } from './stable-key.js'
+import { watchPolicies, type PolicyWatcher, type WatchOptions } from './watch.js'
+
+/** Options of an engine. */
+export interface EngineOptions extends CompileOptions {
+  /** Cache decisions: `true` for 10,000 entries, or a size. Cleared on every swap. */
+  readonly decisionCache?: boolean | { readonly max: number }
+  /** How many superseded versions `rollback` can go back through. */
+  readonly history?: number
+}
+
+/** The answer of `load`, `rollback` and a watcher's reload. */
+export interface LoadResult {
+  /** True when the new set is now serving. */
+  readonly ok: boolean
+  /** The version serving after the call. */
+  readonly version: number
+  /** Diagnostics per source (empty for rollback). */
+  readonly files: readonly SourceDiagnostics[]
+}
+
+/** Per-call evaluation options. */
+export interface EvaluateOptions {
+  /** Add a trace of every rule considered (evaluated by the reference interpreter). */
+  readonly explain?: boolean
+}
+
+/** A policy engine. */
+export interface Engine extends PolicyDecider {
+  /** Compiles and atomically swaps in a new set; on any error nothing changes. */
+  load(sources: readonly PolicySource[]): LoadResult
+  /** Decides one request, synchronously. Never throws. */
+  evaluate(request: AuthzRequest, options?: EvaluateOptions): Decision
+  /** Decides many requests against one consistent version. */
+  evaluateBatch(requests: readonly AuthzRequest[], options?: EvaluateOptions): Decision[]
+  /** Serves the previous set again, under a new version number. */
+  rollback(): LoadResult
+  /** Version serving now (0 before the first load). */
+  readonly version: number
+  /** The set serving now. */
+  readonly policySet: PolicySet | undefined
+  /** Watches a directory and hot-reloads it (validate, then swap; the old set serves on error). */
+  watch(dir: string, options?: WatchOptions): PolicyWatcher
+  /** Compile-cache statistics. */
+  readonly stats: { readonly compileHits: number; readonly compileMisses: number; readonly cachedDecisions: number }
+}
+
+/** The compile function an engine core uses. */
+export type Compiler = (sources: readonly PolicySource[], options: CompileOptions) => CompileResult
+
+interface Active {
+  readonly set: PolicySet
+  readonly evaluator: Evaluator
+  readonly version: number
+}
+
+/** Builds an engine around a compiler. */
+export function createEngineCore(compile: Compiler, options: EngineOptions = {}): Engine {
+  const compileCache = new CompileCache()
+  const historySize = options.history ?? 8
+  const cacheMax = options.decisionCache === true ? 10_000 : typeof options.decisionCache === 'object' ? options.decisionCache.max : 0
+  const decisions = cacheMax > 0 ? new LRUCache<string, Decision>({ max: cacheMax }) : undefined
+  let active: Active | undefined
+  let lastVersion = 0
+  const previous: PolicySet[] = []
+
+  const swap = (set: PolicySet): number => {
+    const rules = compileCache.rulesFor(set)
+    const version = ++lastVersion
+    const evaluator = createEvaluator(set, version, rules)
+    active = { set, evaluator, version }
+    decisions?.clear()
+    return version
+  }
+
+  const noPolicies = (): Decision => makeDecision({ effect: 'deny', reason: 'no policy set is loaded' }, [], [], 0, undefined)
+
+  const evaluateWith = (a: Active | undefined, request: AuthzRequest, opts: EvaluateOptions | undefined): Decision => {
+    if (a === undefined) return noPolicies()
+    try {
+      if (opts?.explain) {
+        return interpret(a.set.checked, request, { functions: a.set.functions, ladders: a.set.ladders, limits: a.set.limits, version: a.version, explain: true })
+      }
+      if (decisions === undefined) return a.evaluator.evaluate(request)
+      const key = stableKey(request)
+      if (key === undefined) return a.evaluator.evaluate(request)
+      const hit = decisions.get(key)
+      if (hit !== undefined) return hit
+      const d = a.evaluator.evaluate(request)
+      decisions.set(key, d)
+      return d
+    } catch (e) {
+      // Evaluators do not throw; if one ever does, the request is denied, not let through.
+      return makeDecision({ effect: 'deny', reason: `internal engine error: ${e instanceof Error ? e.message : String(e)}` }, [], [], a.version, undefined)
+    }
+  }
+
+  return {
+    load(sources) {
+      let result: CompileResult
+      try {
+        result = compile(sources, options)
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e)
+        return { ok: false, version: active?.version ?? 0, files: [{ name: '<engine>', diagnostics: [{ code: 'CHECK050', severity: 'error', message, span: { start: 0, end: 0 } }] }] }
+      }
+      if (!result.value) return { ok: false, version: active?.version ?? 0, files: result.files }
+      if (active) {
+        previous.push(active.set)
+        if (previous.length > historySize) previous.shift()
+      }
+      return { ok: true, version: swap(result.value), files: result.files }
+    },
+    evaluate(request, opts) {
+      return evaluateWith(active, request, opts)
+    },
+    evaluateBatch(requests, opts) {
+      const a = active
+      return requests.map((r) => evaluateWith(a, r, opts))
+    },
+    rollback() {
+      const set = previous.pop()
+      if (set === undefined) return { ok: false, version: active?.version ?? 0, files: [] }
+      return { ok: true, version: swap(set), files: [] }
+    },
+    get version() {
+      return active?.version ?? 0
+    },
+    watch(dir, watchOptions) {
+      return watchPolicies(this, dir, watchOptions)
+    },
+    get policySet() {
+      return active?.set
+    },
+    get stats() {
+      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0 }
+    },
+  }
+}

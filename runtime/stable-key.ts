@@ -1,0 +1,53 @@
+/**
+ * A canonical string for a request (sorted keys, type-tagged), used as a decision-cache key.
+ * It covers everything a decision can depend on: the whole request. Returns undefined for
+ * values it cannot key faithfully (cycles, functions, very deep data), which are then simply
+ * not cached.
+ */
+const MAX_DEPTH = 64
+
+export function stableKey(value: unknown): string | undefined {
+  const seen = new Set<object>()
+  const walk = (v: unknown, depth: number): string | undefined => {
+    if (depth > MAX_DEPTH) return undefined
+    if (v === null) return 'null'
+    switch (typeof v) {
+      case 'string':
+        return JSON.stringify(v)
+      case 'number':
+        return Number.isFinite(v) ? `n${v === 0 ? 0 : v}` : undefined
+      case 'boolean':
+        return v ? 'true' : 'false'
+      case 'undefined':
+        return 'u'
+      case 'object': {
+        if (seen.has(v)) return undefined
+        seen.add(v)
+        let out: string
+        if (Array.isArray(v)) {
+          const parts: string[] = []
+          for (const x of v) {
+            const k = walk(x, depth + 1)
+            if (k === undefined) return undefined
+            parts.push(k)
+          }
+          out = `[${parts.join(',')}]`
+        } else {
+          if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return undefined
+          const parts: string[] = []
+          for (const key of Object.keys(v).sort()) {
+            const k = walk((v as Record<string, unknown>)[key], depth + 1)
+            if (k === undefined) return undefined
+            parts.push(`${JSON.stringify(key)}:${k}`)
+          }
+          out = `{${parts.join(',')}}`
+        }
+        seen.delete(v)
+        return out
+      }
+      default:
+        return undefined
+    }
+  }
+  return walk(value, 0)
+}
