@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AuditInput } from '../../../runtime/audit-sink.js'
+import { ApprovalQueue } from '../../../runtime/approvals/index.js'
 import { ForbiddenError } from '../../../runtime/enforce/index.js'
 import type { SandboxRunnerConfig } from '../../../runtime/sandbox/index.js'
 import { SandboxConfigError, SandboxUnavailableError, createSandboxRunner, defaultSandboxDecider } from '../../../runtime/sandbox/index.js'
@@ -48,6 +49,42 @@ describe('policy first, fail closed', () => {
       expect(e).toMatchObject({ agentId: 'agent-1', type: 'sandbox_execution', details: { phase: 'decision', tier: 'tier1', command: ['echo', 'hi'] } })
     }
     expect(events.at(-1)?.details['effect']).toBe('deny')
+  })
+
+  it('with an approval queue, require_approval waits; the run starts only after the re-decided approval', async () => {
+    const needsApproval: PolicyDecider = {
+      evaluate: (r) => {
+        const approvals = r.context?.['approvals']
+        return Array.isArray(approvals) && approvals.length > 0 ? allow : { effect: 'require_approval', approver: 'supervisor', approvers: ['supervisor'], ...INFO }
+      },
+    }
+    const events: AuditInput[] = []
+    const audit = { append: async (e: AuditInput) => void events.push(e) }
+    const approvals = new ApprovalQueue({ decider: needsApproval, audit })
+    const engine = new FakeEngine()
+    const runner = createSandboxRunner({ decider: needsApproval, engine, audit, approvals })
+    const pending = runner.run(run)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(engine.touched).toBe(0)
+    const [parked] = approvals.pending()
+    expect(parked?.request.resource?.['type']).toBe('sandbox')
+    await approvals.approve(parked!.id, 'supervisor')
+    expect((await pending).exitCode).toBe(0)
+    expect(engine.created).toHaveLength(1)
+    const sandboxEvents = events.filter((e) => e.type === 'sandbox_execution').map((e) => `${String(e.details['phase'])}:${String(e.details['effect'] ?? '')}`)
+    expect(sandboxEvents).toEqual(['decision:require_approval', 'decision:allow', 'result:'])
+  })
+
+  it('a rejected approval creates nothing', async () => {
+    const needsApproval: PolicyDecider = { evaluate: () => ({ effect: 'require_approval', approver: 'supervisor', approvers: ['supervisor'], ...INFO }) }
+    const audit = { append: async () => undefined }
+    const approvals = new ApprovalQueue({ decider: needsApproval, audit })
+    const engine = new FakeEngine()
+    const pending = createSandboxRunner({ decider: needsApproval, engine, audit, approvals }).run(run)
+    await new Promise((r) => setTimeout(r, 20))
+    await approvals.reject(approvals.pending()[0]!.id, 'supervisor')
+    await expect(pending).rejects.toBeInstanceOf(ForbiddenError)
+    expect(engine.touched).toBe(0)
   })
 
   it('a decision that cannot be recorded is a refusal', async () => {
