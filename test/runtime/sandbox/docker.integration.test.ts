@@ -106,11 +106,14 @@ describe.skipIf(engine === undefined)('tier 1 on a real Docker engine', () => {
 
   it('kills and removes a container that runs past its timeout', async () => {
     const before = await sandboxContainers()
-    const pending = run({ command: ['sleep', '30'], timeout: '1500ms' })
+    let settled = false
+    const pending = run({ command: ['sleep', '30'], timeout: '1500ms' }).finally(() => (settled = true))
+    // Poll until the container shows up; the run cannot finish before its 1.5 s timeout, so a
+    // slow engine only delays this loop, it does not make it miss the container.
     let seen = false
-    for (let i = 0; i < 30 && !seen; i++) {
+    while (!seen && !settled) {
       seen = (await sandboxContainers()).length > before.length
-      if (!seen) await new Promise((r) => setTimeout(r, 100))
+      if (!seen) await new Promise((r) => setTimeout(r, 50))
     }
     const r = await pending
     expect(seen).toBe(true)
