@@ -5,7 +5,7 @@ import { EvalError, typeOf } from './value.js'
  * evaluators can use `EVAL0xx` for their own errors (unbound identifier, unknown function at
  * run time, …) without clashing. Never renumber a code: tests and conformance cases assert them.
  */
-export const EVAL_CODES = {
+export const EVAL_CODES = Object.freeze({
   /** An operator got operands of types it does not accept (`"a" + 1`, `-"x"`, `1 in 2`). */
   TYPE_MISMATCH: 'EVAL101',
   /** A boolean was required (`&&`, `||`, `!`, a guard, a predicate result) and something else came. */
@@ -50,7 +50,7 @@ export const EVAL_CODES = {
   HOST_FUNCTION_RESULT: 'EVAL121',
   /** No builtin or host function of that name (for evaluators that resolve names late). */
   UNKNOWN_FUNCTION: 'EVAL122',
-} as const
+} as const)
 
 /** One of the stdlib's error codes. */
 export type EvalCode = (typeof EVAL_CODES)[keyof typeof EVAL_CODES]

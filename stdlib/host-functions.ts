@@ -29,17 +29,17 @@ export interface HostFunctionSpec {
   readonly method?: boolean
 }
 
-/** A mutable set of host functions; build with `createHostFunctionRegistry`. */
+/** A set of host functions; build with `createHostFunctionRegistry`, add with `registerHostFunction`. */
 export interface HostFunctionRegistry {
-  /** Registered functions by name. */
-  readonly functions: Map<string, Builtin>
+  /** Registered functions by name; read-only so that every addition goes through the checks of registerHostFunction. */
+  readonly functions: ReadonlyMap<string, Builtin>
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** An empty registry. */
 export function createHostFunctionRegistry(): HostFunctionRegistry {
-  return { functions: new Map() }
+  return { functions: new Map<string, Builtin>() }
 }
 
 /**
@@ -81,7 +81,9 @@ export function registerHostFunction(registry: HostFunctionRegistry, spec: HostF
       return checkResult(name, returns, result, ctx)
     },
   })
-  registry.functions.set(name, builtin)
+  // The map is created mutable by createHostFunctionRegistry; the interface hides that from callers.
+  const functions = registry.functions as Map<string, Builtin>
+  functions.set(name, builtin)
   return builtin
 }
 

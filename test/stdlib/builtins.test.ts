@@ -10,6 +10,7 @@ import {
   createFunctionTable,
   createLadders,
   duration,
+  isEvalError,
   matchesParamType,
   resolveLimits,
 } from '../../stdlib/index.js'
@@ -46,6 +47,13 @@ describe('builtin registry', () => {
     expect(BUILTINS.get('now')?.method).toBe(false)
     expect(BUILTINS.get('duration')?.method).toBe(false)
     expect(BUILTINS.get('contains')?.method).toBe(true)
+  })
+
+  it('isEvalError narrows evaluation errors only', () => {
+    expect(isEvalError(new EvalError(EVAL_CODES.ARITY, 'x'))).toBe(true)
+    expect(isEvalError(new Error('x'))).toBe(false)
+    expect(Object.isFrozen(EVAL_CODES)).toBe(true)
+    expect(new Set(Object.values(EVAL_CODES)).size).toBe(Object.values(EVAL_CODES).length)
   })
 
   it('rejects unknown names and non-methods in method position', () => {
