@@ -10,6 +10,8 @@ import { EXIT, UsageError } from './io.js'
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: 'check .policy/.symbi files and report diagnostics', load: async () => (await import('./commands/check.js')).check },
   fmt: { summary: 'format files canonically (--write, --check)', load: async () => (await import('./commands/fmt.js')).fmt },
+  eval: { summary: 'decide a request against policies and print the decision as JSON', load: async () => (await import('./commands/eval.js')).evalCommand },
+  explain: { summary: 'decide a request and explain every rule considered, with source lines', load: async () => (await import('./commands/explain.js')).explain },
   audit: { summary: 'verify a tamper-evident audit log, or generate an Ed25519 signing key pair', load: async () => (await import('./commands/audit.js')).audit },
   sandbox: { summary: 'build the sandbox image (setup) or run a command in a policy-checked sandbox (run)', load: async () => (await import('./commands/sandbox.js')).sandbox },
   scan: { summary: 'scan a skill directory or file with the ClawHavoc rules (--format text|json)', load: async () => (await import('./commands/scan.js')).scan },
