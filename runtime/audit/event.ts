@@ -51,8 +51,16 @@ export interface CheckpointDetails extends ValueRecord {
  * fixed so that the file form of a record is unique and every byte of a log file matters.
  */
 export function serializeEvent(e: AuditEvent): string {
-  // Concatenation instead of stringifying a re-ordered copy: one object fewer per record.
-  const head = `{"id":${JSON.stringify(e.id)},"timestamp":${JSON.stringify(e.timestamp)},"agentId":${JSON.stringify(e.agentId)},"type":${JSON.stringify(e.type)},"details":${JSON.stringify(e.details)}`
-  const tail = `,"previousHash":${JSON.stringify(e.previousHash)},"hash":${JSON.stringify(e.hash)}`
-  return e.signature === undefined ? `${head}${tail}}` : `${head}${tail},"signature":${JSON.stringify(e.signature)}}`
+  // Concatenation instead of stringifying a re-ordered copy, and no escaping pass for the ids,
+  // times and hex fields that never need it: the JSON line was the largest cost in the profile.
+  const head = `{"id":${q(e.id)},"timestamp":${q(e.timestamp)},"agentId":${JSON.stringify(e.agentId)},"type":${q(e.type)},"details":${JSON.stringify(e.details)}`
+  const tail = `,"previousHash":${q(e.previousHash)},"hash":${q(e.hash)}`
+  return e.signature === undefined ? `${head}${tail}}` : `${head}${tail},"signature":${q(e.signature)}}`
+}
+
+const PLAIN = /^[0-9A-Za-z:._-]*$/
+
+/** JSON string literal; identical to `JSON.stringify(s)`, cheaper for strings that need no escapes. */
+function q(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s)
 }
