@@ -60,8 +60,9 @@ export function printExpr(e: Expr): string {
     case 'Wildcard':
       return '_'
     case 'Member': {
-      // `5.seconds` would lex as a duration, so a number object keeps its parentheses.
-      const obj = e.object.kind === 'Number' ? `(${printExpr(e.object)})` : wrap(e.object, POSTFIX)
+      // `5.seconds` would lex as a duration and `vault://a.b` as one longer path, so number and
+      // vault objects keep their parentheses.
+      const obj = e.object.kind === 'Number' || e.object.kind === 'Vault' ? `(${printExpr(e.object)})` : wrap(e.object, POSTFIX)
       return `${obj}.${e.property}`
     }
     case 'Index':
