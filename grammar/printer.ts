@@ -74,8 +74,11 @@ export class Printer {
     const cs = this.trivia?.comments
     const c = cs?.[this.next]
     if (!c || !this.trivia) return
+    // Closing parentheses are not part of a node's span, so a comment after the `)` that ends
+    // a guard (even the `)` alone on the next line, as multi-line rules are printed) still
+    // trails the node; without this the formatter would not be idempotent on its own output.
     const between = this.trivia.text.slice(node.span.end, c.span.start)
-    if (/[\n\r]/.test(between) || between.trim() !== '') return
+    if (!/^[ \t)]*(?:\r?\n[ \t]*\)[ \t)]*)?$/.test(between)) return
     this.lines[this.lines.length - 1] += ` ${c.text}`
     this.next++
   }
