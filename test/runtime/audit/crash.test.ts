@@ -15,10 +15,14 @@ beforeAll(() => {
   // The child runs the built code (Node 20 cannot run .ts); a missing or stale build would test the wrong thing.
   const built = join(root, 'dist', 'runtime', 'audit')
   if (!existsSync(join(built, 'index.js'))) throw new Error('crash test needs the build: run `npm run build` (or `npx tsc -p tsconfig.json`) first')
-  for (const f of readdirSync(join(root, 'runtime', 'audit')).filter((f) => f.endsWith('.ts'))) {
-    const js = join(built, f.replace(/\.ts$/, '.js'))
-    if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(root, 'runtime', 'audit', f)).mtimeMs) {
-      throw new Error(`crash test: dist is stale (${f} changed after the last build); run \`npm run build\` first`)
+  const sources = [
+    ...readdirSync(join(root, 'runtime', 'audit')).filter((f) => f.endsWith('.ts')).map((f) => join('runtime', 'audit', f)),
+    join('runtime', 'masking.ts'),
+  ]
+  for (const src of sources) {
+    const js = join(root, 'dist', src.replace(/\.ts$/, '.js'))
+    if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(root, src)).mtimeMs) {
+      throw new Error(`crash test: dist is stale (${src} changed after the last build); run \`npm run build\` first`)
     }
   }
 })
