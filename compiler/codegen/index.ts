@@ -1,0 +1,6 @@
+export type { CompiledSetData, RuleLocation, NumberPatch } from './format.js'
+export type { GenerateModuleOptions } from './generate-module.js'
+export { COMPILED_FORMAT } from './format.js'
+export { compiledSetData, CodegenError } from './compiled-data.js'
+export { generateModule, DEFAULT_RUNTIME_IMPORT } from './generate-module.js'
+export { quote } from './quote.js'

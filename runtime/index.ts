@@ -1,0 +1,27 @@
+/**
+ * `symbi-policy/runtime`: everything an enforcement point needs, without the parser. Compiled
+ * modules (`compile --target js`) import `loadCompiledSet` from here, so this entry must never
+ * reach grammar/ or chevrotain (test/codegen/no-parser.test.ts). The Docker sandbox is left out
+ * on purpose: it would load dockerode into every compiled module; import it from its folder.
+ */
+export type { Engine, EngineOptions, LoadResult, EvaluateOptions, Compiler } from './engine.js'
+export type { PolicyWatcher, WatchOptions } from './watch.js'
+export type { CompiledPolicySet } from './compiled-module.js'
+export type { CompiledSetData, RuleLocation } from '../compiler/codegen/format.js'
+export type { AuditSink, AuditInput, AuditEventType } from './audit-sink.js'
+export { createEngineCore } from './engine.js'
+export { readPolicyDir, watchPolicies } from './watch.js'
+export { loadCompiledSet, decodeCompiledSet, CompiledDataError } from './compiled-module.js'
+export { createEvaluator } from '../compiler/evaluator.js'
+export { isPermitted } from '../stdlib/decision.js'
+export * from './approvals/index.js'
+export * from './audit/index.js'
+export * from './comm-gate/index.js'
+export * from './enforce/index.js'
+export * from './messaging/index.js'
+export * from './network/index.js'
+export * from './skills/index.js'
+export * from './tools/index.js'
+// Both audit and tools export key loaders under the same names; the audit ones keep the plain names.
+export { loadPrivateKey, loadPublicKey } from './audit/index.js'
+export { loadPrivateKey as loadSchemaPinPrivateKey, loadPublicKey as loadSchemaPinPublicKey } from './tools/index.js'
