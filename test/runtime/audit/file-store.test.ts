@@ -1,4 +1,5 @@
-import { describe, it, expect } from 'vitest'
+import { describe, it, expect, vi } from 'vitest'
+import { open as openFile } from 'node:fs/promises'
 import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
@@ -23,6 +24,38 @@ describe('file store', () => {
     expect(text).not.toContain('pw1')
     expect(await verify(path)).toMatchObject({ ok: true, count: 3, head: events[2]?.hash })
     expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('durable mode fdatasyncs before append resolves, group-committing concurrent appends; non-durable never syncs', async () => {
+    const dir = tempDir()
+    const probe = await openFile(join(dir, 'probe'), 'w')
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> }
+    await probe.close()
+    const order: string[] = []
+    const original = proto.datasync
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      order.push('sync')
+      return original.call(this)
+    })
+    try {
+      const durable = await openAuditLog(join(dir, 'durable.log'), { durable: true })
+      await durable.append({ agentId: 'a', type: 'message', details: {} }).then(() => order.push('ack'))
+      expect(order).toEqual(['sync', 'ack'])
+      const before = spy.mock.calls.length
+      await Promise.all(Array.from({ length: 200 }, (_, i) => durable.append({ agentId: 'a', type: 'message', details: { i } })))
+      const syncs = spy.mock.calls.length - before
+      expect(syncs).toBeGreaterThanOrEqual(1)
+      expect(syncs).toBeLessThanOrEqual(3)
+      await durable.close()
+      const lazy = await openAuditLog(join(dir, 'lazy.log'), { durable: false })
+      const atOpen = spy.mock.calls.length
+      await lazy.append({ agentId: 'a', type: 'message', details: {} })
+      await lazy.close()
+      expect(spy.mock.calls.length).toBe(atOpen)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(await verify(join(dir, 'durable.log'))).toMatchObject({ ok: true, count: 201 })
   })
 
   it('continues the chain across reopen, with durable and non-durable writers', async () => {
