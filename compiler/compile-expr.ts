@@ -17,6 +17,7 @@ import { expectBool, inOp } from '../stdlib/operators.js'
 import { EvalError, type Value } from '../stdlib/value.js'
 import { EVAL } from './decisions.js'
 import { lookupName } from './interpreter.js'
+import { argAt } from './patterns.js'
 import type { NormalizedRequest } from './request.js'
 
 /** Runtime state of one rule evaluation. */
@@ -35,6 +36,8 @@ export type Fn = (s: State) => Value
 /** Compile-time scope: binder slots and lambda frames. */
 export interface Scope {
   readonly binders: ReadonlyMap<string, number>
+  /** Binders that every pattern of the rule binds at one argument position: read straight from the request. */
+  readonly fixedBinders?: ReadonlyMap<string, number>
   /** Lambda parameter names per frame, outermost first. */
   readonly frames: readonly (readonly string[])[]
   readonly functions: ReadonlyMap<string, Builtin>
@@ -66,6 +69,9 @@ function resolveName(name: string, scope: Scope): Fn {
     const ctx = s.r.context
     return Object.hasOwn(ctx, name) ? (ctx[name] as Value) : lookupName(name, EMPTY_VARS, s.r)
   }
+  const fixed = scope.fixedBinders?.get(name)
+  // No slot array needed: the pattern matched, so the argument exists and is the binder's value.
+  if (fixed !== undefined) return (s) => argAt(s.r, fixed) as Value
   const slot = scope.binders.get(name)
   if (slot === undefined) return fromRequest
   // A rule with several patterns may match through one that does not bind this name.
@@ -190,6 +196,20 @@ function compileBinary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Fn {
   }
 }
 
+const rankCache = new WeakMap<Ladders, ReadonlyMap<string, { ladder: string; rank: number }>>()
+
+/** Rungs that sit on exactly one ladder, with that ladder and their rank. */
+function singleLadderRanks(ladders: Ladders): ReadonlyMap<string, { ladder: string; rank: number }> {
+  let m = rankCache.get(ladders)
+  if (m === undefined) {
+    const out = new Map<string, { ladder: string; rank: number }>()
+    for (const [rung, positions] of ladders.byValue) if (positions.length === 1) out.set(rung, positions[0] as { ladder: string; rank: number })
+    m = out
+    rankCache.set(ladders, m)
+  }
+  return m
+}
+
 function compileOrdering(op: '<' | '>' | '<=' | '>=', e: Extract<Expr, { kind: 'Binary' }>, l: Fn, r: Fn, ladders: Ladders): Fn {
   const test = op === '<' ? (c: number) => c < 0 : op === '>' ? (c: number) => c > 0 : op === '<=' ? (c: number) => c <= 0 : (c: number) => c >= 0
   const lit = ladderTable(e.right, ladders)
@@ -204,10 +224,17 @@ function compileOrdering(op: '<' | '>' | '<=' | '>=', e: Extract<Expr, { kind: '
       return test(compareValues(v, lit.value, ladders))
     }
   }
+  const ranks = singleLadderRanks(ladders)
   return (s) => {
     const a = l(s)
     const b = r(s)
     if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return test(a < b ? -1 : a > b ? 1 : 0)
+    if (typeof a === 'string' && typeof b === 'string') {
+      // Two rungs of the same ladder compare by rank; anything else takes the stdlib path and its error.
+      const ra = ranks.get(a)
+      const rb = ranks.get(b)
+      if (ra !== undefined && rb !== undefined && ra.ladder === rb.ladder) return test(ra.rank - rb.rank)
+    }
     return test(compareValues(a, b, ladders))
   }
 }

@@ -7,7 +7,7 @@ import type { Expr } from '../grammar/ir.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import type { Ladders } from '../stdlib/ladders.js'
 import { isRecord, type Value } from '../stdlib/value.js'
-import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
+import type { ActionPattern, ArgPattern, CheckedPolicy, CheckedRule } from './checked.js'
 import { compileExpr, type Fn, type Scope } from './compile-expr.js'
 import { argAt, globMatcher } from './patterns.js'
 import type { NormalizedRequest } from './request.js'
@@ -24,8 +24,8 @@ export interface EqualityKey {
   readonly block: string
   readonly root: PathRoot
   readonly path: readonly string[]
-  /** The literal, as an index key. */
-  readonly key: string
+  /** The literal. */
+  readonly value: string | number | boolean
 }
 
 /** A compiled requirement element. */
@@ -52,14 +52,6 @@ export interface CompiledRule {
 const NO_SLOTS: Value[] = []
 Object.freeze(NO_SLOTS)
 
-/** Typed index key of a primitive, so that `"1"` and `1` never share a bucket. */
-export function indexKey(v: unknown): string | undefined {
-  if (typeof v === 'string') return `s${v}`
-  if (typeof v === 'number') return `n${v === 0 ? 0 : v}`
-  if (typeof v === 'boolean') return v ? 'bt' : 'bf'
-  return undefined
-}
-
 function verbTest(p: ActionPattern): (req: NormalizedRequest) => boolean {
   switch (p.kind) {
     case 'any':
@@ -82,18 +74,42 @@ function compilePattern(p: ActionPattern, slots: ReadonlyMap<string, number>): M
   if (p.kind !== 'call' || p.args.length === 0) return (req) => (verb(req) ? NO_SLOTS : undefined)
   const args = p.args
   const width = slots.size
+  const needsSlots = args.some((a) => a.kind === 'bind' && slots.has(a.name))
   return (req) => {
     if (!verb(req)) return undefined
-    const out: Value[] = new Array(width)
+    const out: Value[] = needsSlots ? new Array(width) : NO_SLOTS
     for (let i = 0; i < args.length; i++) {
-      const ap = args[i] as ActionPattern extends never ? never : (typeof args)[number]
+      const ap = args[i] as ArgPattern
       const v = argAt(req, i)
       if (v === undefined) return undefined
-      if (ap.kind === 'bind') out[slots.get(ap.name) as number] = v
-      else if (ap.kind === 'literal' && !(v === ap.value || (isRecord(v) && v['id'] === ap.value))) return undefined
+      if (ap.kind === 'bind') {
+        const slot = slots.get(ap.name)
+        if (slot !== undefined) out[slot] = v
+      } else if (ap.kind === 'literal' && !(v === ap.value || (isRecord(v) && v['id'] === ap.value))) return undefined
     }
     return out
   }
+}
+
+/**
+ * Binders bound by every pattern at one argument position. Their value is `argAt(req, i)`
+ * whenever the rule matched, so guards read it from the request and no slot array is built.
+ */
+function fixedBindersOf(ps: readonly ActionPattern[]): Map<string, number> {
+  const names = new Set<string>()
+  for (const p of ps) if (p.kind === 'call') for (const a of p.args) if (a.kind === 'bind') names.add(a.name)
+  const out = new Map<string, number>()
+  for (const name of names) {
+    let pos: number | undefined
+    let ok = ps.length > 0
+    for (const p of ps) {
+      const i = p.kind === 'call' ? p.args.findIndex((a) => a.kind === 'bind' && a.name === name) : -1
+      if (i < 0 || (pos !== undefined && pos !== i)) ok = false
+      pos = i
+    }
+    if (ok && pos !== undefined) out.set(name, pos)
+  }
+  return out
 }
 
 function compilePatterns(ps: readonly ActionPattern[], slots: ReadonlyMap<string, number>): Matcher {
@@ -108,8 +124,8 @@ function compilePatterns(ps: readonly ActionPattern[], slots: ReadonlyMap<string
   }
 }
 
-function bindersOf(ps: readonly ActionPattern[], into: Map<string, number>): void {
-  for (const p of ps) if (p.kind === 'call') for (const a of p.args) if (a.kind === 'bind' && !into.has(a.name)) into.set(a.name, into.size)
+function bindersOf(ps: readonly ActionPattern[], into: Map<string, number>, fixed: ReadonlyMap<string, number> = new Map()): void {
+  for (const p of ps) if (p.kind === 'call') for (const a of p.args) if (a.kind === 'bind' && !into.has(a.name) && !fixed.has(a.name)) into.set(a.name, into.size)
 }
 
 function verbsOf(ps: readonly ActionPattern[]): string[] | undefined {
@@ -123,7 +139,7 @@ function verbsOf(ps: readonly ActionPattern[]): string[] | undefined {
 }
 
 /** The equality key of `root.path == literal` as the first conjunct of a guard. */
-function equalityOf(rule: CheckedRule, slots: ReadonlyMap<string, number>): EqualityKey | undefined {
+function equalityOf(rule: CheckedRule, binders: ReadonlySet<string>): EqualityKey | undefined {
   let first: Expr | undefined = rule.guard
   while (first?.kind === 'Binary' && first.op === '&&') first = first.left
   if (first?.kind !== 'Binary' || first.op !== '==') return undefined
@@ -137,7 +153,7 @@ function equalityOf(rule: CheckedRule, slots: ReadonlyMap<string, number>): Equa
   }
   if (cur.kind !== 'Ident') return undefined
   let root: PathRoot
-  if (slots.has(cur.name)) {
+  if (binders.has(cur.name)) {
     // Indexable only when every pattern binds the name at one argument position.
     const positions = new Set<number>()
     for (const p of rule.patterns) {
@@ -149,8 +165,7 @@ function equalityOf(rule: CheckedRule, slots: ReadonlyMap<string, number>): Equa
     if (positions.size !== 1) return undefined
     root = { kind: 'arg', index: [...positions][0] as number }
   } else root = { kind: 'name', name: cur.name }
-  const key = indexKey(lit.value) as string
-  return { block: `${root.kind === 'arg' ? `#${root.index}` : `@${root.name}`}.${path.join('.')}`, root, path, key }
+  return { block: `${root.kind === 'arg' ? `#${root.index}` : `@${root.name}`}.${path.join('.')}`, root, path, value: lit.value }
 }
 
 /** Compiles every rule of a checked set, in order. */
@@ -160,14 +175,17 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
   for (const policy of policies) {
     for (const rule of policy.rules) {
       const slots = new Map<string, number>()
+      let fixed = new Map<string, number>()
       let match: Matcher
       let verbs: string[] | undefined
       if (rule.kind === 'allow' || rule.kind === 'deny') {
-        bindersOf(rule.patterns, slots)
+        fixed = fixedBindersOf(rule.patterns)
+        bindersOf(rule.patterns, slots, fixed)
         match = compilePatterns(rule.patterns, slots)
         verbs = verbsOf(rule.patterns)
       } else if (rule.scope !== undefined) {
-        bindersOf(rule.scope, slots)
+        fixed = fixedBindersOf(rule.scope)
+        bindersOf(rule.scope, slots, fixed)
         match = compilePatterns(rule.scope, slots)
         verbs = verbsOf(rule.scope)
       } else {
@@ -190,7 +208,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
           verbs = all.some((v) => v === undefined) ? undefined : [...new Set(all.flat() as string[])]
         }
       }
-      const scope: Scope = { binders: slots, frames: [], functions, ladders }
+      const scope: Scope = { binders: slots, fixedBinders: fixed, frames: [], functions, ladders }
       const items: CompiledItem[] = []
       for (const r of rule.requires) {
         if (r.kind === 'precondition') items.push({ kind: 'precondition', fn: compileExpr(r.expr, scope), source: r.source })
@@ -201,7 +219,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
       const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match, items, verbs }
       if (rule.guard) compiled.guard = compileExpr(rule.guard, scope)
       if (rule.kind === 'allow' || rule.kind === 'deny') {
-        const eq = equalityOf(rule, slots)
+        const eq = equalityOf(rule, new Set([...slots.keys(), ...fixed.keys()]))
         if (eq) compiled.equality = eq
       }
       out.push(compiled)

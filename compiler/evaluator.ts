@@ -10,7 +10,7 @@ import type { CallContext } from '../stdlib/builtin-types.js'
 import type { AuthzRequest, Condition, Decision, DecisionError, DeterminingRule } from '../stdlib/decision.js'
 import { getMember } from '../stdlib/access.js'
 import { EvalError, type Value } from '../stdlib/value.js'
-import { compileRules, deepFreeze, indexKey, type CompiledRule, type EqualityKey } from './compile-rules.js'
+import { compileRules, deepFreeze, type CompiledRule, type EqualityKey } from './compile-rules.js'
 import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
 import { lookupName } from './interpreter.js'
 import { argAt } from './patterns.js'
@@ -32,7 +32,10 @@ type Step = { readonly rule: CompiledRule } | { readonly block: Block }
 interface Block {
   readonly key: EqualityKey
   readonly rules: readonly CompiledRule[]
-  readonly buckets: ReadonlyMap<string, readonly CompiledRule[]>
+  /** Rules by the literal of their first conjunct; keyed by the typed value itself, so lookups build no strings. */
+  readonly strings: ReadonlyMap<string, readonly CompiledRule[]>
+  readonly numbers: ReadonlyMap<number, readonly CompiledRule[]>
+  readonly booleans: ReadonlyMap<boolean, readonly CompiledRule[]>
 }
 
 interface Plan {
@@ -44,6 +47,7 @@ interface Plan {
 const NO_VARS: ReadonlyMap<string, Value> = new Map()
 const NO_LAMBDAS: readonly (readonly Value[])[] = []
 const NO_ERRORS: readonly DecisionError[] = Object.freeze([])
+const NO_RULES: readonly CompiledRule[] = Object.freeze([])
 const NOT_APPLICABLE = 0
 const FIRED = 1
 const FALSE = 2
@@ -92,14 +96,18 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
       continue
     }
     const members = rules.slice(i, j)
-    const buckets = new Map<string, CompiledRule[]>()
+    const strings = new Map<string, CompiledRule[]>()
+    const numbers = new Map<number, CompiledRule[]>()
+    const booleans = new Map<boolean, CompiledRule[]>()
     for (const m of members) {
-      const k = (m.equality as EqualityKey).key
-      const list = buckets.get(k) ?? []
+      const v = (m.equality as EqualityKey).value
+      const map = (typeof v === 'string' ? strings : typeof v === 'number' ? numbers : booleans) as Map<unknown, CompiledRule[]>
+      const k = typeof v === 'number' && v === 0 ? 0 : v
+      const list = map.get(k) ?? []
       list.push(m)
-      buckets.set(k, list)
+      map.set(k, list)
     }
-    steps.push({ block: { key: eq, rules: members, buckets } })
+    steps.push({ block: { key: eq, rules: members, strings, numbers, booleans } })
     i = j
   }
   return steps
@@ -170,13 +178,15 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     return new EvalError('EVAL102', `the guard of ${rule.checked.ref.policy}[${rule.checked.ref.rule}] is not a boolean`)
   }
 
-  /** Rules of a step that must be evaluated, in order. */
-  const rulesOf = (step: Step, req: NormalizedRequest): readonly CompiledRule[] => {
-    if ('rule' in step) return [step.rule]
-    const v = pathValue(step.block.key, req)
-    if (v === undefined) return step.block.rules
-    const k = indexKey(v)
-    return k === undefined ? [] : (step.block.buckets.get(k) ?? [])
+  /** Rules of a block that must be evaluated, in order. */
+  const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
+    const v = pathValue(block.key, req)
+    if (v === undefined) return block.rules
+    if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
+    if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v) ?? NO_RULES
+    if (typeof v === 'boolean') return block.booleans.get(v) ?? NO_RULES
+    // A container never equals a primitive literal: every first conjunct is false.
+    return NO_RULES
   }
 
   const evaluate = (request: AuthzRequest): Decision => {
@@ -191,7 +201,11 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     const c = lastCall
     const plan = planFor(req)
     for (const step of plan.denies) {
-      for (const rule of rulesOf(step, req)) {
+      // Single rules are the common step; they are handled without building a list.
+      const list = 'rule' in step ? undefined : rulesOf(step.block, req)
+      const n = list === undefined ? 1 : list.length
+      for (let i = 0; i < n; i++) {
+        const rule = list === undefined ? (step as { rule: CompiledRule }).rule : (list[i] as CompiledRule)
         const r = run(rule, req, c)
         if (r === FIRED) return denied[rule.order] as Decision
         if (r instanceof EvalError) return makeDecision({ effect: 'deny', reason: denyErrorReason(rule.checked, r) }, [rule.checked.ref], [ruleError(rule.checked, r)], version, undefined)
@@ -200,7 +214,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     let errors: DecisionError[] | undefined
     let allow: CompiledRule | undefined
     outer: for (const step of plan.allows) {
-      for (const rule of rulesOf(step, req)) {
+      const list = 'rule' in step ? undefined : rulesOf(step.block, req)
+      const n = list === undefined ? 1 : list.length
+      for (let i = 0; i < n; i++) {
+        const rule = list === undefined ? (step as { rule: CompiledRule }).rule : (list[i] as CompiledRule)
         const r = run(rule, req, c)
         if (r === FIRED) {
           allow = rule
