@@ -49,7 +49,6 @@ export class DeciderPolicyGate implements PolicyGate {
 export function proposalRequest(proposed: ProposedAction, agent: Entity, context: ValueRecord | undefined): { request: AuthzRequest; details: ValueRecord } {
   if (typeof agent?.id !== 'string' || agent.id === '') throw new Error('agent must be an entity with a non-empty string id')
   const ctx: Record<string, Value> = { ...context }
-  const base = { principal: agent }
   switch (proposed?.kind) {
     case 'tool_call': {
       if (typeof proposed.tool !== 'string' || proposed.tool === '') throw new Error('tool_call: tool must be a non-empty string')
@@ -57,7 +56,7 @@ export function proposalRequest(proposed: ProposedAction, agent: Entity, context
       const resource: Entity = { id: proposed.tool, type: 'tool' }
       ctx['arguments'] = args
       return {
-        request: { ...base, action: { name: `tool_call::${proposed.tool}`, args: [resource, args] }, resource, context: ctx },
+        request: { principal: agent, action: { name: `tool_call::${proposed.tool}`, args: [resource, args] }, resource, context: ctx },
         details: { proposal: 'tool_call', tool: proposed.tool, arguments: maskSensitive(args) as Value },
       }
     }
@@ -65,11 +64,11 @@ export function proposalRequest(proposed: ProposedAction, agent: Entity, context
       if (typeof proposed.target !== 'string' || proposed.target === '') throw new Error('delegate: target must be a non-empty string')
       const resource: Entity = { id: proposed.target, type: 'agent' }
       Object.assign(ctx, { sender: agent.id, recipient: proposed.target, topic: proposed.topic ?? '' })
-      return { request: { ...base, action: { name: 'delegate', args: [resource] }, resource, context: ctx }, details: { proposal: 'delegate', target: proposed.target } }
+      return { request: { principal: agent, action: { name: 'delegate', args: [resource] }, resource, context: ctx }, details: { proposal: 'delegate', target: proposed.target } }
     }
     case 'respond':
     case 'terminate':
-      return { request: { ...base, action: proposed.kind, context: ctx }, details: { proposal: proposed.kind } }
+      return { request: { principal: agent, action: proposed.kind, context: ctx }, details: { proposal: proposed.kind } }
     default:
       throw new Error(`unknown proposal kind ${JSON.stringify((proposed as { kind?: unknown } | undefined)?.kind ?? null)}`)
   }

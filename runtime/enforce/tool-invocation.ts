@@ -78,5 +78,5 @@ export async function guardToolCall<T>(enforcer: Enforcer, verifier: ToolVerifie
     },
     (auth) => transport(name, call.arguments, auth),
   )
-  return { ...enforced, verification }
+  return Object.assign(enforced, { verification })
 }

@@ -2,8 +2,7 @@
  * The same communication decisions, expressed once as CommunicationPolicyGate rules and once
  * as DSL policies run by the project's engine, must agree. The engine is being built in
  * parallel: this file skips (printing why) until `runtime/engine.ts` exists and the package
- * root exports `createEngine`. If `createEngine` ends up with another signature, adapt
- * `deciderFor` below — nothing else.
+ * root exports `createEngine`.
  */
 import { existsSync } from 'node:fs'
 import fc from 'fast-check'
@@ -20,7 +19,7 @@ const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 100)
 
 const engineFile = new URL('../../../runtime/engine.ts', import.meta.url)
 const root = (await import('../../../index.js').catch((e: unknown) => ({ importError: e }))) as Record<string, unknown>
-const createEngine = typeof root['createEngine'] === 'function' ? (root['createEngine'] as (source: string) => unknown) : undefined
+const createEngine = typeof root['createEngine'] === 'function' ? (root['createEngine'] as () => unknown) : undefined
 const skipReason = !existsSync(engineFile)
   ? 'runtime/engine.ts does not exist yet'
   : createEngine === undefined
@@ -29,10 +28,11 @@ const skipReason = !existsSync(engineFile)
 const engineAvailable = skipReason === ''
 if (!engineAvailable) console.info(`[dsl-equivalence] skipped: ${skipReason}`)
 
-/** ADAPT HERE if the engine factory takes something other than policy source text. */
+/** An engine serving exactly `source` (`createEngine()` then `load([{ name, source }])`). */
 async function deciderFor(source: string): Promise<PolicyDecider> {
-  const engine = (await (createEngine as (s: string) => unknown)(source)) as PolicyDecider
-  if (typeof engine?.evaluate !== 'function') throw new Error('createEngine(source) did not return a PolicyDecider')
+  const engine = (createEngine as () => { load(s: { name: string; source: string }[]): { ok: boolean; files: unknown }; evaluate: PolicyDecider['evaluate'] })()
+  const loaded = engine.load([{ name: 'comms.policy', source }])
+  if (!loaded.ok) throw new Error(`policy did not compile:\n${source}\n${JSON.stringify(loaded.files)}`)
   return engine
 }
 
