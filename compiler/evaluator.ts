@@ -146,9 +146,14 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const allows = new RuleIndex()
   const extras = new RuleIndex()
   for (const r of rules) (r.checked.kind === 'deny' ? denies : r.checked.kind === 'allow' ? allows : extras).add(r)
-  const plans = new Map<string, Plan>()
+  // Two maps so that keys cannot collide: names and groups may hold any character (a NUL-joined
+  // key let the action `read\u0000stats` poison the plan of `read` in group `stats`).
+  const plainPlans = new Map<string, Plan>()
+  const groupPlans = new Map<string, Plan>()
   const planFor = (req: NormalizedRequest): Plan => {
-    const key = req.groups.size === 0 ? req.actionName : `${req.actionName}\u0000${[...req.groups].sort().join('\u0000')}`
+    const grouped = req.groups.size > 0
+    const plans = grouped ? groupPlans : plainPlans
+    const key = grouped ? JSON.stringify([req.actionName, ...[...req.groups].sort()]) : req.actionName
     let plan = plans.get(key)
     if (plan === undefined) {
       const names = [req.actionName, ...req.groups]
