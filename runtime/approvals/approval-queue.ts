@@ -27,6 +27,8 @@ export interface ApprovalQueueOptions {
   readonly timers?: Timers
   /** Clock for grant timestamps; default `Date.now`. */
   readonly clock?: () => number
+  /** How many resolved requests are remembered (to answer `get` and refuse a second resolution); default 10 000. */
+  readonly keepResolved?: number
 }
 
 /** A parked request as callers can see it. */
@@ -78,6 +80,7 @@ interface Entry {
  */
 export class ApprovalQueue {
   private readonly entries = new Map<string, Entry>()
+  private readonly resolved: string[] = []
   private readonly timeoutMs: number
   private readonly timers: Timers
   private readonly clock: () => number
@@ -176,6 +179,9 @@ export class ApprovalQueue {
     entry.final = final
     this.timers.clearTimeout(entry.timer)
     entry.resolve(final)
+    // Bounded memory: the oldest resolved ids are forgotten; resolving one of them is then an unknown-id error.
+    this.resolved.push(entry.id)
+    if (this.resolved.length > (this.options.keepResolved ?? 10_000)) this.entries.delete(this.resolved.shift() as string)
   }
 
   /** Audits one resolution step; false when the sink is missing or refused the event. */

@@ -89,6 +89,15 @@ describe('ApprovalQueue', () => {
     expect(timers.pendingCount).toBe(0)
   })
 
+  it('forgets the oldest resolved requests beyond keepResolved; resolving a forgotten id is still an error', async () => {
+    const timers = new ManualTimers()
+    const q = new ApprovalQueue({ decider: supervisorPolicy(), audit: new MemorySink(), timers, keepResolved: 2 })
+    const ids = [1, 2, 3].map(() => q.submit(request, needsApproval('supervisor') as never, 'a').id)
+    for (const id of ids) await q.reject(id, 'bob')
+    expect(ids.map((id) => q.get(id)?.status)).toEqual([undefined, 'rejected', 'rejected'])
+    await expect(q.reject(ids[0] as string, 'bob')).rejects.toThrow(/unknown approval id/)
+  })
+
   it('withGrants keeps a single existing grant and adds to it', () => {
     expect(withGrants({ principal: { id: 'p' }, action: 'a', context: { approvals: 'boss' } }, [{ approver: 'x' }]).context?.['approvals']).toEqual(['boss', { approver: 'x' }])
   })

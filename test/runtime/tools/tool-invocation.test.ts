@@ -71,4 +71,16 @@ describe('tool invocation', () => {
     expect(r.value).toBe('ran')
     expect(sink.events[0]?.details).toMatchObject({ schema_verification: 'unverified', warnings: [expect.stringMatching(/^unsigned/)] })
   })
+
+  it('a missing or broken verifier blocks the tool (fail closed)', async () => {
+    const { tool } = setup()
+    const transport = spy<unknown[], string>('rows')
+    const d = decider(allow)
+    const broken = { verify: async () => { throw new TypeError('store is not a function') } } as unknown as ToolVerifier
+    for (const v of [undefined as unknown as ToolVerifier, broken]) {
+      await expect(guardToolCall(new Enforcer({ decider: d, audit: new MemorySink() }), v, { principal, tool, arguments: {} }, transport)).rejects.toThrow(/schema verification failed: verifier error/)
+    }
+    expect(transport.calls).toHaveLength(0)
+    expect(d.calls).toHaveLength(0)
+  })
 })
