@@ -1,6 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Enforcer, ForbiddenError, checkDecision, decideSafely } from '../../../runtime/enforce/index.js'
-import { MemorySink, allow, decider, deny, withConditions } from './helpers.js'
+import { MemorySink, RUNS, allow, decider, deny, withConditions } from './helpers.js'
 
 const request = { principal: { id: 'u1' }, action: 'read', resource: { id: 'doc-1' } }
 const point = { point: 'resource_access' as const, agentId: 'u1', request }
@@ -70,5 +71,20 @@ describe('decision shape', () => {
       expect(typeof checkDecision(h)).toBe('string')
       expect((await decideSafely(decider(() => h), request)).effect).toBe('deny')
     }
+  })
+
+  it('property: any answer is either a well-formed decision or a deny; nothing permits by accident', async () => {
+    const effect = fc.constantFrom('allow', 'deny', 'allow_with_conditions', 'require_approval', 'ALLOW', 'permit', '')
+    const answer = fc.oneof(fc.anything(), fc.record({ effect, reason: fc.anything(), conditions: fc.anything(), approver: fc.anything(), approvers: fc.anything(), version: fc.anything() }, { requiredKeys: ['effect'] }))
+    await fc.assert(
+      fc.asyncProperty(answer, fc.boolean(), async (a, async) => {
+        const d = await decideSafely(decider(() => (async ? Promise.resolve(a) : a)), request)
+        const checked = checkDecision(a)
+        if (typeof checked === 'string') expect(d).toMatchObject({ effect: 'deny', reason: `malformed decision: ${checked}`, version: -1 })
+        else expect(d).toEqual(checked)
+        if (d.effect === 'allow' || d.effect === 'allow_with_conditions') expect((a as { effect: string }).effect).toBe(d.effect)
+      }),
+      { numRuns: RUNS * 3 },
+    )
   })
 })
