@@ -1,9 +1,9 @@
-import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type CliIO, type Command } from '../io.js'
 import { AuditKeyError, generateAuditKeyPair, loadPublicKey } from '../../runtime/audit/keys.js'
-import { verifyLogBytes } from '../../runtime/audit/verify-log.js'
+import { verify } from '../../runtime/audit/verify-log.js'
 import type { KeyObject } from 'node:crypto'
 
 const USAGE = `Usage:
@@ -52,14 +52,14 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
       throw e
     }
   }
-  let bytes: Buffer
+  let result
   try {
-    bytes = await readFile(log)
+    result = await verify(log, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }) })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new UsageError(`cannot read log '${log}': ${code ?? (e instanceof Error ? e.message : String(e))}`)
+    if (typeof code !== 'string') throw e
+    throw new UsageError(`cannot read log '${log}': ${code}`)
   }
-  const result = verifyLogBytes(bytes, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }) })
   if (!result.ok) {
     io.out(`FAILED at event ${result.index}: ${result.code}: ${result.message}\n`)
     return EXIT.failure

@@ -122,7 +122,12 @@ export class AuditTrail implements AuditSink {
     const state = await store.open()
     const trail = new AuditTrail(store, opts, key, mode, state.head, state.count, state.recovery)
     if (mode === 'checkpoint') {
-      await trail.checkpoint()
+      try {
+        await trail.checkpoint()
+      } catch (e) {
+        await store.close()
+        throw e
+      }
       if (ms > 0) {
         trail.#timer = setInterval(() => {
           if (trail.#uncovered > 0 && !trail.#closed && trail.#failure === undefined) trail.#push(trail.#checkpointRecord())

@@ -1,26 +1,132 @@
-import { readFile } from 'node:fs/promises'
-import { parseLogBytes } from './log-format.js'
-import { resolveVerifyOptions, verifyEvents, type AuditVerifyOptions, type AuditVerifyResult } from './verify.js'
+import { open } from 'node:fs/promises'
+import { parseLine } from './log-format.js'
+import { ChainVerifier, diagnoseLink, verifyEvents, type AuditVerifyFailure, type AuditVerifyOptions, type AuditVerifyResult, type BrokenLink } from './verify.js'
 
-/**
- * Verifies a serialized log (the bytes of a log file): every line must be in canonical file form,
- * the file must end with a newline, and the records must verify as in {@link verifyEvents}. The
- * first problem by position wins.
- */
-export function verifyLogBytes(bytes: Uint8Array, opts: AuditVerifyOptions = {}): AuditVerifyResult {
-  const resolved = resolveVerifyOptions(opts)
-  const parsed = parseLogBytes(bytes)
-  const base = resolved.key === undefined ? {} : { publicKey: resolved.key }
-  const result = verifyEvents(parsed.records, parsed.problem === undefined ? { ...base, ...(resolved.anchor === undefined ? {} : { anchor: resolved.anchor }) } : base)
-  if (!result.ok || parsed.problem === undefined) return result
-  return parsed.problem
+/** A line of a log file (without its newline), or the unterminated bytes at its end. */
+type LogItem = { readonly line: Uint8Array } | { readonly torn: number }
+
+/** Longest line accepted; a longer one is malformed (and would otherwise be buffered whole). */
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024
+const CHUNK = 1 << 20
+const NEWLINE = 0x0a
+
+function* bytesItems(bytes: Uint8Array): Generator<LogItem> {
+  let start = 0
+  while (start < bytes.length) {
+    const nl = bytes.indexOf(NEWLINE, start)
+    if (nl < 0) {
+      yield { torn: bytes.length - start }
+      return
+    }
+    yield { line: bytes.subarray(start, nl) }
+    start = nl + 1
+  }
+}
+
+async function* fileItems(path: string): AsyncGenerator<LogItem> {
+  const fd = await open(path, 'r')
+  try {
+    let carry: Buffer = Buffer.alloc(0)
+    const chunk = Buffer.allocUnsafe(CHUNK)
+    for (;;) {
+      const { bytesRead } = await fd.read(chunk, 0, CHUNK, null)
+      if (bytesRead === 0) break
+      const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)])
+      let start = 0
+      for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
+        yield { line: data.subarray(start, nl) }
+        start = nl + 1
+      }
+      // Copy: `chunk` is reused by the next read.
+      carry = Buffer.from(data.subarray(start))
+      if (carry.length > MAX_RECORD_BYTES) {
+        yield { line: carry }
+        return
+      }
+    }
+    if (carry.length > 0) yield { torn: carry.length }
+  } finally {
+    await fd.close()
+  }
+}
+
+/** Turns items into records for the chain verifier; a bad line or torn tail is a failure. */
+class LineReader {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  index = 0
+
+  record(item: LogItem): { record: unknown } | AuditVerifyFailure {
+    const i = this.index++
+    if ('torn' in item) {
+      return { ok: false, index: i, code: 'AUDIT_TORN_RECORD', message: `event ${i}: the last ${item.torn} bytes are an unterminated (torn) record` }
+    }
+    if (item.line.length > MAX_RECORD_BYTES) {
+      return { ok: false, index: i, code: 'AUDIT_MALFORMED_RECORD', message: `event ${i} (line ${i + 1}): longer than ${MAX_RECORD_BYTES} bytes` }
+    }
+    const parsed = parseLine(item.line, this.#decoder)
+    if (typeof parsed === 'string') return { ok: false, index: i, code: 'AUDIT_MALFORMED_RECORD', message: `event ${i} (line ${i + 1}): ${parsed}` }
+    return parsed
+  }
+}
+
+function want(b: BrokenLink): Set<string> {
+  return new Set([b.event.previousHash, b.event.hash])
+}
+
+function note(found: Map<string, number>, wanted: Set<string>, record: unknown, index: number): void {
+  const h = (record as { hash?: unknown }).hash
+  if (typeof h === 'string' && wanted.has(h) && !found.has(h)) found.set(h, index)
 }
 
 /**
- * Verifies records given as an array, or a log file given by path (read whole into memory).
- * Throws only for unusable options or an unreadable file; a bad log is a result, not an exception.
+ * Verifies a serialized log (the bytes of a log file): every line must be in canonical file form
+ * (log-format.ts), the file must end with a newline, and the records must verify as in
+ * `verifyEvents`. The first problem by position wins.
+ */
+export function verifyLogBytes(bytes: Uint8Array, opts: AuditVerifyOptions = {}): AuditVerifyResult {
+  const v = new ChainVerifier(opts)
+  const reader = new LineReader()
+  for (const item of bytesItems(bytes)) {
+    const r = reader.record(item)
+    if ('ok' in r) return r
+    const problem = v.push(r.record)
+    if (problem === undefined) continue
+    if (!('brokenLink' in problem)) return problem
+    const wanted = want(problem)
+    const found = new Map<string, number>()
+    const again = new LineReader()
+    for (const it of bytesItems(bytes)) {
+      const rec = again.record(it)
+      if (!('ok' in rec)) note(found, wanted, rec.record, again.index - 1)
+    }
+    return diagnoseLink(problem, found)
+  }
+  return v.finish()
+}
+
+/**
+ * Verifies a log file as a stream (memory does not grow with the log; a broken link costs a second
+ * pass to say where it points), or records given as an array. Throws only for unusable options or
+ * an unreadable file; a bad log is a result, not an exception.
  */
 export async function verify(source: readonly unknown[] | string, opts: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
   if (typeof source !== 'string') return verifyEvents(source, opts)
-  return verifyLogBytes(await readFile(source), opts)
+  const v = new ChainVerifier(opts)
+  const reader = new LineReader()
+  for await (const item of fileItems(source)) {
+    const r = reader.record(item)
+    if ('ok' in r) return r
+    const problem = v.push(r.record)
+    if (problem === undefined) continue
+    if (!('brokenLink' in problem)) return problem
+    const wanted = want(problem)
+    const found = new Map<string, number>()
+    const again = new LineReader()
+    for await (const it of fileItems(source)) {
+      const rec = again.record(it)
+      if (!('ok' in rec)) note(found, wanted, rec.record, again.index - 1)
+    }
+    return diagnoseLink(problem, found)
+  }
+  return v.finish()
 }

@@ -70,26 +70,54 @@ export function resolveVerifyOptions(opts: AuditVerifyOptions): { key: KeyObject
   return { key: opts.publicKey === undefined ? undefined : loadPublicKey(opts.publicKey), anchor: opts.anchor }
 }
 
+/** A record whose `previousHash` is wrong: the caller locates where it points to say why. */
+export interface BrokenLink {
+  /** Discriminant. */
+  readonly brokenLink: true
+  /** Position of the record. */
+  readonly index: number
+  /** The record. */
+  readonly event: AuditEvent
+  /** The hash its `previousHash` should have been. */
+  readonly expected: string
+}
+
 /**
- * Checks a sequence of records in order and returns the first problem: shape, hash, link (with a
- * diagnosis of deletion, insertion or reordering), checkpoint, signature, coverage, then the anchor.
+ * Checks records one at a time, in order, keeping O(1) state, so a log file can be verified as a
+ * stream. Per record: shape, hash, link, checkpoint details, signature, coverage; `finish` then
+ * checks the anchor.
  *
  * Coverage (only with a public key): a record is covered by its own signature or by the next signed
  * checkpoint. A run of unsigned records may be at most `interval.events` long, taken from the last
  * checkpoint before the run; with no checkpoint before it, every record must be signed.
  */
-export function verifyEvents(records: readonly unknown[], opts: AuditVerifyOptions = {}): AuditVerifyResult {
-  const { key, anchor } = resolveVerifyOptions(opts)
-  const events: AuditEvent[] = []
-  let prev = GENESIS_HASH
-  let allowedRun: number | undefined
-  let run = 0
-  let signatures = 0
-  for (let i = 0; i < records.length; i++) {
-    const shaped = checkRecordShape(records[i])
+export class ChainVerifier {
+  readonly #key: KeyObject | undefined
+  readonly #anchor: string | undefined
+  #index = 0
+  #prev = GENESIS_HASH
+  #allowedRun: number | undefined
+  #run = 0
+  #signatures = 0
+  #anchorIndex: number | undefined
+
+  constructor(opts: AuditVerifyOptions = {}) {
+    const { key, anchor } = resolveVerifyOptions(opts)
+    this.#key = key
+    this.#anchor = anchor
+  }
+
+  /** Number of records accepted so far. */
+  get count(): number {
+    return this.#index
+  }
+
+  /** Checks the next record; returns the problem, if any (after which the verifier must not be reused). */
+  push(record: unknown): AuditVerifyFailure | BrokenLink | undefined {
+    const i = this.#index
+    const shaped = checkRecordShape(record)
     if (typeof shaped === 'string') return fail(i, 'AUDIT_MALFORMED_RECORD', `event ${i}: ${shaped}`)
     const e = shaped
-    events.push(e)
     let computed: string
     try {
       computed = chainHash(e.previousHash, e)
@@ -98,7 +126,7 @@ export function verifyEvents(records: readonly unknown[], opts: AuditVerifyOptio
       throw err
     }
     if (computed !== e.hash) return fail(i, 'AUDIT_HASH_MISMATCH', `event ${i} (${e.id}): stored hash does not match its content; a field was changed`)
-    if (e.previousHash !== prev) return diagnoseLink(records, events, i, prev)
+    if (e.previousHash !== this.#prev) return { brokenLink: true, index: i, event: e, expected: this.#prev }
     const isCheckpoint = e.type === CHECKPOINT_TYPE
     let interval: number | undefined
     if (isCheckpoint) {
@@ -106,49 +134,77 @@ export function verifyEvents(records: readonly unknown[], opts: AuditVerifyOptio
       if (typeof d === 'string') return fail(i, 'AUDIT_BAD_CHECKPOINT', `event ${i}: ${d}`)
       interval = d.interval.events
     }
-    if (key !== undefined) {
+    if (this.#key !== undefined) {
       if (e.signature !== undefined) {
-        if (!verifyHashSignature(e.hash, e.signature, key)) return fail(i, 'AUDIT_BAD_SIGNATURE', `event ${i} (${e.id}): signature does not verify with the given public key`)
-        signatures++
-        run = 0
+        if (!verifyHashSignature(e.hash, e.signature, this.#key)) return fail(i, 'AUDIT_BAD_SIGNATURE', `event ${i} (${e.id}): signature does not verify with the given public key`)
+        this.#signatures++
+        this.#run = 0
       } else if (isCheckpoint) {
         return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i}: checkpoint is not signed`)
       } else {
-        run++
-        if (allowedRun === undefined) return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i} (${e.id}): not signed and no checkpoint policy precedes it`)
-        if (run > allowedRun) return fail(i, 'AUDIT_MISSING_CHECKPOINT', `event ${i} (${e.id}): more than ${allowedRun} events without a signed checkpoint`)
+        this.#run++
+        if (this.#allowedRun === undefined) return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i} (${e.id}): not signed and no checkpoint policy precedes it`)
+        if (this.#run > this.#allowedRun) return fail(i, 'AUDIT_MISSING_CHECKPOINT', `event ${i} (${e.id}): more than ${this.#allowedRun} events without a signed checkpoint`)
       }
-      if (interval !== undefined) allowedRun = interval
-    } else if (e.signature === undefined) run++
-    else run = 0
-    prev = e.hash
+      if (interval !== undefined) this.#allowedRun = interval
+    } else if (e.signature === undefined) this.#run++
+    else this.#run = 0
+    if (this.#anchorIndex === undefined && e.hash === this.#anchor) this.#anchorIndex = i
+    this.#prev = e.hash
+    this.#index++
+    return undefined
   }
-  let anchorIndex: number | undefined
-  if (anchor !== undefined && anchor !== GENESIS_HASH) {
-    anchorIndex = events.findIndex((e) => e.hash === anchor)
-    if (anchorIndex < 0) {
-      return fail(events.length, 'AUDIT_TRUNCATED', `expected head ${anchor} is not in the log, which ends after ${events.length} events at ${prev}: its tail was cut off or rewritten`)
+
+  /** The verdict after the last record: ok, or `AUDIT_TRUNCATED` when the anchor was not seen. */
+  finish(): AuditVerifyResult {
+    const n = this.#index
+    if (this.#anchor !== undefined && this.#anchor !== GENESIS_HASH && this.#anchorIndex === undefined) {
+      return fail(n, 'AUDIT_TRUNCATED', `expected head ${this.#anchor} is not in the log, which ends after ${n} events at ${this.#prev}: its tail was cut off or rewritten`)
     }
-  }
-  return {
-    ok: true,
-    count: events.length,
-    head: prev,
-    signaturesChecked: key !== undefined,
-    signatures,
-    unsignedTail: run,
-    ...(anchorIndex === undefined ? {} : { anchorIndex }),
+    return {
+      ok: true,
+      count: n,
+      head: this.#prev,
+      signaturesChecked: this.#key !== undefined,
+      signatures: this.#signatures,
+      unsignedTail: this.#run,
+      ...(this.#anchorIndex === undefined ? {} : { anchorIndex: this.#anchorIndex }),
+    }
   }
 }
 
-/** Explains a broken link by where `previousHash` points: nowhere, earlier, later, or to genesis. */
-function diagnoseLink(records: readonly unknown[], checked: readonly AuditEvent[], i: number, expected: string): AuditVerifyFailure {
-  const e = checked[i] as AuditEvent
-  const where = new Map<string, number>()
-  for (let j = 0; j < records.length; j++) {
-    const r = j < checked.length ? checked[j] : checkRecordShape(records[j])
-    if (typeof r !== 'string' && r !== undefined && !where.has(r.hash)) where.set(r.hash, j)
+/** Verifies records given in memory; see {@link ChainVerifier} for the checks. */
+export function verifyEvents(records: readonly unknown[], opts: AuditVerifyOptions = {}): AuditVerifyResult {
+  const v = new ChainVerifier(opts)
+  for (const r of records) {
+    const problem = v.push(r)
+    if (problem === undefined) continue
+    if ('brokenLink' in problem) return diagnoseLink(problem, firstIndexOf(records, [problem.event.previousHash, problem.event.hash]))
+    return problem
   }
+  return v.finish()
+}
+
+/** First index of each wanted hash among well-formed records. */
+export function firstIndexOf(records: Iterable<unknown>, wanted: readonly string[]): ReadonlyMap<string, number> {
+  const want = new Set(wanted)
+  const found = new Map<string, number>()
+  let j = 0
+  for (const r of records) {
+    const h = (r as { hash?: unknown } | null)?.hash
+    if (typeof h === 'string' && want.has(h) && !found.has(h)) found.set(h, j)
+    j++
+  }
+  return found
+}
+
+/**
+ * Explains a broken link by where `previousHash` points: to a later record (reordered), to an
+ * earlier one (records inserted in between), to the genesis (a chain prepended), or nowhere
+ * (records deleted). `where` maps the record's `previousHash` and own `hash` to their first index.
+ */
+export function diagnoseLink(b: BrokenLink, where: ReadonlyMap<string, number>): AuditVerifyFailure {
+  const { index: i, event: e, expected } = b
   const twin = where.get(e.hash)
   if (twin !== undefined && twin < i) return fail(i, 'AUDIT_INSERTED', `event ${i} (${e.id}) is a copy of event ${twin}: a replayed event was inserted`)
   if (e.previousHash === GENESIS_HASH) {

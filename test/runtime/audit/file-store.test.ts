@@ -163,3 +163,23 @@ describe('key loading', () => {
     expect(() => loadPublicKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrow(expect.objectContaining({ code: 'AUDIT_KEY_PARSE' }))
   })
 })
+
+describe('streaming verify of large files', () => {
+  it('handles records that straddle the 1 MiB read chunks, and finds the first bad one past them', async () => {
+    const path = join(tempDir(), 'big.log')
+    const trail = await openAuditLog(path, { durable: false })
+    const pending = []
+    for (let i = 0; i < 2500; i++) pending.push(trail.append({ agentId: 'a', type: 'message', details: { i, pad: 'é'.repeat(300 + (i % 97)) } }))
+    await Promise.all(pending)
+    await trail.close()
+    expect(statSync(path).size).toBeGreaterThan(2 * 1024 * 1024)
+    expect(await verify(path, { anchor: trail.head })).toMatchObject({ ok: true, count: 2500, anchorIndex: 2499 })
+    const text = readFileSync(path, 'utf8')
+    writeFileSync(path, text.replace('"i":2222,', '"i":2223,'))
+    expect(await verify(path)).toMatchObject({ ok: false, index: 2222, code: 'AUDIT_HASH_MISMATCH' })
+    const ls = text.split('\n')
+    ls.splice(2300, 1)
+    writeFileSync(path, ls.join('\n'))
+    expect(await verify(path)).toMatchObject({ ok: false, index: 2300, code: 'AUDIT_BROKEN_LINK' })
+  })
+})

@@ -1,8 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest'
 import fc from 'fast-check'
 import type { KeyObject } from 'node:crypto'
-import { chainHash, signHash, verifyLogBytes, type AuditEvent, type AuditVerifyOptions } from '../../../runtime/audit/index.js'
-import { buildLog, keyPair, toBytes } from './helpers.js'
+import { writeFileSync } from 'node:fs'
+import { join as joinPath } from 'node:path'
+import { chainHash, signHash, verify, verifyLogBytes, type AuditEvent, type AuditVerifyOptions } from '../../../runtime/audit/index.js'
+import { buildLog, keyPair, tempDir, toBytes } from './helpers.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 200)
 
@@ -144,5 +146,31 @@ describe('tampering with a serialized log is detected', () => {
     const fields = { id: 'appended', timestamp: '2030-01-01T00:00:00.000Z', agentId: 'x', type: 'message' as const, details: {} }
     const extended = Buffer.concat([f.bytes, Buffer.from(JSON.stringify({ ...fields, previousHash: prev, hash: chainHash(prev, fields) }) + '\n')])
     expect(verifyLogBytes(extended, f.opts)).toMatchObject({ ok: true, count: f.records.length + 1, anchorIndex: f.records.length - 1 })
+  })
+
+  it('streaming file verification gives the same verdict as in-memory verification (property)', async () => {
+    const dir = tempDir()
+    let n = 0
+    await fc.assert(
+      fc.asyncProperty(fixtureIndex, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'drop-line', 'swap-lines'), async (fi, pos, byte, how) => {
+        const f = fixtures[fi] as Fixture
+        let bytes: Buffer
+        if (how === 'set') {
+          bytes = Buffer.from(f.bytes)
+          bytes[pos % bytes.length] = byte
+        } else {
+          const ls = lines(f)
+          const i = pos % ls.length
+          const j = (i + 1 + (byte % (ls.length - 1))) % ls.length
+          if (how === 'drop-line') ls.splice(i, 1)
+          else [ls[i], ls[j]] = [ls[j] as string, ls[i] as string]
+          bytes = join(ls)
+        }
+        const path = joinPath(dir, `log-${n++}`)
+        writeFileSync(path, bytes)
+        expect(await verify(path, f.opts)).toEqual(verifyLogBytes(bytes, f.opts))
+      }),
+      { numRuns: Math.max(20, Math.floor(RUNS / 4)) },
+    )
   })
 })
