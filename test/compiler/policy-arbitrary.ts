@@ -8,8 +8,8 @@
 import fc from 'fast-check'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 
-const ACTIONS = ['read', 'write', 'export', 'aggregate', 'tool_call::fetch', 'tool_call::shell', 'delete'] as const
-const GROUPS = ['stats', 'heavy', 'long_running'] as const
+const ACTIONS = ['read', 'write', 'export', 'aggregate', 'tool_call::fetch', 'tool_call::shell', 'delete', 'read\u0000stats', '["read","stats"]'] as const
+const GROUPS = ['stats', 'heavy', 'long_running', 'read\u0000heavy'] as const
 const DOC_TYPES = ['T1', 'T2', 'T3', 'T4'] as const
 const ROLES = ['admin', 'dev', 'guest', 'Admin'] as const
 const RUNGS = ['public', 'internal', 'confidential', 'secret', 'top_secret'] as const
@@ -134,7 +134,7 @@ interface Pattern {
 
 const pattern: fc.Arbitrary<Pattern> = fc.oneof(
   pick(['read', 'write', 'export', 'aggregate', '"read"']).map((text) => ({ text, binds: false })),
-  pick(GROUPS).map((text) => ({ text, binds: false })),
+  pick(['stats', 'heavy', 'long_running']).map((text) => ({ text, binds: false })),
   pick(['any', '"*"', 'all_operations', '"tool_call::*"', '"tool_call::s*"']).map((text) => ({ text, binds: false })),
   pick(['read(d)', 'export(d)', 'write(d, _)', '"tool_call::*"(d)', 'stats(d)', 'heavy(d, any)']).map((text) => ({ text, binds: true })),
   pick(['read("doc-1")', 'export(_, "bob")', 'delete("doc-2")']).map((text) => ({ text, binds: false })),
@@ -154,10 +154,21 @@ const allowDeny: fc.Arbitrary<string> = fc
   .tuple(pick(['allow', 'allow', 'allow', 'deny']), target)
   .chain(([kind, t]) => guardOf(t.binds).map((g) => `${kind}: ${t.text}${g}`))
 
-/** A run of rules whose guards start with `doc.type == "Tn" && …`, which the compiled evaluator indexes. */
-const equalityRun: fc.Arbitrary<string[]> = fc
-  .tuple(pick(['allow', 'deny']), pick(['read', 'any', 'read(d)']), fc.array(fc.tuple(pick([...DOC_TYPES, 'T9']), fc.option(boolExpr(false, 1), { nil: undefined })), { minLength: 4, maxLength: 7 }))
-  .map(([kind, t, items]) => items.map(([ty, rest]) => `${kind}: ${t} if doc.type == ${q(ty)}${rest === undefined ? '' : ` && ${rest}`}`))
+/** Paths and literals for equality runs; a run shares one path so the compiled evaluator indexes it. */
+const EQUALITY_PATHS: readonly { path: string; targets: readonly string[]; literals: readonly string[] }[] = [
+  { path: 'doc.type', targets: ['read', 'any', 'read(d)', 'stats'], literals: [...DOC_TYPES.map(q), '"T9"', '"3"', '3'] },
+  { path: 'doc.size', targets: ['read', 'any'], literals: ['0', '1', '2', '2.0', '"2"'] },
+  { path: 'flags.a', targets: ['any', 'write'], literals: ['true', 'false'] },
+  { path: 'd.type', targets: ['read(d)', 'export(d)', '"tool_call::*"(d)', '[read(d), export(d)]'], literals: [...DOC_TYPES.map(q), '"3"'] },
+  { path: 'd.size', targets: ['write(d, _)', 'stats(d)'], literals: ['0', '1', '2', 'true'] },
+]
+
+/** A run of rules whose guards start with `path == literal && …`, which the compiled evaluator indexes. */
+const equalityRun: fc.Arbitrary<string[]> = fc.constantFrom(...EQUALITY_PATHS).chain(({ path, targets, literals }) =>
+  fc
+    .tuple(pick(['allow', 'deny']), fc.array(fc.tuple(pick(targets), pick(literals), fc.option(boolExpr(path.startsWith('d.'), 1), { nil: undefined })), { minLength: 4, maxLength: 7 }))
+    .map(([kind, items]) => items.map(([t, lit, rest]) => `${kind}: ${t} if ${path} == ${lit}${rest === undefined ? '' : ` && ${rest}`}`)),
+)
 
 const requireItem = (binds: boolean): fc.Arbitrary<string> =>
   fc.oneof(
