@@ -1,0 +1,6 @@
+export type { CedarDiagnostic, CedarInput, CedarOptions, CedarOutput, OmittedRule } from './compile.js'
+export type { Applicability } from './applicability.js'
+export { compileToCedar, OBLIGATION_PROBE } from './compile.js'
+export { verifyCedar } from './verify.js'
+export { emitCedarSchema, DEFAULT_PRINCIPAL_TYPE, DEFAULT_RESOURCE_TYPE } from './schema.js'
+export { CEDAR } from './codes.js'

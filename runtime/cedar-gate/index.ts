@@ -1,0 +1,6 @@
+export type { CedarGateOptions } from './cedar-policy-gate.js'
+export type { CedarPolicyInfo, IndexedPolicySet } from './cedar-policy-set.js'
+export type { CedarRequest, MappingOptions } from './request-mapping.js'
+export { CedarPolicyGate, CEDAR_EVAL_ERROR } from './cedar-policy-gate.js'
+export { CedarPolicyError, indexPolicySet } from './cedar-policy-set.js'
+export { CedarMappingError, NO_RESOURCE, PRINCIPAL_TYPE, PROBE_KEY, RESOURCE_TYPE, mapValue, toCedarRequest } from './request-mapping.js'

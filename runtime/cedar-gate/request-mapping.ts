@@ -1,0 +1,180 @@
+/**
+ * AuthzRequest → Cedar request and entities (docs/cedar.md, "Request mapping").
+ *
+ * - principal `{ id, type?, …attrs }` → `<type or Agent>::"id"`, an entity whose attributes are
+ *   all the principal's fields (`id` and `type` included, so guards reading them translate);
+ * - action `name` → `Action::"name"`, an entity with attribute `name` whose parents are its
+ *   groups (from the request and the vocabulary), so `action in Action::"group"` holds;
+ * - resource likewise with default type `Resource`; without a resource, the Cedar resource is
+ *   `Symbi::NoResource::""`, which is not in the store (so `resource has id` is false);
+ * - context → the Cedar context record.
+ *
+ * Values Cedar cannot hold exactly make the mapping fail, and the gate denies: null, numbers that
+ * are not safe integers, strings with lone surrogates, records with Cedar's escape keys
+ * (`__entity`, `__extn`, `__expr`), context keys that would shadow request names, explicit action
+ * arguments whose first element is not the resource.
+ */
+import type { CedarValueJson, EntityJson, TypeAndId } from '@cedar-policy/cedar-wasm/nodejs'
+import type { AuthzRequest } from '../../stdlib/decision.js'
+import { valueEquals } from '../../stdlib/equality.js'
+import { isDuration, isRecord, type Value, type ValueRecord } from '../../stdlib/value.js'
+
+/** Entity type of principals without a `type`. */
+export const PRINCIPAL_TYPE = 'Agent'
+/** Entity type of resources without a `type`. */
+export const RESOURCE_TYPE = 'Resource'
+/** The Cedar resource of a request without one (never in the entity store). */
+export const NO_RESOURCE: TypeAndId = { type: 'Symbi::NoResource', id: '' }
+/** The context key reserved for the obligation probe (compiler/cedar/compile.ts). */
+export const PROBE_KEY = 'symbi_obligation_probe'
+
+/** A request in Cedar's terms. */
+export interface CedarRequest {
+  readonly principal: TypeAndId
+  readonly action: TypeAndId
+  readonly resource: TypeAndId
+  readonly context: Record<string, CedarValueJson>
+  readonly entities: EntityJson[]
+}
+
+/** A request that Cedar cannot represent exactly; the gate denies it. */
+export class CedarMappingError extends Error {
+  override readonly name = 'CedarMappingError'
+  constructor(
+    /** Dotted path of the offending field. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`)
+  }
+}
+
+/** Options of the mapping. */
+export interface MappingOptions {
+  /** Groups by action name, added to the request's own groups. */
+  readonly groupsOf?: ReadonlyMap<string, readonly string[]>
+}
+
+const SHADOWING = new Set(['principal', 'action', 'resource', 'context'])
+const ESCAPES = new Set(['__entity', '__extn', '__expr'])
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/
+const MAX_DEPTH = 64
+
+/** Maps a request; throws `CedarMappingError` naming the field Cedar cannot hold. */
+export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}): CedarRequest {
+  if (!isRecord(req as unknown)) throw new CedarMappingError('request', 'must be an object')
+  const principal = entityOf(req.principal as unknown, 'principal', PRINCIPAL_TYPE)
+  if (principal === undefined) throw new CedarMappingError('principal', 'must be an object with a string id')
+  const action = req.action as unknown
+  let name: string
+  let args: readonly Value[] = []
+  let groups: readonly string[] = []
+  if (typeof action === 'string') name = action
+  else if (isRecord(action) && typeof action['name'] === 'string') {
+    name = action['name']
+    const a = action['args']
+    if (a !== undefined) {
+      if (!Array.isArray(a)) throw new CedarMappingError('action.args', 'must be an array')
+      args = a as readonly Value[]
+    }
+    const g = action['groups']
+    if (g !== undefined) {
+      if (!Array.isArray(g) || g.some((x) => typeof x !== 'string')) throw new CedarMappingError('action.groups', 'must be an array of strings')
+      groups = g as string[]
+    }
+  } else throw new CedarMappingError('action', 'must be a string or an object with a string name')
+  if (name === '') throw new CedarMappingError('action.name', 'must not be empty')
+  checkString(name, 'action.name')
+  let resourceValue = req.resource as unknown
+  if (resourceValue !== undefined && !isRecord(resourceValue)) throw new CedarMappingError('resource', 'must be an object')
+  if (args.length > 0) {
+    // Only argument 0 can be expressed (as the Cedar resource); patterns over later arguments are not translated.
+    const first = args[0] as Value
+    if (!isRecord(first)) throw new CedarMappingError('action.args[0]', 'must be the resource entity (an object with a string id)')
+    if (resourceValue === undefined) throw new CedarMappingError('action.args', 'arguments without a resource cannot be expressed: guards would see `resource` unbound where Cedar sees argument 0')
+    if (!valueEquals(first, resourceValue as Value)) throw new CedarMappingError('action.args[0]', 'differs from the resource; Cedar sees one resource')
+  }
+  const resource = resourceValue === undefined ? undefined : entityOf(resourceValue, 'resource', RESOURCE_TYPE)
+  if (resourceValue !== undefined && resource === undefined) throw new CedarMappingError('resource', 'must have a string id')
+  const contextValue = (req.context ?? {}) as unknown
+  if (!isRecord(contextValue)) throw new CedarMappingError('context', 'must be an object')
+  for (const k of Object.keys(contextValue)) {
+    if (SHADOWING.has(k)) throw new CedarMappingError(`context.${k}`, `would shadow the request name \`${k}\` in guards; Cedar cannot express that`)
+    if (k === PROBE_KEY) throw new CedarMappingError(`context.${k}`, 'is reserved for the obligation probe')
+  }
+  const context = mapRecord(contextValue, 'context', 0)
+  const actionUid: TypeAndId = { type: 'Action', id: name }
+  const allGroups = [...new Set([...groups, ...(options.groupsOf?.get(name) ?? [])])].filter((g) => g !== name).sort()
+  for (const g of allGroups) checkString(g, 'action.groups')
+  const entities: EntityJson[] = [
+    { uid: actionUid, attrs: { name }, parents: allGroups.map((id) => ({ type: 'Action', id })) },
+    ...allGroups.map((id) => ({ uid: { type: 'Action', id }, attrs: { name: id }, parents: [] })),
+    principal.entity,
+  ]
+  if (resource !== undefined) {
+    const same = resource.uid.type === principal.uid.type && resource.uid.id === principal.uid.id
+    if (!same) entities.push(resource.entity)
+    else if (!valueEquals(resource.record, principal.record)) throw new CedarMappingError('resource', 'has the same type and id as the principal but different attributes')
+  }
+  return { principal: principal.uid, action: actionUid, resource: resource?.uid ?? NO_RESOURCE, context, entities }
+}
+
+function entityOf(v: unknown, field: string, defaultType: string): { uid: TypeAndId; entity: EntityJson; record: Value } | undefined {
+  if (!isRecord(v) || typeof v['id'] !== 'string') return undefined
+  const t = v['type']
+  let type = defaultType
+  if (t !== undefined) {
+    if (typeof t !== 'string' || !TYPE_NAME.test(t)) throw new CedarMappingError(`${field}.type`, 'must be a Cedar entity type name such as `Agent` or `Ns::Tool`')
+    type = t
+  }
+  checkString(v['id'], `${field}.id`)
+  const uid = { type, id: v['id'] }
+  return { uid, entity: { uid, attrs: mapRecord(v, field, 0), parents: [] }, record: v }
+}
+
+function mapRecord(r: ValueRecord, path: string, depth: number): Record<string, CedarValueJson> {
+  const out: Record<string, CedarValueJson> = {}
+  for (const [k, v] of Object.entries(r)) {
+    if (ESCAPES.has(k)) throw new CedarMappingError(`${path}.${k}`, 'is an escape key of Cedar\'s JSON format')
+    checkString(k, `${path}.${k}`)
+    out[k] = mapValue(v, `${path}.${k}`, depth + 1)
+  }
+  return out
+}
+
+/** Maps one value (exported for tests). */
+export function mapValue(v: Value, path: string, depth = 0): CedarValueJson {
+  if (depth > MAX_DEPTH) throw new CedarMappingError(path, `nests deeper than ${MAX_DEPTH} levels`)
+  if (typeof v === 'boolean') return v
+  if (typeof v === 'string') {
+    checkString(v, path)
+    return v
+  }
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new CedarMappingError(path, `${v} is not an integer Cedar holds exactly`)
+    return v
+  }
+  if (v === null || v === undefined) throw new CedarMappingError(path, 'null has no Cedar counterpart')
+  if (Array.isArray(v)) return (v as readonly Value[]).map((x, i) => mapValue(x, `${path}[${i}]`, depth + 1))
+  if (isDuration(v)) {
+    if (!Number.isSafeInteger(v.$duration)) throw new CedarMappingError(path, 'a duration must be a whole number of milliseconds')
+    return { __extn: { fn: 'duration', arg: `${v.$duration}ms` } }
+  }
+  if (isRecord(v)) return mapRecord(v, path, depth)
+  throw new CedarMappingError(path, 'is not a policy value')
+}
+
+function checkString(s: string, path: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++
+        continue
+      }
+      throw new CedarMappingError(path, 'holds a lone UTF-16 surrogate')
+    }
+    if (c >= 0xdc00 && c <= 0xdfff) throw new CedarMappingError(path, 'holds a lone UTF-16 surrogate')
+  }
+}
