@@ -1,0 +1,81 @@
+/**
+ * The enforcement points end to end with the project's engine (`createEngine` + `load`),
+ * rather than hand-built deciders. Skips, printing why, when the engine is not available.
+ */
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { PolicyDecider } from '../../../stdlib/decision.js'
+import { ApprovalQueue, ManualTimers } from '../../../runtime/approvals/index.js'
+import { Enforcer, ForbiddenError, MessageRouter, guardDataOperation, guardResourceAccess } from '../../../runtime/enforce/index.js'
+import { MemorySink, spy } from './helpers.js'
+
+const root = (await import('../../../index.js').catch(() => ({}))) as Record<string, unknown>
+const available = existsSync(new URL('../../../runtime/engine.ts', import.meta.url)) && typeof root['createEngine'] === 'function'
+if (!available) console.info('[engine-integration] skipped: the engine (runtime/engine.ts, createEngine) is not available')
+
+function engine(source: string): PolicyDecider {
+  const e = (root['createEngine'] as () => { load(s: { name: string; source: string }[]): { ok: boolean; files: unknown }; evaluate: PolicyDecider['evaluate'] })()
+  const r = e.load([{ name: 'it.policy', source }])
+  if (!r.ok) throw new Error(`policy did not compile: ${JSON.stringify(r.files)}`)
+  return e
+}
+
+const RESOURCE_GOVERNANCE = `policy resource_governance {
+  allow: execute
+  deny: execute if system.maintenance_mode
+  require: supervisor_approval for execute
+}`
+const agent = { id: 'agent-1', type: 'agent' }
+const access = (maintenance: boolean) => ({ principal: agent, operation: 'execute' as const, kind: 'command' as const, resource: 'train.sh', context: { system: { maintenance_mode: maintenance } } })
+
+describe.skipIf(!available)('enforcement with the real engine', () => {
+  it('require_approval parks; the wrong approver leaves it parked; the supervisor releases it', async () => {
+    const decider = engine(RESOURCE_GOVERNANCE)
+    const timers = new ManualTimers()
+    const queue = new ApprovalQueue({ decider, audit: new MemorySink(), timers })
+    let id = ''
+    const e = new Enforcer({ decider, audit: new MemorySink(), approvals: queue, onApprovalPending: (x) => (id = x) })
+    const op = spy<unknown[], string>('trained')
+    const running = guardResourceAccess(e, access(false), op)
+    await new Promise((r) => setImmediate(r))
+    expect((await queue.approve(id, 'intern')).effect).toBe('require_approval')
+    expect(op.calls).toHaveLength(0)
+    expect((await queue.approve(id, 'supervisor')).effect).toBe('allow')
+    expect((await running).value).toBe('trained')
+  })
+
+  it('approval never bypasses a deny the policy gives on re-evaluation', async () => {
+    const decider = engine(RESOURCE_GOVERNANCE)
+    const queue = new ApprovalQueue({ decider, audit: new MemorySink(), timers: new ManualTimers() })
+    const d = decider.evaluate({ principal: agent, action: 'execute', resource: { id: 'x' }, context: { system: { maintenance_mode: true } } })
+    expect(d).toMatchObject({ effect: 'deny' })
+    const t = queue.submit({ principal: agent, action: 'execute', resource: { id: 'x' }, context: { system: { maintenance_mode: true } } }, { effect: 'require_approval', approver: 'supervisor', approvers: ['supervisor'], determining: [], errors: [], version: 1 }, 'agent-1')
+    expect((await queue.approve(t.id, 'supervisor')).effect).toBe('deny')
+  })
+
+  it('data operations: PII export denied, obligations returned as conditions', async () => {
+    const e = new Enforcer({
+      decider: engine(`policy secure_data_access {
+  allow: [read, export]
+  deny: export(data) if data.contains_pii == true
+  require: [audit_trail = "detailed"]
+}`),
+      audit: new MemorySink(),
+    })
+    const op = spy<unknown[], number>(1)
+    await expect(guardDataOperation(e, { principal: agent, operation: 'export', data: { id: 'd', classification: 'secret', contains_pii: true } }, op)).rejects.toThrow(ForbiddenError)
+    expect(op.calls).toHaveLength(0)
+    const r = await guardDataOperation(e, { principal: agent, operation: 'export', data: { id: 'd', classification: 'internal', contains_pii: false } }, op)
+    expect(r.decision.effect).toBe('allow_with_conditions')
+    expect(r.conditions).toEqual([expect.objectContaining({ kind: 'obligation', name: 'audit_trail', value: 'detailed' })])
+  })
+
+  it('parallel: one target the policy refuses means no target is started', async () => {
+    const e = new Enforcer({ decider: engine('policy comms {\n  allow: [parallel, ask]\n  deny: parallel(target) if target.id == "vault"\n}'), audit: new MemorySink() })
+    const start = spy<unknown[], Promise<number>>(Promise.resolve(1))
+    await expect(new MessageRouter(e).parallel('boss', [{ recipient: 'worker', topic: 't' }, { recipient: 'vault', topic: 't' }], start)).rejects.toThrow(ForbiddenError)
+    expect(start.calls).toHaveLength(0)
+    await new MessageRouter(e).parallel('boss', [{ recipient: 'worker', topic: 't' }, { recipient: 'auditor', topic: 't' }], start)
+    expect(start.calls).toHaveLength(2)
+  })
+})
