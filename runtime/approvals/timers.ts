@@ -33,12 +33,14 @@ export class ManualTimers implements Timers {
     return this.nowMs
   }
 
+  /** Schedules `fn` at manual time now + `ms`. */
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.nextId++
     this.due.set(id, { at: this.nowMs + Math.max(0, ms), fn })
     return id
   }
 
+  /** Cancels a scheduled timer. */
   clearTimeout(handle: unknown): void {
     this.due.delete(handle as number)
   }

@@ -32,6 +32,7 @@ export interface PolicyGate {
 export class DeciderPolicyGate implements PolicyGate {
   constructor(private readonly enforcer: Enforcer) {}
 
+  /** Decides one proposal through the enforcer; a `ForbiddenError` or bad input becomes `{ allowed: false }`. */
   async evaluateAction(proposed: ProposedAction, agent: Entity, context?: ValueRecord): Promise<GateDecision> {
     try {
       const { request, details } = proposalRequest(proposed, agent, context)

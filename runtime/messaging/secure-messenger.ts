@@ -173,10 +173,12 @@ export class StaticKeyDirectory implements KeyDirectory {
     return this
   }
 
+  /** The registered Ed25519 public key of `agentId`. */
   signingKey(agentId: string): KeyObject | undefined {
     return this.signing.get(agentId)
   }
 
+  /** The registered X25519 public key of `agentId`. */
   agreementKey(agentId: string): KeyObject | undefined {
     return this.agreement.get(agentId)
   }
