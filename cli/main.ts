@@ -15,6 +15,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   audit: { summary: 'verify a tamper-evident audit log, or generate an Ed25519 signing key pair', load: async () => (await import('./commands/audit.js')).audit },
   sandbox: { summary: 'build the sandbox image (setup) or run a command in a policy-checked sandbox (run)', load: async () => (await import('./commands/sandbox.js')).sandbox },
   scan: { summary: 'scan a skill directory or file with the ClawHavoc rules (--format text|json)', load: async () => (await import('./commands/scan.js')).scan },
+  test: { summary: 'run policy test files: example cases and properties with shrunk counter-examples, rule coverage', load: async () => (await import('./commands/test.js')).test },
+  bench: { summary: 'measure your policies on your requests (p50/p99/mean µs, decisions/s)', load: async () => (await import('./commands/bench.js')).bench },
 }
 
 function usage(): string {
