@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { lstatSync, readFileSync } from 'node:fs'
+import { lstatSync, readFileSync, statSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { keyIdOf, loadPublicKey } from './schema-pin.js'
@@ -61,6 +61,10 @@ export interface TofuStoreOptions {
   readonly closedWorld?: boolean
   /** Clock for `pinnedAt`; default `Date.now`. */
   readonly clock?: () => number
+  /** How long a writer waits for the store's lock file; default 2000 ms. */
+  readonly lockTimeoutMs?: number
+  /** Age after which a lock file is taken to be left over by a crashed writer; default 30 000 ms. */
+  readonly staleLockMs?: number
 }
 
 interface StoreFile {
@@ -73,8 +77,8 @@ interface StoreFile {
  * call, so an edit between calls is noticed: wrong permissions, unparsable JSON, unknown
  * fields or a `keyId` that does not match its `publicKey` are all `TrustStoreError` (fail
  * closed). Writes go to a 0600 temp file that is fsynced and renamed over the store.
- * Calls on one instance are serialized; separate processes sharing a file are not locked
- * against each other (a concurrent pin may be lost, never corrupted).
+ * Calls on one instance are serialized; writers (in this or other processes) also take a
+ * lock file, and re-read under it, so concurrent first contacts cannot lose a pin.
  */
 export class TofuKeyStore {
   private chain: Promise<unknown> = Promise.resolve()
@@ -88,16 +92,24 @@ export class TofuKeyStore {
     return this.serial(async () => {
       checkProvider(provider)
       const keyId = keyIdOf(publicKey)
-      const store = await this.read()
-      const pinned = Object.hasOwn(store.providers, provider) ? store.providers[provider] : undefined
-      if (pinned !== undefined) {
+      const known = (store: StoreFile): TrustCheck | undefined => {
+        const pinned = Object.hasOwn(store.providers, provider) ? store.providers[provider] : undefined
+        if (pinned === undefined) return undefined
         if (pinned.keyId !== keyId) throw new KeyMismatchError(provider, pinned.keyId, keyId)
         return { status: 'pinned', keyId }
       }
+      const hit = known(await this.read())
+      if (hit !== undefined) return hit
       if (this.options.closedWorld === true) throw new UnknownProviderError(provider)
-      setProvider(store, provider, this.entry(publicKey, keyId))
-      await this.write(store)
-      return { status: 'first_use', keyId }
+      return this.locked(async () => {
+        // Read again under the lock: another process may have pinned this provider meanwhile.
+        const store = await this.read()
+        const raced = known(store)
+        if (raced !== undefined) return raced
+        setProvider(store, provider, this.entry(publicKey, keyId))
+        await this.write(store)
+        return { status: 'first_use', keyId }
+      })
     })
   }
 
@@ -115,20 +127,57 @@ export class TofuKeyStore {
     return this.serial(async () => {
       checkProvider(provider)
       const keyId = keyIdOf(publicKey)
-      const store = await this.read()
-      const existing = Object.hasOwn(store.providers, provider) ? store.providers[provider] : undefined
-      if (existing !== undefined && existing.keyId === keyId) return existing
-      if (existing !== undefined && !replace) throw new KeyMismatchError(provider, existing.keyId, keyId)
-      const entry = this.entry(publicKey, keyId)
-      setProvider(store, provider, entry)
-      await this.write(store)
-      return entry
+      return this.locked(async () => {
+        const store = await this.read()
+        const existing = Object.hasOwn(store.providers, provider) ? store.providers[provider] : undefined
+        if (existing !== undefined && existing.keyId === keyId) return existing
+        if (existing !== undefined && !replace) throw new KeyMismatchError(provider, existing.keyId, keyId)
+        const entry = this.entry(publicKey, keyId)
+        setProvider(store, provider, entry)
+        await this.write(store)
+        return entry
+      })
     })
   }
 
   private entry(publicKey: string, keyId: string): PinnedKey {
     const pem = loadPublicKey(publicKey).export({ type: 'spki', format: 'pem' }).toString()
     return { keyId, publicKey: pem, pinnedAt: new Date((this.options.clock ?? Date.now)()).toISOString() }
+  }
+
+  /**
+   * Runs a read-modify-write under `<path>.lock`, created with O_EXCL, so that separate
+   * processes cannot lose each other's pins. A lock older than `staleLockMs` is taken to
+   * belong to a crashed writer and removed; failing to get the lock in time is a
+   * `TrustStoreError` (fail closed).
+   */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = `${this.options.path}.lock`
+    const deadline = Date.now() + (this.options.lockTimeoutMs ?? 2000)
+    const stale = this.options.staleLockMs ?? 30_000
+    for (;;) {
+      try {
+        await (await open(lock, 'wx', 0o600)).close()
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new TrustStoreError(`key store ${this.options.path}: cannot create lock: ${(e as Error).message}`)
+        try {
+          if (Date.now() - statSync(lock).mtimeMs > stale) {
+            await unlink(lock)
+            continue
+          }
+        } catch {
+          continue
+        }
+        if (Date.now() > deadline) throw new TrustStoreError(`key store ${this.options.path}: locked by another writer (${lock})`)
+        await new Promise((r) => setTimeout(r, 5))
+      }
+    }
+    try {
+      return await fn()
+    } finally {
+      await unlink(lock).catch(() => undefined)
+    }
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

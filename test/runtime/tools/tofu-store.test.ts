@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -96,5 +96,26 @@ describe('TOFU key store', () => {
     const results = await Promise.allSettled(keys.map((k) => store.check('race', k)))
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof KeyMismatchError)).toHaveLength(4)
+  })
+
+  it('separate store instances (as separate processes would) never lose a pin: the lock file serializes writers', async () => {
+    const path = join(dir(), 'keys.json')
+    const providers = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']
+    const keys = providers.map(() => pem())
+    await Promise.all(providers.map((p, i) => new TofuKeyStore({ path }).check(p, keys[i] as string)))
+    const file = JSON.parse(readFileSync(path, 'utf8'))
+    expect(Object.keys(file.providers).sort()).toEqual(providers)
+    const contenders = await Promise.allSettled([pem(), pem(), pem()].map((k) => new TofuKeyStore({ path }).check('shared', k)))
+    expect(contenders.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    expect(readdirSync(join(path, '..')).sort()).toEqual(['keys.json'])
+  })
+
+  it('a held lock makes writers fail closed after the timeout; a stale lock is taken over', async () => {
+    const path = join(dir(), 'keys.json')
+    writeFileSync(`${path}.lock`, '')
+    await expect(new TofuKeyStore({ path, lockTimeoutMs: 30 }).check('p', pem())).rejects.toThrow(/locked by another writer/)
+    const old = (Date.now() - 60_000) / 1000
+    utimesSync(`${path}.lock`, old, old)
+    expect(await new TofuKeyStore({ path, lockTimeoutMs: 30 }).check('p', pem())).toMatchObject({ status: 'first_use' })
   })
 })
