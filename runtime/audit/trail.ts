@@ -130,7 +130,7 @@ export class AuditTrail implements AuditSink {
       }
       if (ms > 0) {
         trail.#timer = setInterval(() => {
-          if (trail.#uncovered > 0 && !trail.#closed && trail.#failure === undefined) trail.#push(trail.#checkpointRecord())
+          if (trail.#uncovered > 0 && !trail.#closed) trail.#autoCheckpoint()
         }, ms)
         trail.#timer.unref()
       }
@@ -159,7 +159,7 @@ export class AuditTrail implements AuditSink {
       return Promise.reject(e)
     }
     const batch = this.#push(record)
-    if (this.#mode === 'checkpoint' && ++this.#uncovered >= this.#every) this.#push(this.#checkpointRecord())
+    if (this.#mode === 'checkpoint' && ++this.#uncovered >= this.#every) this.#autoCheckpoint()
     return batch.done.then(() => record)
   }
 
@@ -187,7 +187,7 @@ export class AuditTrail implements AuditSink {
     if (this.#closed) return
     if (this.#timer !== undefined) clearInterval(this.#timer)
     try {
-      if (this.#mode === 'checkpoint' && this.#uncovered > 0 && this.#failure === undefined) this.#push(this.#checkpointRecord())
+      if (this.#mode === 'checkpoint' && this.#uncovered > 0) this.#autoCheckpoint()
       this.#closed = true
       await this.flush()
     } finally {
@@ -204,6 +204,17 @@ export class AuditTrail implements AuditSink {
     if (typeof details !== 'object' || details === null || Array.isArray(details)) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: details must be a record')
     const masked = maskSensitive(details, this.#keys, { maxDepth: this.#maxDepth }) as ValueRecord
     return this.#seal(maskSensitive(agentId) as string, maskSensitive(type) as AuditRecordType, masked, this.#mode === 'every')
+  }
+
+  /** A checkpoint nobody awaits (count or timer): a failure to build it poisons the trail instead of throwing. */
+  #autoCheckpoint(): void {
+    if (this.#failure !== undefined) return
+    try {
+      this.#push(this.#checkpointRecord())
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e)
+      this.#failure = new AuditTrailError('AUDIT_STORE_FAILED', `audit checkpoint could not be signed, the trail is closed to further events: ${why}`, { cause: e })
+    }
   }
 
   #checkpointRecord(): AuditEvent {
