@@ -2,11 +2,15 @@
  * The enforcement points end to end with the project's engine (`createEngine` + `load`),
  * rather than hand-built deciders. Skips, printing why, when the engine is not available.
  */
-import { existsSync } from 'node:fs'
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { PolicyDecider } from '../../../stdlib/decision.js'
 import { ApprovalQueue, ManualTimers } from '../../../runtime/approvals/index.js'
-import { Enforcer, ForbiddenError, MessageRouter, guardDataOperation, guardResourceAccess } from '../../../runtime/enforce/index.js'
+import { DeciderPolicyGate, Enforcer, ForbiddenError, MessageRouter, guardDataOperation, guardResourceAccess, guardToolCall } from '../../../runtime/enforce/index.js'
+import { TofuKeyStore, ToolVerifier, withSignature } from '../../../runtime/tools/index.js'
 import { MemorySink, spy } from './helpers.js'
 
 const root = (await import('../../../index.js').catch(() => ({}))) as Record<string, unknown>
@@ -77,5 +81,30 @@ describe.skipIf(!available)('enforcement with the real engine', () => {
     expect(start.calls).toHaveLength(0)
     await new MessageRouter(e).parallel('boss', [{ recipient: 'worker', topic: 't' }, { recipient: 'auditor', topic: 't' }], start)
     expect(start.calls).toHaveLength(2)
+  })
+
+  it('tool calls: SchemaPin, then tool_call::<name> patterns and argument guards; the gate agrees', async () => {
+    const decider = engine(`policy tools {
+  allow: "tool_call::*"
+  deny: "tool_call::shell"
+  deny: "tool_call::web_fetch" if arguments.url.starts_with("http://")
+}`)
+    const sink = new MemorySink()
+    const e = new Enforcer({ decider, audit: sink })
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const verifier = new ToolVerifier({ store: new TofuKeyStore({ path: join(mkdtempSync(join(tmpdir(), 'it-')), 'keys.json') }) })
+    const tool = (name: string) => ({ name, provider: 'acme', schema: withSignature({ name }, privateKey), publicKey: pem })
+    const transport = spy<unknown[], string>('ok')
+    await expect(guardToolCall(e, verifier, { principal: agent, tool: tool('shell'), arguments: { cmd: 'ls' } }, transport)).rejects.toThrow(ForbiddenError)
+    await expect(guardToolCall(e, verifier, { principal: agent, tool: tool('web_fetch'), arguments: { url: 'http://x', token: 's3cret' } }, transport)).rejects.toThrow(ForbiddenError)
+    expect(transport.calls).toHaveLength(0)
+    expect((await guardToolCall(e, verifier, { principal: agent, tool: tool('web_fetch'), arguments: { url: 'https://x', token: 's3cret' } }, transport)).value).toBe('ok')
+    expect(transport.calls).toHaveLength(1)
+    expect(JSON.stringify(sink.events)).not.toContain('s3cret')
+    const gate = new DeciderPolicyGate(e)
+    expect((await gate.evaluateAction({ kind: 'tool_call', tool: 'shell', arguments: {} }, agent)).allowed).toBe(false)
+    expect((await gate.evaluateAction({ kind: 'tool_call', tool: 'web_fetch', arguments: { url: 'https://x' } }, agent)).allowed).toBe(true)
+    expect((await gate.evaluateAction({ kind: 'terminate' }, agent)).allowed).toBe(false)
   })
 })
