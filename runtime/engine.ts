@@ -12,7 +12,7 @@ import { makeDecision } from '../compiler/decisions.js'
 import { createEvaluator, type Evaluator } from '../compiler/evaluator.js'
 import { interpret } from '../compiler/interpreter.js'
 import type { CompileOptions, CompileResult, PolicySet, PolicySource, SourceDiagnostics } from '../compiler/pipeline.js'
-import type { AuthzRequest, Decision, PolicyDecider } from '../stdlib/decision.js'
+import type { AuthzRequest, Decision, DeterminingRule, PolicyDecider } from '../stdlib/decision.js'
 import { stableKey } from './stable-key.js'
 import { watchPolicies, type PolicyWatcher, type WatchOptions } from './watch.js'
 
@@ -69,12 +69,36 @@ interface Active {
   readonly version: number
 }
 
+/** Average key characters per cached decision that the decision cache budgets for. */
+const KEY_BUDGET = 1024
+
+/**
+ * Freezes a decision's own structure (not condition values, which may be the caller's request
+ * data: freezing those would change objects the caller still owns).
+ */
+function freezeDecision(d: Decision): Decision {
+  if (Object.isFrozen(d)) return d
+  const freezeRef = (r: DeterminingRule): void => void Object.freeze(Object.freeze(r).span)
+  for (const r of d.determining) freezeRef(r)
+  for (const e of d.errors) freezeRef(Object.freeze(e).rule)
+  if (d.effect === 'allow_with_conditions') {
+    for (const c of d.conditions) {
+      if (c.modifiers) Object.freeze(c.modifiers)
+      Object.freeze(c)
+    }
+  }
+  for (const list of [d.determining, d.errors, d.effect === 'allow_with_conditions' ? d.conditions : [], d.effect === 'require_approval' ? d.approvers : []]) Object.freeze(list)
+  return Object.freeze(d)
+}
+
 /** Builds an engine around a compiler. */
 export function createEngineCore(compile: Compiler, options: EngineOptions = {}): Engine {
   const compileCache = new CompileCache()
   const historySize = options.history ?? 8
   const cacheMax = options.decisionCache === true ? 10_000 : typeof options.decisionCache === 'object' ? options.decisionCache.max : 0
-  const decisions = cacheMax > 0 ? new LRUCache<string, Decision>({ max: cacheMax }) : undefined
+  // Bounded by total key length as well as by count, so that large requests cannot pin memory:
+  // an entry whose key is larger than the whole budget is simply not stored.
+  const decisions = cacheMax > 0 ? new LRUCache<string, Decision>({ max: cacheMax, maxSize: cacheMax * KEY_BUDGET, sizeCalculation: (_d, key) => key.length + 1 }) : undefined
   let active: Active | undefined
   let lastVersion = 0
   const previous: PolicySet[] = []
@@ -101,8 +125,9 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       if (key === undefined) return a.evaluator.evaluate(request)
       const hit = decisions.get(key)
       if (hit !== undefined) return hit
-      const d = a.evaluator.evaluate(request)
-      decisions.set(key, d)
+      // A cached decision is shared by every later caller, so nobody may change it.
+      const d = freezeDecision(a.evaluator.evaluate(request))
+      if (key.length <= cacheMax * KEY_BUDGET) decisions.set(key, d)
       return d
     } catch (e) {
       // Evaluators do not throw; if one ever does, the request is denied, not let through.
