@@ -29,6 +29,17 @@ function join(a: Span, b: Span): Span {
 
 /** Tokens of several kinds, merged in source order (operators of a binary loop, postfix ops). */
 function ordered(...groups: (readonly IToken[] | undefined)[]): IToken[] {
+  // Most operator levels have no operators, and most that do use one kind: skipping the merge
+  // sort then took ordered() from the top of the bench/parse.mjs profile to negligible.
+  let only: readonly IToken[] | undefined
+  let count = 0
+  for (const g of groups) {
+    if (g === undefined || g.length === 0) continue
+    only = g
+    count++
+  }
+  if (count === 0) return []
+  if (count === 1) return only as IToken[]
   return groups.flatMap((g) => g ?? []).sort((a, b) => a.startOffset - b.startOffset)
 }
 
