@@ -25,7 +25,13 @@ export interface PolicyHints {
   readonly shape: { readonly principal: SchemaType; readonly resource: SchemaType; readonly context: SchemaType }
 }
 
-type MutableShape = Map<string, MutableShape>
+/** Inferred fields, and a scalar type when the path was compared with a literal. */
+interface MutableShape {
+  readonly fields: Map<string, MutableShape>
+  leaf?: 'string' | 'number' | 'boolean'
+}
+
+const newShape = (): MutableShape => ({ fields: new Map() })
 
 function verbName(p: ActionPattern, names: Set<string>): void {
   if (p.kind === 'name') names.add(p.name)
@@ -34,17 +40,25 @@ function verbName(p: ActionPattern, names: Set<string>): void {
 }
 
 function toType(m: MutableShape | undefined): SchemaType {
-  if (m === undefined || m.size === 0) return { kind: 'any' }
-  return { kind: 'record', fields: new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, toType(v)])) }
+  if (m === undefined) return { kind: 'any' }
+  if (m.fields.size === 0) return { kind: m.leaf ?? 'any' }
+  return { kind: 'record', fields: new Map([...m.fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, toType(v)])) }
 }
 
-function addPath(root: MutableShape, path: readonly string[]): void {
+function addPath(root: MutableShape, path: readonly string[]): MutableShape {
   let cur = root
   for (const p of path) {
-    let next = cur.get(p)
-    if (next === undefined) cur.set(p, (next = new Map()))
+    let next = cur.fields.get(p)
+    if (next === undefined) cur.fields.set(p, (next = newShape()))
     cur = next
   }
+  return cur
+}
+
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>='])
+
+function literalKind(e: Expr): MutableShape['leaf'] {
+  return e.kind === 'String' ? 'string' : e.kind === 'Number' ? 'number' : e.kind === 'Bool' ? 'boolean' : undefined
 }
 
 /** Collects hints from a checked set (and its ladders, whose rungs guards compare against). */
@@ -54,8 +68,24 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
   const strings = new Set<string>()
   const numbers = new Set<number>()
   const approvers = new Set<string>()
-  const roots = { principal: new Map() as MutableShape, resource: new Map() as MutableShape, context: new Map() as MutableShape }
+  const roots = { principal: newShape(), resource: newShape(), context: newShape() }
   for (const rungs of ladders?.byName.values() ?? []) for (const r of rungs) strings.add(r)
+
+  /** The shape node a member chain reads, or undefined when its root is not request data. */
+  const shapeOf = (node: Expr, binders: ReadonlyMap<string, number>, locals: ReadonlySet<string>): MutableShape | undefined => {
+    const path: string[] = []
+    let cur: Expr = node
+    while (cur.kind === 'Member') {
+      path.unshift(cur.property)
+      cur = cur.object
+    }
+    if (cur.kind !== 'Ident' || locals.has(cur.name) || path.length === 0) return undefined
+    const b = binders.get(cur.name)
+    if (b === 0) return addPath(roots.resource, path)
+    if (b !== undefined || cur.name === 'action') return undefined
+    if (cur.name === 'principal' || cur.name === 'resource' || cur.name === 'context') return addPath(roots[cur.name], path)
+    return addPath(roots.context, [cur.name, ...path])
+  }
 
   const walk = (e: unknown, binders: ReadonlyMap<string, number>, locals: ReadonlySet<string>): void => {
     if (Array.isArray(e)) {
@@ -75,21 +105,23 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
         walk(node.body, binders, new Set([...locals, ...node.params]))
         return
       case 'Member': {
-        const path: string[] = []
+        shapeOf(node, binders, locals)
         let cur: Expr = node
-        while (cur.kind === 'Member') {
-          path.unshift(cur.property)
-          cur = cur.object
-        }
-        if (cur.kind === 'Ident' && !locals.has(cur.name)) {
-          const b = binders.get(cur.name)
-          if (b === 0) addPath(roots.resource, path)
-          else if (b === undefined) {
-            if (cur.name === 'principal' || cur.name === 'resource' || cur.name === 'context') addPath(roots[cur.name], path)
-            else if (cur.name !== 'action') addPath(roots.context, [cur.name, ...path])
+        while (cur.kind === 'Member') cur = cur.object
+        walk(cur, binders, locals)
+        return
+      }
+      case 'Binary': {
+        // `path == "x"`, `path >= 18`: the path holds values of the literal's type.
+        if (COMPARISONS.has(node.op)) {
+          for (const [a, b] of [[node.left, node.right], [node.right, node.left]] as const) {
+            const kind = literalKind(b)
+            const shape = kind === undefined || a.kind !== 'Member' ? undefined : shapeOf(a, binders, locals)
+            if (shape !== undefined && kind !== undefined && shape.fields.size === 0) shape.leaf = kind
           }
         }
-        walk(cur, binders, locals)
+        walk(node.left, binders, locals)
+        walk(node.right, binders, locals)
         return
       }
       default:
