@@ -113,7 +113,7 @@ export function requestArbitrary(schema?: Schema | unknown, constraints: Constra
   const groups = hints.groups ?? []
   const action = fc.record({
     name: fc.constantFrom(...actionNames),
-    groups: groups.length === 0 ? fc.constant(undefined) : fc.option(fc.subarray([...groups], { maxLength: 2 }), { nil: undefined }),
+    groups: groups.length === 0 ? fc.constant(undefined) : fc.option(fc.subarray([...groups], { maxLength: Math.min(2, groups.length) }), { nil: undefined }),
   }).map(({ name, groups: g }) => (g === undefined ? { name } : { name, groups: g }))
   const approvers = hints.approvers ?? []
   const context = fc.tuple(
