@@ -13,7 +13,10 @@ export function stripSpans<T>(value: T): T {
 /** Children of a node: every nested object or array element, in property order. */
 function children(node: object): object[] {
   const out: object[] = []
-  for (const [key, v] of Object.entries(node)) {
+  // for…in rather than Object.entries: no pair arrays per node (IR nodes are plain objects, so
+  // there are no inherited keys); this walk runs over every node of every parse.
+  for (const key in node) {
+    const v: unknown = (node as Record<string, unknown>)[key]
     if (key === 'span' || v === null || typeof v !== 'object') continue
     if (Array.isArray(v)) for (const x of v) { if (x !== null && typeof x === 'object') out.push(x as object) }
     else out.push(v as object)
