@@ -1,31 +1,23 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { CodegenError, generateModule } from '../../compiler/codegen/index.js'
-import { parseArgs } from '../args.js'
-import { EXIT, UsageError, type Command } from '../io.js'
+import type { ParsedArgs } from '../args.js'
+import { EXIT, UsageError, type CliIO } from '../io.js'
 import { loadEngine } from '../load-policies.js'
 
-const HELP = `Usage: symbi-policy compile --target js <policy files or dirs> [-o out.mjs] [--schema f]
-                            [--runtime-import <specifier>] [--set-version n]
+/*
+ * Usage: symbi-policy compile --target js <policy files or dirs> [-o out.mjs] [--schema f]
+ *                             [--runtime-import <specifier>] [--set-version n]
+ * Writes one self-contained ES module exporting evaluate(request), hash, version, compilerVersion,
+ * sources (rule → file:line:column) and locate(rule). It embeds the checked policies as JSON and
+ * imports only `loadCompiledSet` from symbi-policy/runtime (or --runtime-import), never the
+ * parser. Without -o the module goes to standard output. See docs/compile-js.md.
+ */
 
-Writes one self-contained ES module that exports evaluate(request), hash, version,
-compilerVersion, sources (rule → file:line:column) and locate(rule). It embeds the checked
-policies as JSON and imports only \`loadCompiledSet\` from symbi-policy/runtime (or
---runtime-import); it never loads the parser. Without -o the module goes to standard output.
-The same inputs always give byte-identical output.
-Exit codes: 0 written, 1 the policies have errors, 2 usage or I/O problems.
-`
-
-/** `symbi-policy compile --target js`: the JavaScript target (dispatched from compile.ts). */
-export const compileJs: Command = async (args, io) => {
-  const a = parseArgs(args, { flags: ['--help'], options: ['--target', '-o', '--output', '--schema', '--runtime-import', '--set-version'] })
-  if (a.flags.has('--help')) {
-    io.out(HELP)
-    return EXIT.ok
-  }
-  const target = a.options.get('--target')
-  if (target !== undefined && target !== 'js') throw new UsageError(`this is the js target, not '${target}'`)
-  const out = a.options.get('-o') ?? a.options.get('--output')
+/** `symbi-policy compile --target js`: the JavaScript target, dispatched from compile.ts. */
+export async function compileJsTarget(a: ParsedArgs, io: CliIO): Promise<number> {
+  if (a.flags.has('--allow-partial')) throw new UsageError('--allow-partial is a Cedar option; the js target translates every rule')
+  const out = a.options.get('-o') ?? a.options.get('--out')
   const versionText = a.options.get('--set-version')
   const version = versionText === undefined ? 1 : Number(versionText)
   if (!Number.isSafeInteger(version) || version <= 0) throw new UsageError(`--set-version must be a positive integer, got '${versionText ?? ''}'`)

@@ -8,28 +8,28 @@ import { parseArgs, type ParsedArgs } from '../args.js'
 import { collectFiles, readSources, type SourceFile } from '../files.js'
 import { EXIT, UsageError, type CliIO, type Command } from '../io.js'
 import { readJson } from '../load-policies.js'
+import { compileJsTarget } from './compile-js.js'
 
 const HELP = `Usage: symbi-policy compile --target <cedar|js> <files or directories...> -o <dir> [options]
 
 Compiles policies for another engine.
   --target cedar     write <dir>/policies.cedar (and <dir>/schema.cedarschema.json with --schema)
-  --target js        (not yet available)
+  --target js        write one self-contained ES module to -o FILE.mjs (stdout without -o);
+                     --runtime-import SPEC, --set-version N; see docs/compile-js.md
   -o, --out DIR      output directory (created when missing)
   --schema FILE      context schema (JSON); also emits and validates a Cedar schema
   --allow-partial    translate what Cedar can express, stand in fail-closed for the rest, list it
 Exit codes: 0 written, 1 errors (nothing written), 2 usage or I/O problem.
 `
 
-const SPEC = { flags: ['--allow-partial', '--help'], options: ['--target', '-o', '--out', '--schema'] }
+const SPEC = { flags: ['--allow-partial', '--help'], options: ['--target', '-o', '--out', '--schema', '--runtime-import', '--set-version'] }
 
 /** One compile target: gets the parsed arguments, returns the exit code. */
 type Target = (a: ParsedArgs, io: CliIO) => Promise<number>
 
 const TARGETS: Record<string, Target> = {
   cedar: compileCedarTarget,
-  js: async () => {
-    throw new UsageError('--target js is not yet available')
-  },
+  js: compileJsTarget,
 }
 
 /** `symbi-policy compile`: dispatches on `--target`. */
