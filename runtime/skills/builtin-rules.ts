@@ -9,9 +9,9 @@ import { eachInvocation, firstOperand, invocations, shortFlags } from './shell-w
  * test/runtime/skills/redos.test.ts checks them against long hostile lines.
  */
 
-function rule(name: string, severity: SkillSeverity, category: RuleCategory, message: string, t: RegExp | LineTest): ScanRule {
+function rule(name: string, severity: SkillSeverity, category: RuleCategory, message: string, triggers: readonly string[], t: RegExp | LineTest): ScanRule {
   const fn = toTest(t)
-  return { name, severity, category, message, test: (line) => fn(line) }
+  return { name, severity, category, message, triggers, test: (line) => fn(line) }
 }
 
 /** Invocations of `names` whose argument list satisfies `pred`. */
@@ -126,80 +126,80 @@ function symlinkToSystemDir(args: readonly string[]): boolean {
 /** The 40 built-in rules, in the order of RUNTIME.md's table. */
 export const BUILTIN_RULES: readonly ScanRule[] = [
   // Original defences (10).
-  rule('pipe-to-shell', 'critical', 'original-defences', 'curl download piped into a shell', any(seq(/\bcurl\b/, PIPE_TO_SHELL), /\b(?:ba|z|da)?sh\s+<\(\s*curl\b/, /\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*curl\b/)),
-  rule('wget-pipe-to-shell', 'critical', 'original-defences', 'wget download piped into a shell', any(seq(/\bwget\b/, PIPE_TO_SHELL), /\b(?:ba|z|da)?sh\s+<\(\s*wget\b/, /\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*wget\b/)),
-  rule('env-file-reference', 'warning', 'original-defences', 'reference to a .env file (secrets)', /(?:^|[^\w.$])\.env\b/),
-  rule('soul-md-modification', 'critical', 'original-defences', 'attempt to modify SOUL.md (identity tampering)', identityFile('SOUL')),
-  rule('memory-md-modification', 'critical', 'original-defences', 'attempt to modify MEMORY.md (memory tampering)', identityFile('MEMORY')),
-  rule('eval-with-fetch', 'critical', 'original-defences', 'eval/exec of content fetched from the network', seq(EVAL_CALL, FETCH)),
-  rule('fetch-with-eval', 'critical', 'original-defences', 'network fetch whose result is passed to eval/exec', seq(FETCH, EVAL_USE)),
-  rule('base64-decode-exec', 'critical', 'original-defences', 'base64-decoded content piped into a shell', seq(/\bbase64\b/, /\s(?:-[a-ce-zA-CE-Z]*[dD]|--decode)/, PIPE_TO_SHELL)),
-  rule('rm-rf-pattern', 'critical', 'original-defences', 'recursive rm of an absolute path', command(['rm'], rmAbsolute)),
-  rule('chmod-777', 'warning', 'original-defences', 'world-writable permission mode', any(
+  rule('pipe-to-shell', 'critical', 'original-defences', 'curl download piped into a shell', ['curl'], any(seq(/\bcurl\b/, PIPE_TO_SHELL), /\b(?:ba|z|da)?sh\s+<\(\s*curl\b/, /\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*curl\b/)),
+  rule('wget-pipe-to-shell', 'critical', 'original-defences', 'wget download piped into a shell', ['wget'], any(seq(/\bwget\b/, PIPE_TO_SHELL), /\b(?:ba|z|da)?sh\s+<\(\s*wget\b/, /\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*wget\b/)),
+  rule('env-file-reference', 'warning', 'original-defences', 'reference to a .env file (secrets)', ['.env'], /(?:^|[^\w.$])\.env\b/),
+  rule('soul-md-modification', 'critical', 'original-defences', 'attempt to modify SOUL.md (identity tampering)', ['soul.md'], identityFile('SOUL')),
+  rule('memory-md-modification', 'critical', 'original-defences', 'attempt to modify MEMORY.md (memory tampering)', ['memory.md'], identityFile('MEMORY')),
+  rule('eval-with-fetch', 'critical', 'original-defences', 'eval/exec of content fetched from the network', ['eval', 'exec'], seq(EVAL_CALL, FETCH)),
+  rule('fetch-with-eval', 'critical', 'original-defences', 'network fetch whose result is passed to eval/exec', ['eval', 'exec'], seq(FETCH, EVAL_USE)),
+  rule('base64-decode-exec', 'critical', 'original-defences', 'base64-decoded content piped into a shell', ['base64'], seq(/\bbase64\b/, /\s(?:-[a-ce-zA-CE-Z]*[dD]|--decode)/, PIPE_TO_SHELL)),
+  rule('rm-rf-pattern', 'critical', 'original-defences', 'recursive rm of an absolute path', ['rm'], command(['rm'], rmAbsolute)),
+  rule('chmod-777', 'warning', 'original-defences', 'world-writable permission mode', ['chmod'], any(
     command(['chmod'], (args) => operands(args).some(worldWritable)),
     /\bchmod(?:Sync)?\s*\([^)]{0,200}?(?:\b0o?[0-7]?[0-7][0-7][2367]\b|["'][0-7]?[0-7][0-7][2367]["'])/,
   )),
   // Reverse shells (7).
-  rule('reverse-shell-bash', 'critical', 'reverse-shells', 'interactive shell redirected to /dev/tcp (reverse shell)', seq(/\b(?:ba|z|k)?sh\s+-i\b/, /\/dev\/(?:tcp|udp)\//)),
-  rule('reverse-shell-nc', 'critical', 'reverse-shells', 'netcat executing a shell (reverse shell)', command(['nc', 'netcat'], netcatShell)),
-  rule('reverse-shell-ncat', 'critical', 'reverse-shells', 'ncat executing a shell (reverse shell)', command(['ncat'], netcatShell)),
-  rule('reverse-shell-mkfifo', 'critical', 'reverse-shells', 'named pipe combined with netcat (reverse shell)', all(
+  rule('reverse-shell-bash', 'critical', 'reverse-shells', 'interactive shell redirected to /dev/tcp (reverse shell)', ['/dev/'], seq(/\b(?:ba|z|k)?sh\s+-i\b/, /\/dev\/(?:tcp|udp)\//)),
+  rule('reverse-shell-nc', 'critical', 'reverse-shells', 'netcat executing a shell (reverse shell)', ['nc', 'netcat'], command(['nc', 'netcat'], netcatShell)),
+  rule('reverse-shell-ncat', 'critical', 'reverse-shells', 'ncat executing a shell (reverse shell)', ['ncat'], command(['ncat'], netcatShell)),
+  rule('reverse-shell-mkfifo', 'critical', 'reverse-shells', 'named pipe combined with netcat (reverse shell)', ['mkfifo', 'mknod'], all(
     /\bmkfifo\b|\bmknod\b[^;|&]{0,200}?\sp\b/,
     (line) => invocations(line, ['nc', 'ncat', 'netcat', 'telnet']).length > 0,
   )),
-  rule('reverse-shell-python', 'critical', 'reverse-shells', 'Python socket wired to a process (reverse shell)', any(
+  rule('reverse-shell-python', 'critical', 'reverse-shells', 'Python socket wired to a process (reverse shell)', ['socket', 'dup2'], any(
     all(/\bsocket\b/, /\.connect\s*\(/, /\bsubprocess\b|\bpty\.spawn\b|\bos\.system\b|\bos\.popen\b/),
     /\bdup2\s*\(\s*[\w.]{1,64}\.fileno\s*\(/,
   )),
-  rule('reverse-shell-perl', 'critical', 'reverse-shells', 'Perl socket with exec of a shell (reverse shell)', all(
+  rule('reverse-shell-perl', 'critical', 'reverse-shells', 'Perl socket with exec of a shell (reverse shell)', ['socket'], all(
     /\bperl\b|IO::Socket|\buse\s+Socket\b/,
     /\bsocket\s*\(|IO::Socket|\buse\s+Socket\b|-MSocket\b/,
     /\b(?:exec|system)\s*(?:\(\s*)?["']?(?:\/bin\/)?(?:ba|z|da)?sh\b/,
   )),
-  rule('reverse-shell-ruby', 'critical', 'reverse-shells', 'Ruby TCPSocket with exec of a shell (reverse shell)', all(
+  rule('reverse-shell-ruby', 'critical', 'reverse-shells', 'Ruby TCPSocket with exec of a shell (reverse shell)', ['tcpsocket'], all(
     /\bTCPSocket\b/,
     any(/\b(?:exec|system|spawn)\b[^;]{0,100}?(?:\/bin\/|\b)(?:ba|z|da)?sh\b/, /\bIO\.popen\s*\(/),
   )),
   // Credential harvesting (6).
-  rule('credential-ssh-keys', 'high', 'credential-harvesting', 'access to SSH private keys or authorized_keys', new RegExp(
+  rule('credential-ssh-keys', 'high', 'credential-harvesting', 'access to SSH private keys or authorized_keys', ['.ssh'], new RegExp(
     String.raw`\.ssh\/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:(?![\w.-])|\.(?!pub\b))|authorized_keys2?\b|identity(?![\w.-]))|${HOME}\/\.ssh${WHOLE_DIR_END}`,
   )),
-  rule('credential-aws', 'high', 'credential-harvesting', 'access to AWS credentials or config', new RegExp(String.raw`\.aws\/(?:credentials|config)\b|${HOME}\/\.aws${WHOLE_DIR_END}`)),
-  rule('credential-cloud-config', 'high', 'credential-harvesting', 'access to gcloud, kube or Azure credentials', new RegExp(
+  rule('credential-aws', 'high', 'credential-harvesting', 'access to AWS credentials or config', ['.aws'], new RegExp(String.raw`\.aws\/(?:credentials|config)\b|${HOME}\/\.aws${WHOLE_DIR_END}`)),
+  rule('credential-cloud-config', 'high', 'credential-harvesting', 'access to gcloud, kube or Azure credentials', ['gcloud', 'application_default_credentials', '.kube', '.azure'], new RegExp(
     String.raw`\.config\/gcloud\b|\bapplication_default_credentials\.json\b|\.kube\/config\b|${HOME}\/\.(?:azure|kube)${WHOLE_DIR_END}|\.azure\/(?:accessTokens\.json|msal_token_cache|azureProfile\.json|credentials)`,
   )),
-  rule('credential-browser-cookies', 'high', 'credential-harvesting', 'access to browser cookie or saved-login stores', /[/\\](?:Cookies|Login Data|Web Data|Local State)(?=$|["'\s;|&)`,])|\b(?:cookies\.sqlite|logins\.json|key[34]\.db|Cookies\.binarycookies|browser_cookie3)\b/),
-  rule('credential-keychain', 'high', 'credential-harvesting', 'reading passwords from the OS keychain or kernel keyring', /\bsecurity\s+(?:find-[a-z]+-password|dump-keychain)\b|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b/),
-  rule('credential-etc-shadow', 'high', 'credential-harvesting', 'reading /etc/shadow', command(['cat', 'head', 'tail', 'less', 'more'], (args) => args.some((a) => /^\/etc\/g?shadow-?$/.test(a)))),
+  rule('credential-browser-cookies', 'high', 'credential-harvesting', 'access to browser cookie or saved-login stores', ['cookies', 'login data', 'web data', 'local state', 'logins.json', 'key3.db', 'key4.db', 'browser_cookie3'], /[/\\](?:Cookies|Login Data|Web Data|Local State)(?=$|["'\s;|&)`,])|\b(?:cookies\.sqlite|logins\.json|key[34]\.db|Cookies\.binarycookies|browser_cookie3)\b/),
+  rule('credential-keychain', 'high', 'credential-harvesting', 'reading passwords from the OS keychain or kernel keyring', ['security', 'keyctl', 'secret-tool'], /\bsecurity\s+(?:find-[a-z]+-password|dump-keychain)\b|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b/),
+  rule('credential-etc-shadow', 'high', 'credential-harvesting', 'reading /etc/shadow', ['shadow'], command(['cat', 'head', 'tail', 'less', 'more'], (args) => args.some((a) => /^\/etc\/g?shadow-?$/.test(a)))),
   // Network exfiltration (3).
-  rule('exfil-dns-tunnel', 'high', 'network-exfiltration', 'DNS lookup with interpolated data (DNS tunnelling)', dnsInterpolation),
-  rule('exfil-dev-tcp', 'high', 'network-exfiltration', 'use of /dev/tcp or /dev/udp', /\/dev\/(?:tcp|udp)\b/),
-  rule('exfil-nc-outbound', 'high', 'network-exfiltration', 'netcat connecting out to a remote host', command(['nc', 'ncat', 'netcat'], netcatOutbound)),
+  rule('exfil-dns-tunnel', 'high', 'network-exfiltration', 'DNS lookup with interpolated data (DNS tunnelling)', ['dig', 'nslookup', 'host'], dnsInterpolation),
+  rule('exfil-dev-tcp', 'high', 'network-exfiltration', 'use of /dev/tcp or /dev/udp', ['/dev/'], /\/dev\/(?:tcp|udp)\b/),
+  rule('exfil-nc-outbound', 'high', 'network-exfiltration', 'netcat connecting out to a remote host', ['nc', 'netcat'], command(['nc', 'ncat', 'netcat'], netcatOutbound)),
   // Process injection (4).
-  rule('injection-ptrace', 'critical', 'process-injection', 'ptrace attach or memory poke', /\bPTRACE_(?:ATTACH|SEIZE|POKE(?:TEXT|DATA|USER))\b|\bptrace\s*\(\s*(?:16|4|5|6|0x4206)\s*,|\bptrace\.(?:attach|poke\w{0,8})\b/),
-  rule('injection-ld-preload', 'critical', 'process-injection', 'setting LD_PRELOAD (library injection)', /(?<![\w${])LD_PRELOAD\s*=(?!=)|\b(?:setenv|putenv)\s*\(\s*["']LD_PRELOAD|\benviron\s*\[\s*["']LD_PRELOAD["']\s*\]\s*=(?!=)|\/etc\/ld\.so\.preload\b/),
-  rule('injection-proc-mem', 'critical', 'process-injection', 'direct access to a process memory file', /\/proc\/(?:\d+|self|thread-self|\$\{?\w+\}?|<\w+>|\{\w*\}|%d|%s)\/mem\b/),
-  rule('injection-gdb-attach', 'critical', 'process-injection', 'gdb attaching to a running process', command(['gdb'], (args) => args.some((a) => a === '-p' || a === '--pid' || a.startsWith('--pid=') || /^-p\d/.test(a) || a === 'attach'))),
+  rule('injection-ptrace', 'critical', 'process-injection', 'ptrace attach or memory poke', ['ptrace'], /\bPTRACE_(?:ATTACH|SEIZE|POKE(?:TEXT|DATA|USER))\b|\bptrace\s*\(\s*(?:16|4|5|6|0x4206)\s*,|\bptrace\.(?:attach|poke\w{0,8})\b/),
+  rule('injection-ld-preload', 'critical', 'process-injection', 'setting LD_PRELOAD (library injection)', ['ld_preload', 'ld.so.preload'], /(?<![\w${])LD_PRELOAD\s*=(?!=)|\b(?:setenv|putenv)\s*\(\s*["']LD_PRELOAD|\benviron\s*\[\s*["']LD_PRELOAD["']\s*\]\s*=(?!=)|\/etc\/ld\.so\.preload\b/),
+  rule('injection-proc-mem', 'critical', 'process-injection', 'direct access to a process memory file', ['/proc/'], /\/proc\/(?:\d+|self|thread-self|\$\{?\w+\}?|<\w+>|\{\w*\}|%d|%s)\/mem\b/),
+  rule('injection-gdb-attach', 'critical', 'process-injection', 'gdb attaching to a running process', ['gdb'], command(['gdb'], (args) => args.some((a) => a === '-p' || a === '--pid' || a.startsWith('--pid=') || /^-p\d/.test(a) || a === 'attach'))),
   // Privilege escalation (5).
-  rule('privesc-sudo', 'high', 'privilege-escalation', 'sudo invocation', command(['sudo'], () => true, true)),
-  rule('privesc-setuid', 'high', 'privilege-escalation', 'chmod setting the setuid or setgid bit', any(
+  rule('privesc-sudo', 'high', 'privilege-escalation', 'sudo invocation', ['sudo'], command(['sudo'], () => true, true)),
+  rule('privesc-setuid', 'high', 'privilege-escalation', 'chmod setting the setuid or setgid bit', ['chmod'], any(
     command(['chmod'], (args) => operands(args).some(setsSpecialBit)),
     /\bchmod\w{0,8}\s*\([^)]{0,200}?(?:\b0o?[2-7][0-7]{3}\b|\bS_IS[UG]ID\b)/,
   )),
-  rule('privesc-setcap', 'high', 'privilege-escalation', 'setcap (granting file capabilities)', command(['setcap'], () => true, true)),
-  rule('privesc-chown-root', 'high', 'privilege-escalation', 'chown to root or uid 0', any(
+  rule('privesc-setcap', 'high', 'privilege-escalation', 'setcap (granting file capabilities)', ['setcap'], command(['setcap'], () => true, true)),
+  rule('privesc-chown-root', 'high', 'privilege-escalation', 'chown to root or uid 0', ['chown'], any(
     command(['chown'], (args) => /^(?:root|0)(?:[:.]|$)/.test(firstOperand(args) ?? '')),
     /\bl?chown(?:Sync)?\s*\([^,()]{1,200},\s*0\s*[,)]/,
   )),
-  rule('privesc-nsenter', 'high', 'privilege-escalation', 'namespace manipulation (nsenter/unshare)', any(command(['nsenter', 'unshare'], () => true, true), /\bunshare\s*\(/)),
+  rule('privesc-nsenter', 'high', 'privilege-escalation', 'namespace manipulation (nsenter/unshare)', ['nsenter', 'unshare'], any(command(['nsenter', 'unshare'], () => true, true), /\bunshare\s*\(/)),
   // Symlink and path traversal (2).
-  rule('symlink-escape', 'medium', 'symlink-path-traversal', 'symbolic link to a system directory', any(
+  rule('symlink-escape', 'medium', 'symlink-path-traversal', 'symbolic link to a system directory', ['ln', 'symlink'], any(
     command(['ln'], symlinkToSystemDir),
     /\b(?:symlink|symlinkSync)\s*\(\s*["'\x60]\/(?:etc|home|root|var|tmp)[/"'\x60]/,
   )),
-  rule('path-traversal-deep', 'medium', 'symlink-path-traversal', 'path traversal of three or more ../ levels', /(?:\.\.(?:\/|\\|%2[fF]|%5[cC])){3}/),
+  rule('path-traversal-deep', 'medium', 'symlink-path-traversal', 'path traversal of three or more ../ levels', ['..'], /(?:\.\.(?:\/|\\|%2[fF]|%5[cC])){3}/),
   // Downloader chains (3).
-  rule('downloader-curl-save', 'medium', 'downloader-chains', 'curl saving a download to a file', command(['curl'], curlSavesFile)),
-  rule('downloader-wget-save', 'medium', 'downloader-chains', 'wget saving a download to a named file', command(['wget'], wgetSavesFile)),
-  rule('downloader-chmod-exec', 'medium', 'downloader-chains', 'chmod +x (download-and-execute chain)', command(['chmod'], (args) => operands(args).some(addsExecute))),
+  rule('downloader-curl-save', 'medium', 'downloader-chains', 'curl saving a download to a file', ['curl'], command(['curl'], curlSavesFile)),
+  rule('downloader-wget-save', 'medium', 'downloader-chains', 'wget saving a download to a named file', ['wget'], command(['wget'], wgetSavesFile)),
+  rule('downloader-chmod-exec', 'medium', 'downloader-chains', 'chmod +x (download-and-execute chain)', ['chmod'], command(['chmod'], (args) => operands(args).some(addsExecute))),
 ]

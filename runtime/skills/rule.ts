@@ -51,6 +51,12 @@ export interface ScanRule {
   readonly message: string
   /** True when the line triggers the rule. */
   readonly test: (line: string, context: LineContext) => boolean
+  /**
+   * Lower-case substrings of which the lower-cased line must contain at least one for the rule
+   * to fire. A pre-filter that lets the scanner skip the rule on most lines; it must be a
+   * necessary condition (a test checks this on random and hostile lines).
+   */
+  readonly triggers?: readonly string[]
   /** A message specific to the line, for rules whose finding names what it found. */
   readonly explain?: (line: string, context: LineContext) => string
 }

@@ -12,6 +12,35 @@ export function fileKindOf(path: string, firstLine: string): FileKind {
   return 'other'
 }
 
+/**
+ * Finds which trigger words a line contains with one regex pass instead of one `includes` per
+ * trigger per rule (about 4x faster on bench/scanner.mjs's generated file). The search restarts
+ * one character after each match, so overlapping triggers are all seen; a trigger that is a
+ * substring of a matched one (`nc` in `ncat`) is added through `implied`.
+ */
+class TriggerIndex {
+  private readonly re: RegExp | undefined
+  private readonly implied = new Map<string, readonly string[]>()
+
+  constructor(rules: readonly ScanRule[]) {
+    const all = [...new Set(rules.flatMap((r) => r.triggers ?? []))].sort((a, b) => b.length - a.length)
+    for (const t of all) this.implied.set(t, all.filter((u) => t.includes(u)))
+    this.re = all.length === 0 ? undefined : new RegExp(all.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g')
+  }
+
+  /** The triggers present in a lower-cased line. */
+  present(lower: string): Set<string> {
+    const found = new Set<string>()
+    if (this.re === undefined) return found
+    this.re.lastIndex = 0
+    for (let m = this.re.exec(lower); m !== null; m = this.re.exec(lower)) {
+      for (const t of this.implied.get(m[0]) ?? [m[0]]) found.add(t)
+      this.re.lastIndex = m.index + 1
+    }
+    return found
+  }
+}
+
 const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)/
 
 /**
@@ -23,6 +52,7 @@ export function scanText(text: string, path: string, rules: readonly ScanRule[],
   const findings: SkillFinding[] = []
   const lines = text.split(/\r\n|\r|\n/)
   const fileKind = fileKindOf(path, lines[0] ?? '')
+  const triggers = new TriggerIndex(rules)
   let fence: string | undefined
   let block: string | undefined
   for (let i = 0; i < lines.length; i++) {
@@ -54,7 +84,10 @@ export function scanText(text: string, path: string, rules: readonly ScanRule[],
       }
     }
     const ctx: LineContext = block === undefined ? { fileKind } : { fileKind, codeBlock: block }
+    // Trigger words let most rules skip most lines (bench/results/scanner.md measures the effect).
+    const present = triggers.present(line.toLowerCase())
     for (const r of rules) {
+      if (r.triggers !== undefined && !r.triggers.some((t) => present.has(t))) continue
       if (r.test(line, ctx)) {
         findings.push({ rule: r.name, severity: r.severity, category: r.category, line: i + 1, message: r.explain ? r.explain(line, ctx) : r.message })
       }

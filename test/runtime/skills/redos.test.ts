@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { allowedExecutablesOnly, BUILTIN_RULES } from '../../../runtime/skills/index.js'
+import { allowedExecutablesOnly, BUILTIN_RULES, DEFAULT_SCAN_LIMITS, scanText } from '../../../runtime/skills/index.js'
 import type { LineContext, ScanRule } from '../../../runtime/skills/index.js'
 import { RULE_CASES } from './rule-table.js'
 
@@ -59,5 +59,43 @@ describe('no rule backtracks catastrophically', () => {
         expect(ms, `${rule.name} on '${hit}'`).toBeLessThan(LIMIT_MS)
       }
     }
+  })
+})
+
+describe('trigger words are necessary conditions', () => {
+  const anyLine = fc.oneof(
+    fc.array(fc.constantFrom(...FRAGMENTS, 'SOUL.MD', 'Cookies', 'IO::Socket', 'TCPSocket', 'CHMOD', 'Login Data', 'gcloud'), { maxLength: 12 }).map((p) => p.join('')),
+    fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 12 }).map((p) => p.join(' ')),
+  )
+  it('no rule fires on a line that contains none of its triggers', () => {
+    for (const rule of BUILTIN_RULES) {
+      expect(rule.triggers?.length, rule.name).toBeGreaterThan(0)
+      for (const hit of RULE_CASES[rule.name]?.hit ?? []) {
+        expect(rule.triggers?.some((t) => hit.toLowerCase().includes(t)), `${rule.name}: ${hit}`).toBe(true)
+      }
+    }
+    fc.assert(
+      fc.property(anyLine, (line) => {
+        const lower = line.toLowerCase()
+        for (const rule of BUILTIN_RULES) {
+          if (rule.test(line, { fileKind: 'other' })) expect(rule.triggers?.some((t) => lower.includes(t)), `${rule.name}: ${line}`).toBe(true)
+        }
+      }),
+      { numRuns: RUNS * 100 },
+    )
+  })
+})
+
+describe('the trigger pre-filter changes no result', () => {
+  it('scanText finds exactly the rules whose test fires, line by line', () => {
+    const line = fc.array(fc.constantFrom(...FRAGMENTS, 'NCAT', 'digdb', 'ncat', 'gdb', 'Cookies', 'shadow'), { maxLength: 14 }).map((p) => p.join(''))
+    fc.assert(
+      fc.property(line, (l) => {
+        const got = scanText(l, 'x.txt', BUILTIN_RULES, DEFAULT_SCAN_LIMITS).map((f) => f.rule)
+        const want = BUILTIN_RULES.filter((r) => r.test(l, { fileKind: 'other' })).map((r) => r.name)
+        expect(got).toEqual(want)
+      }),
+      { numRuns: RUNS * 100 },
+    )
   })
 })
