@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   scan: { summary: 'scan a skill directory or file with the ClawHavoc rules (--format text|json)', load: async () => (await import('./commands/scan.js')).scan },
   test: { summary: 'run policy test files: example cases and properties with shrunk counter-examples, rule coverage', load: async () => (await import('./commands/test.js')).test },
   bench: { summary: 'measure your policies on your requests (p50/p99/mean µs, decisions/s)', load: async () => (await import('./commands/bench.js')).bench },
+  config: { summary: 'validate the [security]/[tofu] TOML sections and SYMBIONT_* variables (config check <file>)', load: async () => (await import('./commands/config.js')).config },
   compile: { summary: 'compile policies for another engine: --target cedar writes policies.cedar (+ Cedar schema)', load: async () => (await import('./commands/compile.js')).compile },
 }
 
