@@ -13,6 +13,8 @@ import { stripSpans } from '../../grammar/ir-utils.js'
 import { parse } from '../../grammar/parse.js'
 
 const runs = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 300)
+/** Per-test timeout that grows with SYMBI_PROPERTY_RUNS (about 150 ms per run is ample). */
+const timeout = Math.max(60_000, runs * 150)
 
 function checkInvariants(text: string, strict: boolean): void {
   const r = parse(text, { strict })
@@ -85,7 +87,7 @@ describe('parse never throws and keeps its invariants', () => {
       }),
       { numRuns: runs },
     )
-  })
+  }, timeout)
 
   it('on random mutations of valid files', () => {
     const files = corpus()
@@ -96,7 +98,7 @@ describe('parse never throws and keeps its invariants', () => {
       }),
       { numRuns: runs * 2 },
     )
-  })
+  }, timeout)
 
   it('on every single-character deletion of one example', () => {
     const text = readFileSync(new URL('../../examples/team_channels.symbi', import.meta.url), 'utf8')

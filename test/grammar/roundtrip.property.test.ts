@@ -13,6 +13,8 @@ import { printProgram } from '../../grammar/printer.js'
 import { program } from './ir-arbitrary.js'
 
 const runs = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 200)
+/** Per-test timeout that grows with SYMBI_PROPERTY_RUNS (about 150 ms per run is ample). */
+const timeout = Math.max(60_000, runs * 150)
 
 function reparse(text: string): IR.Program {
   const r = parse(text)
@@ -50,7 +52,7 @@ describe('IR → source → IR', () => {
       }),
       { numRuns: runs },
     )
-  })
+  }, timeout)
 
   it('the printed program is already formatted, and format is idempotent on it', () => {
     fc.assert(
@@ -61,7 +63,7 @@ describe('IR → source → IR', () => {
       }),
       { numRuns: runs },
     )
-  })
+  }, timeout)
 })
 
 describe('format', () => {
@@ -80,7 +82,7 @@ describe('format', () => {
       }),
       { numRuns: runs },
     )
-  })
+  }, timeout)
 
   const examples = new URL('../../examples/', import.meta.url)
   for (const name of readdirSync(examples).filter((f) => f.endsWith('.policy') || f.endsWith('.symbi'))) {

@@ -4,6 +4,8 @@ import { lex } from '../../grammar/lexer.js'
 import { decodeString, encodeString } from '../../grammar/strings.js'
 
 const runs = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 300)
+/** Per-test timeout that grows with SYMBI_PROPERTY_RUNS (about 150 ms per run is ample). */
+const timeout = Math.max(60_000, runs * 150)
 
 describe('string literals', () => {
   it('decode(encode(s)) is s for any UTF-16 string, lone surrogates included', () => {
@@ -13,7 +15,7 @@ describe('string literals', () => {
       }),
       { numRuns: runs },
     )
-  })
+  }, timeout)
 
   it('an encoded string lexes as exactly one string literal with no diagnostics', () => {
     fc.assert(
@@ -25,7 +27,7 @@ describe('string literals', () => {
       }),
       { numRuns: runs },
     )
-  })
+  }, timeout)
 
   it('decodes the usual escapes, and an unknown escape stands for the character', () => {
     expect(decodeString(String.raw`"a\"b\\c\nd\te\rf"`)).toBe('a"b\\c\nd\te\rf')
