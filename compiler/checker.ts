@@ -135,11 +135,33 @@ function checkRule(sp: SourcePolicy, rule: Rule, index: number, options: CheckOp
 
 function patternsOf(e: Expr, report: (d: Diagnostic) => void): ActionPattern[] {
   const r = toPatterns(e)
-  if ('patterns' in r) return r.patterns
+  if ('patterns' in r) {
+    reportDuplicateBinders(e, report)
+    return r.patterns
+  }
   report(diagnostic(CHECK.notAPattern, 'error', `\`${short(printExpr(r.bad))}\` is not an action pattern`, r.bad.span, {
     help: 'a target is an action name (`read`), a string (`"tool_call::*"`), `any`, a list `[a, b]`, or `verb(arg, …)` with names, `_` or strings as arguments; put conditions in `if`',
   }))
   return []
+}
+
+/**
+ * `copy(x, x)` could mean "both arguments are equal" or either one of them; the evaluators would
+ * each pick one, so the pattern is rejected rather than given a meaning nobody chose.
+ */
+function reportDuplicateBinders(e: Expr, report: (d: Diagnostic) => void): void {
+  if (e.kind === 'Array') {
+    for (const el of e.elements) reportDuplicateBinders(el, report)
+    return
+  }
+  if (e.kind !== 'Call') return
+  const seen = new Set<string>()
+  for (const a of e.args) {
+    const v = a.value
+    if (v.kind !== 'Ident' || v.name === 'any') continue
+    if (seen.has(v.name)) report(diagnostic(CHECK.duplicateBinder, 'error', `\`${v.name}\` is bound twice in this pattern`, v.span, { help: 'bind each argument under its own name and compare them in the guard: `copy(a, b) if a == b`' }))
+    seen.add(v.name)
+  }
 }
 
 function short(s: string): string {

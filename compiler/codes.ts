@@ -10,6 +10,8 @@ export const CHECK = {
   badModifier: 'CHECK004',
   /** `approval(…)` without one string argument. */
   badApproval: 'CHECK005',
+  /** One name bound at two arguments of one pattern (`copy(x, x)`): which argument it means is ambiguous. */
+  duplicateBinder: 'CHECK006',
   /** Unknown function. */
   unknownFunction: 'CHECK010',
   /** Unknown method, or a function that cannot be called as a method. */

@@ -93,6 +93,18 @@ describe('patterns and rule shape', () => {
   })
 })
 
+describe('binders', () => {
+  it('CHECK006: one name bound at two arguments of one pattern', () => {
+    // Before CHECK006 the compiled evaluator bound the first argument and the interpreter the last.
+    expectOnly('policy p { allow: copy(x, x) if x == "b" }', CHECK.duplicateBinder, 'error', 'x', {}, 1)
+    expectOnly('policy p { allow: any  require: encrypt for [read, copy(_, zz, zz)] }', CHECK.duplicateBinder, 'error', 'zz', {}, 1)
+  })
+
+  it('CHECK006: the same name in different patterns, `_` and `any` are fine', () => {
+    expect(check('policy p { allow: [copy(x, _), move(_, x)] if x == "b"  deny: copy(any, any)  deny: move(_, _) }').found).toEqual([])
+  })
+})
+
 describe('functions and expressions', () => {
   it('CHECK010: unknown function, at the callee', () => {
     expectOnly('policy p { allow: read if is_admin(user) }', CHECK.unknownFunction, 'error', 'is_admin')
