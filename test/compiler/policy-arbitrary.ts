@@ -136,7 +136,7 @@ const pattern: fc.Arbitrary<Pattern> = fc.oneof(
   pick(['read', 'write', 'export', 'aggregate', '"read"']).map((text) => ({ text, binds: false })),
   pick(['stats', 'heavy', 'long_running']).map((text) => ({ text, binds: false })),
   pick(['any', '"*"', 'all_operations', '"tool_call::*"', '"tool_call::s*"']).map((text) => ({ text, binds: false })),
-  pick(['read(d)', 'export(d)', 'write(d, _)', '"tool_call::*"(d)', 'stats(d)', 'heavy(d, any)']).map((text) => ({ text, binds: true })),
+  pick(['read(d)', 'export(d)', 'write(d, _)', '"tool_call::*"(d)', 'stats(d)', 'heavy(d, any)', 'write(_, d)', 'export(e, d)']).map((text) => ({ text, binds: true })),
   pick(['read("doc-1")', 'export(_, "bob")', 'delete("doc-2")']).map((text) => ({ text, binds: false })),
 )
 
@@ -180,7 +180,8 @@ const requireItem = (binds: boolean): fc.Arbitrary<string> =>
 const scope: fc.Arbitrary<Pattern | undefined> = fc.option(pattern, { nil: undefined, freq: 2 })
 
 const requireRule: fc.Arbitrary<string> = scope.chain((s) => {
-  const binds = s?.binds ?? false
+  // Without `for`, `d` may come from the policy's targets, or be unbound (an error path).
+  const binds = s?.binds ?? true
   return fc
     .tuple(fc.array(requireItem(binds), { minLength: 1, maxLength: 3 }), fc.option(pick(['digital_signature', 'fips']), { nil: undefined, freq: 3 }), guardOf(binds))
     .map(([items, mod, g]) => {
