@@ -39,6 +39,11 @@ export interface Translated {
   readonly entity?: 'principal' | 'resource'
   /** Set for an array literal whose elements are all safe: membership in it is exact in Cedar. */
   readonly scalarList?: boolean
+  /**
+   * For values the schema declares scalar: a Cedar check that fails unless the value has that
+   * type. The schema is not enforced on requests, so equality that relies on it asserts it.
+   */
+  readonly assert?: string
 }
 
 /** What the translation of one rule needs. */
@@ -102,7 +107,8 @@ class Translator {
         return this.ident(e.name, e.span)
       case 'Member': {
         const obj = this.any(e.object)
-        return { text: memberAccess(postfixBase(obj.text), e.property), type: this.schemaTypeOf(e), safe: this.schemaSafe(e) }
+        const text = memberAccess(postfixBase(obj.text), e.property)
+        return this.withSchema(text, this.schemaTypeOf(e), isIdOfEntity(e, this.ctx.binders))
       }
       case 'Index': {
         if (e.index.kind !== 'String') return this.fail(CEDAR.unsupportedExpression, 'only record indexing with a string literal translates to Cedar', e.index.span, 'Cedar has no list indexing')
@@ -172,7 +178,7 @@ class Translator {
 
   private ident(name: string, span: Span): Translated {
     if (this.ctx.binders.has(name)) return { text: 'resource', type: 'unknown', safe: false, entity: 'resource' }
-    if (this.ctx.schema?.context.has(name) === true) return { text: memberAccess('context', name), type: scalarOf(this.ctx.schema.context.get(name)), safe: isSafeSchema(this.ctx.schema.context.get(name)) }
+    if (this.ctx.schema?.context.has(name) === true) return this.withSchema(memberAccess('context', name), scalarOf(this.ctx.schema.context.get(name)), false)
     switch (name) {
       case 'principal':
         return { text: 'principal', type: 'unknown', safe: false, entity: 'principal' }
@@ -210,13 +216,15 @@ class Translator {
 
   private schemaTypeOf(e: Extract<Expr, { kind: 'Member' }>): StaticType {
     // Request validation guarantees string ids, whatever the schema says.
-    if (e.property === 'id' && e.object.kind === 'Ident' && (e.object.name === 'principal' || e.object.name === 'resource' || this.ctx.binders.has(e.object.name))) return 'string'
+    if (isIdOfEntity(e, this.ctx.binders)) return 'string'
     return scalarOf(this.schemaOf(e))
   }
 
-  private schemaSafe(e: Extract<Expr, { kind: 'Member' }>): boolean {
-    if (this.schemaTypeOf(e) === 'string') return true
-    return isSafeSchema(this.schemaOf(e))
+  /** A value of statically known type: ids are strings by request validation; schema types are asserted. */
+  private withSchema(text: string, type: StaticType, guaranteed: boolean): Translated {
+    if (type === 'unknown') return { text, type, safe: false }
+    if (guaranteed) return { text, type, safe: true }
+    return { text, type, safe: false, assert: typeAssertion(text, type) }
   }
 
   private binary(e: Extract<Expr, { kind: 'Binary' }>): Translated {
@@ -231,9 +239,12 @@ class Translator {
       case '||':
         return { text: `(${l.text} ${op} ${r.text})`, type: 'boolean', safe: true }
       case '==':
-      case '!=':
-        if (!l.safe && !r.safe) this.fail(CEDAR.setEquality, `\`${op}\` between two values that may be arrays: Cedar compares them as sets (no order, no duplicates)`, e.span, 'compare against a literal, or give the attributes scalar types in the schema')
-        return { text: `(${l.text} ${op} ${r.text})`, type: 'boolean', safe: true }
+      case '!=': {
+        if (l.safe || r.safe) return { text: `(${l.text} ${op} ${r.text})`, type: 'boolean', safe: true }
+        const check = l.assert ?? r.assert
+        if (check === undefined) this.fail(CEDAR.setEquality, `\`${op}\` between two values that may be arrays: Cedar compares them as sets (no order, no duplicates)`, e.span, 'compare against a literal, or give the attributes scalar types in the schema')
+        return { text: `(${check} && (${l.text} ${op} ${r.text}))`, type: 'boolean', safe: true }
+      }
       case 'in':
         return this.membership(l, r, e.span)
       default:
@@ -243,10 +254,10 @@ class Translator {
 
   /** `x in c` and `c.contains(x)`: Cedar `c.contains(x)`, exact when no array equality is involved. */
   private membership(element: Translated, container: Translated, span: Span): Translated {
-    if (!element.safe && !isSafeSetLiteral(container)) {
-      this.fail(CEDAR.setEquality, 'membership of a value that may be an array: Cedar compares set elements as sets', span, 'test membership of a literal, or in a literal list of scalars')
-    }
-    return { text: `${postfixBase(container.text)}.contains(${element.text})`, type: 'boolean', safe: true }
+    const test = `${postfixBase(container.text)}.contains(${element.text})`
+    if (element.safe || isSafeSetLiteral(container)) return { text: test, type: 'boolean', safe: true }
+    if (element.assert === undefined) this.fail(CEDAR.setEquality, 'membership of a value that may be an array: Cedar compares set elements as sets', span, 'test membership of a literal, or in a literal list of scalars')
+    return { text: `(${element.assert} && ${test})`, type: 'boolean', safe: true }
   }
 
   private arithmetic(e: Extract<Expr, { kind: 'Binary' }>): Translated {
@@ -399,8 +410,20 @@ function scalarOf(t: SchemaType | undefined): StaticType {
   }
 }
 
-function isSafeSchema(t: SchemaType | undefined): boolean {
-  if (t === undefined) return false
-  if (t.kind === 'record') return [...t.fields.values()].every(isSafeSchema)
-  return t.kind === 'string' || t.kind === 'number' || t.kind === 'boolean' || t.kind === 'duration'
+/** A Cedar check that is true for a value of `type` and fails for any other value. */
+function typeAssertion(text: string, type: Exclude<StaticType, 'unknown'>): string {
+  switch (type) {
+    case 'string':
+      return `(${text} like "*")`
+    case 'number':
+      return `(${text} + 0 == ${text})`
+    case 'boolean':
+      return `(${text} || true)`
+    case 'duration':
+      return `(${postfixBase(text)}.toMilliseconds() == ${postfixBase(text)}.toMilliseconds())`
+  }
+}
+
+function isIdOfEntity(e: Extract<Expr, { kind: 'Member' }>, binders: ReadonlySet<string>): boolean {
+  return e.property === 'id' && e.object.kind === 'Ident' && (e.object.name === 'principal' || e.object.name === 'resource' || binders.has(e.object.name))
 }
