@@ -7,6 +7,7 @@
 import { applyNumberPatches, COMPILED_FORMAT, type CompiledSetData, type RuleLocation } from '../compiler/codegen/format.js'
 import type { CheckedSet } from '../compiler/checked.js'
 import { makeDecision } from '../compiler/decisions.js'
+import { deepFreeze } from '../compiler/compile-rules.js'
 import { createEvaluator } from '../compiler/evaluator.js'
 import type { PolicySet } from '../compiler/pipeline.js'
 import type { AuthzRequest, Decision, DeterminingRule } from '../stdlib/decision.js'
@@ -68,7 +69,9 @@ export function decodeCompiledSet(text: string): CompiledSetData {
 
 /** Rebuilds a ready-to-run policy set from decoded data (or from the JSON text a module embeds). */
 export function loadCompiledSet(input: string | CompiledSetData): CompiledPolicySet {
-  const data = typeof input === 'string' ? decodeCompiledSet(input) : input
+  // Frozen so that nothing handed out (sources, the rule references inside decisions) can be
+  // used to change what later decisions say.
+  const data = deepFreeze(typeof input === 'string' ? decodeCompiledSet(input) : input)
   let set: PolicySet
   try {
     const checked: CheckedSet = {
@@ -86,7 +89,12 @@ export function loadCompiledSet(input: string | CompiledSetData): CompiledPolicy
   } catch (e) {
     throw new CompiledDataError(`compiled policy data: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const evaluator = createEvaluator(set, data.version)
+  let evaluator: ReturnType<typeof createEvaluator>
+  try {
+    evaluator = createEvaluator(set, data.version)
+  } catch (e) {
+    throw new CompiledDataError(`compiled policy data: the policies cannot be rebuilt: ${e instanceof Error ? e.message : String(e)}`)
+  }
   const byRule = new Map(data.sources.map((s) => [`${s.file}\u0000${s.policy}\u0000${s.rule}`, s]))
   const version = data.version
   return {

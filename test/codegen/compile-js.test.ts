@@ -184,3 +184,19 @@ describe('runtime: loading compiled data', () => {
   })
 })
 
+
+describe('runtime: a loaded set cannot be changed through what it hands out', () => {
+  it('sources and the rule references in decisions are frozen', () => {
+    const sources = [{ name: 'p.policy', source: 'policy p {\n  allow: read if user.ok == true\n  audit: read\n}' }]
+    const set = loadCompiledSet(toJsonText(compiledSetData(engineFor(sources).policySet!, sources)))
+    const d = set.evaluate({ principal: { id: 'a' }, action: 'read', context: { user: { ok: true } } })
+    expect(d.effect).toBe('allow_with_conditions')
+    expect(() => {
+      ;(d.determining[0] as { policy: string }).policy = 'other'
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(set.sources[0] as { line: number }).line = 99
+    }).toThrow(TypeError)
+    expect(set.evaluate({ principal: { id: 'a' }, action: 'read', context: { user: { ok: true } } }).determining[0]?.policy).toBe('p')
+  })
+})
