@@ -125,6 +125,14 @@ export function compileExpr(e: Expr, scope: Scope): Fn {
     }
     case 'Record': {
       const fs = e.fields.map((f) => [f.key, compileExpr(f.value, scope)] as const)
+      if (fs.some(([k]) => k === '__proto__')) {
+        // `out["__proto__"] = v` would set the prototype instead of adding the key.
+        return (s) => {
+          const out: Record<string, Value> = {}
+          for (const [k, f] of fs) Object.defineProperty(out, k, { value: f(s), enumerable: true, writable: true, configurable: true })
+          return out
+        }
+      }
       return (s) => {
         const out: Record<string, Value> = {}
         for (const [k, f] of fs) out[k] = f(s)

@@ -103,7 +103,11 @@ function evalExpr(e: Expr, env: Env): Value {
       return e.elements.map((x) => evalExpr(x, env))
     case 'Record': {
       const out: Record<string, Value> = {}
-      for (const f of e.fields) out[f.key] = evalExpr(f.value, env)
+      for (const f of e.fields) {
+        // `out["__proto__"] = v` would set the prototype instead of adding the key.
+        if (f.key === '__proto__') Object.defineProperty(out, f.key, { value: evalExpr(f.value, env), enumerable: true, writable: true, configurable: true })
+        else out[f.key] = evalExpr(f.value, env)
+      }
       return out
     }
     case 'Lambda':
