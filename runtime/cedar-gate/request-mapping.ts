@@ -12,7 +12,8 @@
  * Values Cedar cannot hold exactly make the mapping fail, and the gate denies: null, numbers that
  * are not safe integers, strings with lone surrogates, records with Cedar's escape keys
  * (`__entity`, `__extn`, `__expr`), context keys that would shadow request names, explicit action
- * arguments whose first element is not the resource.
+ * arguments whose first element is not the resource, principal or resource types `Action` and
+ * `Symbi::…` (they would collide with the action entities and the absent-resource marker).
  */
 import type { CedarValueJson, EntityJson, TypeAndId } from '@cedar-policy/cedar-wasm/nodejs'
 import type { AuthzRequest } from '../../stdlib/decision.js'
@@ -125,6 +126,8 @@ function entityOf(v: unknown, field: string, defaultType: string): { uid: TypeAn
   let type = defaultType
   if (t !== undefined) {
     if (typeof t !== 'string' || !TYPE_NAME.test(t)) throw new CedarMappingError(`${field}.type`, 'must be a Cedar entity type name such as `Agent` or `Ns::Tool`')
+    // An `Action` principal or resource would collide with the action entities and their group parents.
+    if (t === 'Action' || t.endsWith('::Action') || t === 'Symbi' || t.startsWith('Symbi::')) throw new CedarMappingError(`${field}.type`, `'${t}' is reserved for actions and for the mapping itself`)
     type = t
   }
   checkString(v['id'], `${field}.id`)

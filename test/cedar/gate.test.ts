@@ -92,6 +92,7 @@ describe('CedarPolicyGate', () => {
       { principal: { id: 'a' }, action: 'read', context: { principal: { id: 'root' } } }, { principal: { id: 'a' }, action: 'read', context: { [PROBE_KEY]: true } },
       { principal: { id: 'a' }, action: { name: 'read', args: [{ id: 'x' }] } }, { principal: { id: 'a' }, action: { name: 'read', args: [{ id: 'x' }] }, resource: { id: 'y' } },
       { principal: { id: 'a' }, action: 'read', resource: 'file' }, { principal: { id: 'a' }, action: 'read', resource: { name: 'no id' } },
+      { principal: { id: 'read', type: 'Action' }, action: 'read' }, { principal: { id: 'a' }, action: 'read', resource: { id: '', type: 'Symbi::NoResource' } },
       { principal: { id: 'a' }, action: 'read', context: 'ctx' }, { principal: { id: 'a' }, action: { name: 'read', groups: [1] } },
     ]
     for (const g of garbage) {
