@@ -109,10 +109,35 @@ export function printCondition(cond: Expr, block: Block | undefined): string {
   return empty && /[A-Za-z0-9_]$/.test(text) ? `(${text})` : text
 }
 
+/** The leftmost primary of an expression: what its printed text starts with. */
+function leftmost(e: Expr): Expr {
+  let cur = e
+  for (;;) {
+    if (cur.kind === 'Binary') cur = cur.left
+    else if (cur.kind === 'Member' || cur.kind === 'Index') cur = cur.object
+    else if (cur.kind === 'Call') cur = cur.callee
+    else return cur
+  }
+}
+
+/**
+ * An expression in statement position (an expression statement or a block's value): one
+ * starting with `if` would read back as an `if` statement, so it keeps its parentheses.
+ */
+export function printStatementExpr(e: Expr): string {
+  return leftmost(e).kind === 'IfExpr' ? `(${printExpr(e)})` : printExpr(e)
+}
+
+/** A match arm's expression body: one starting with `{}` would read back as an empty block. */
+export function printArmExpr(e: Expr): string {
+  const first = leftmost(e)
+  return first.kind === 'Record' && first.typeName === undefined && first.fields.length === 0 ? `(${printExpr(e)})` : printExpr(e)
+}
+
 /** A block on one line, for blocks inside expressions. */
 export function printInlineBlock(b: Block): string {
   const parts = b.statements.map(printInlineStmt)
-  if (b.value !== undefined) parts.push(printExpr(b.value))
+  if (b.value !== undefined) parts.push(printStatementExpr(b.value))
   return parts.length === 0 ? '{}' : `{ ${parts.join(' ')} }`
 }
 
@@ -123,13 +148,13 @@ function printInlineStmt(s: Stmt): string {
     case 'Return':
       return s.value === undefined ? 'return;' : `return ${printExpr(s.value)};`
     case 'ExprStmt':
-      return `${printExpr(s.expr)};`
+      return `${printStatementExpr(s.expr)};`
     case 'If':
       return `if ${printCondition(s.cond, s.then)} ${printInlineBlock(s.then)}${s.else === undefined ? '' : ` else ${s.else.kind === 'If' ? printInlineStmt(s.else) : printInlineBlock(s.else)}`}`
     case 'For':
       return `for ${s.binding} in ${printCondition(s.iterable, s.body)} ${printInlineBlock(s.body)}`
     case 'Match':
-      return `match ${printExpr(s.subject)} { ${s.arms.map((a) => `${printExpr(a.pattern)} => ${a.body.kind === 'Block' ? printInlineBlock(a.body) : printExpr(a.body)},`).join(' ')} }`
+      return `match ${printExpr(s.subject)} { ${s.arms.map((a) => `${printExpr(a.pattern)} => ${a.body.kind === 'Block' ? printInlineBlock(a.body) : printArmExpr(a.body)},`).join(' ')} }`
     case 'Try':
       return `try ${printInlineBlock(s.body)} catch ${s.binding === undefined ? '' : `${s.binding} `}${printInlineBlock(s.handler)}`
     case 'With':

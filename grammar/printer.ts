@@ -9,7 +9,7 @@
  */
 import type * as IR from './ir.js'
 import { assertNever } from './ir-utils.js'
-import { precedence, printCondition, printExpr, printType } from './print-expr.js'
+import { precedence, printArmExpr, printCondition, printExpr, printStatementExpr, printType } from './print-expr.js'
 
 const INDENT = '    '
 const MAX_WIDTH = 100
@@ -220,7 +220,7 @@ export class Printer {
     if (b.value !== undefined) {
       const v = b.value
       const prev = b.statements[b.statements.length - 1]
-      this.leaf(v, prev, () => this.emit(printExpr(v)))
+      this.leaf(v, prev, () => this.emit(printStatementExpr(v)))
     }
   }
 
@@ -233,7 +233,7 @@ export class Printer {
         this.leaf(s, prev, () => this.emit(s.value === undefined ? 'return;' : `return ${printExpr(s.value)};`))
         return
       case 'ExprStmt':
-        this.leaf(s, prev, () => this.emit(`${printExpr(s.expr)};`))
+        this.leaf(s, prev, () => this.emit(`${printStatementExpr(s.expr)};`))
         return
       case 'If':
         this.ifChain(s, prev)
@@ -245,7 +245,7 @@ export class Printer {
         this.container(s, prev, `match ${printExpr(s.subject)} {`, () =>
           this.each(s.arms, (a, p) => {
             if (a.body.kind === 'Block') this.container(a, p, `${printExpr(a.pattern)} => {`, () => this.blockBody(a.body as IR.Block), '},')
-            else this.leaf(a, p, () => this.emit(`${printExpr(a.pattern)} => ${printExpr(a.body as IR.Expr)},`))
+            else this.leaf(a, p, () => this.emit(`${printExpr(a.pattern)} => ${printArmExpr(a.body as IR.Expr)},`))
           }),
         )
         return
