@@ -49,39 +49,6 @@ const leaf: fc.Arbitrary<IR.Expr> = fc.oneof(
 const BINARY_OPS: readonly IR.BinaryOp[] = ['||', '&&', '==', '!=', 'in', '<', '>', '<=', '>=', '+', '-', '*', '/', '%']
 const UNARY_OPS: readonly IR.UnaryOp[] = ['!', 'not', '-']
 
-/** True when the printed expression would start with `if` (a statement, not an expression, at the start of a statement). */
-function startsWithIf(e: IR.Expr): boolean {
-  switch (e.kind) {
-    case 'IfExpr':
-      return true
-    case 'Binary':
-      return startsWithIf(e.left)
-    case 'Member':
-    case 'Index':
-      return startsWithIf(e.object)
-    case 'Call':
-      return startsWithIf(e.callee)
-    default:
-      return false
-  }
-}
-
-function startsWithBrace(e: IR.Expr): boolean {
-  switch (e.kind) {
-    case 'Record':
-      return e.typeName === undefined
-    case 'Binary':
-      return startsWithBrace(e.left)
-    case 'Member':
-    case 'Index':
-      return startsWithBrace(e.object)
-    case 'Call':
-      return startsWithBrace(e.callee)
-    default:
-      return false
-  }
-}
-
 const exprCache = new Map<number, fc.Arbitrary<IR.Expr>>()
 
 /** Expressions up to `depth` levels of nesting. */
@@ -129,12 +96,13 @@ export function expr(depth: number): fc.Arbitrary<IR.Expr> {
 function inlineBlock(sub: fc.Arbitrary<IR.Expr>): fc.Arbitrary<IR.Block> {
   const letStmt = fc.record({ name: ident, value: sub }).map(({ name, value }): IR.Stmt => ({ kind: 'Let', name, value, span: S }))
   return fc
-    .record({ statements: fc.array(letStmt, { maxLength: 2 }), value: fc.option(sub.filter((e) => !startsWithIf(e)), { nil: undefined }) })
+    .record({ statements: fc.array(letStmt, { maxLength: 2 }), value: fc.option(sub, { nil: undefined }) })
     .map(({ statements, value }) => (value === undefined ? { kind: 'Block', statements, span: S } : { kind: 'Block', statements, value, span: S }))
 }
 
 const E = expr(3)
-const stmtExpr = E.filter((e) => !startsWithIf(e))
+// Statement-position expressions may start with `if` or `{}`: the printer parenthesises them.
+const stmtExpr = E
 
 const typeRef: fc.Arbitrary<IR.TypeRef> = fc.letrec<{ t: IR.TypeRef }>((tie) => ({
   t: fc
@@ -163,7 +131,7 @@ function stmt(depth: number): fc.Arbitrary<IR.Stmt> {
   // The grammar takes `30s` but not `30.seconds` as a pattern.
   const patternDuration = duration.filter((d) => !['seconds', 'minutes', 'hours'].includes(d.unit))
   const pattern: fc.Arbitrary<IR.Expr> = fc.oneof(str, num, patternDuration, bool, identExpr, fc.constant<IR.Expr>({ kind: 'Wildcard', span: S }))
-  const arm: fc.Arbitrary<IR.MatchArm> = fc.record({ pattern, body: fc.oneof(E.filter((e) => !startsWithBrace(e)), b) }).map((a) => ({ ...a, span: S }))
+  const arm: fc.Arbitrary<IR.MatchArm> = fc.record({ pattern, body: fc.oneof(E, b) }).map((a) => ({ ...a, span: S }))
   const ifStmt: fc.Arbitrary<IR.IfStmt> = fc.record({ cond: E, then: b, otherwise: fc.option(b, { nil: undefined }) }).map(({ cond, then, otherwise }) =>
     otherwise === undefined ? { kind: 'If', cond, then, span: S } : { kind: 'If', cond, then, else: otherwise, span: S },
   )
