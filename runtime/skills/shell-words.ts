@@ -51,7 +51,7 @@ export function wordsAfter(line: string, from: number, max = MAX_ARGS, stopAt?: 
     const start = i
     while (i < line.length && !isSpace(line.charCodeAt(i)) && !SEPARATORS.has(line[i] as string)) i++
     const w = stripQuotes(line.slice(start, Math.min(i, start + MAX_WORD + 2)))
-    if (stopAt !== undefined && (w === stopAt || w.endsWith(`/${stopAt}`))) break
+    if (stopAt !== undefined && w.endsWith(stopAt) && (w.length === stopAt.length || !isWordChar(w.charCodeAt(w.length - stopAt.length - 1)))) break
     if (w.length > 0) words.push(w)
   }
   return words

@@ -34,13 +34,33 @@ function timeRule(rule: ScanRule, line: string, ctx: LineContext): number {
 const contexts: LineContext[] = [{ fileKind: 'other' }, { fileKind: 'shell' }, { fileKind: 'markdown', codeBlock: 'bash' }, { fileKind: 'python' }]
 const rules: ScanRule[] = [...BUILTIN_RULES, allowedExecutablesOnly(['git', 'ls'])]
 
+/** Fragments specific to one rule: its triggers and the words of its own test lines. */
+function ruleFragments(rule: ScanRule): string[] {
+  const cases = RULE_CASES[rule.name]
+  const lines = [...(cases?.hit ?? []), ...(cases?.miss ?? [])]
+  const words = lines.flatMap((l) => l.split(/(\s+)/)).filter((w) => w.length > 0 && w.length < 40)
+  return [...new Set([...(rule.triggers ?? []), ...words, ' ', '/', '|', '-', '"', "'", '(', '.'])]
+}
+
+/** Near-misses repeated to 100 KB: each positive line minus its last character, and each negative line. */
+function nearMissLines(rule: ScanRule): string[] {
+  const cases = RULE_CASES[rule.name]
+  const seeds = [...(cases?.hit ?? []).map((h) => h.slice(0, -1)), ...(cases?.miss ?? []), ...(rule.triggers ?? [])]
+  return seeds.flatMap((seed) => [`${seed} `, seed].map((unit) => unit.repeat(Math.ceil(100_000 / Math.max(1, unit.length)))))
+}
+
 describe('no rule backtracks catastrophically', () => {
   for (const rule of rules) {
     it(`${rule.name} stays under ${LIMIT_MS} ms on 50-100 KB hostile lines`, () => {
       // Warm up the regex compiler so that the first timed call measures matching, not compilation.
       rule.test('warm up line', contexts[0] as LineContext)
+      const mixed = fc.tuple(fc.array(fc.constantFrom(...FRAGMENTS, ...ruleFragments(rule)), { minLength: 1, maxLength: 6 }), fc.integer({ min: 50_000, max: 100_000 }))
+        .map(([parts, size]) => {
+          const unit = parts.join('')
+          return unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
+        })
       fc.assert(
-        fc.property(hostileLine, fc.constantFrom(...contexts), (line, ctx) => {
+        fc.property(fc.oneof(hostileLine, mixed), fc.constantFrom(...contexts), (line, ctx) => {
           const ms = timeRule(rule, line, ctx)
           // One retry absorbs a GC pause or a neighbour's CPU burst; a real blow-up is slow twice.
           const worst = ms < LIMIT_MS ? ms : Math.min(ms, timeRule(rule, line, ctx))
@@ -50,6 +70,16 @@ describe('no rule backtracks catastrophically', () => {
       )
     })
   }
+
+  it('stays fast on each rule’s own near-miss lines and triggers repeated to 100 KB', () => {
+    for (const rule of BUILTIN_RULES) {
+      for (const line of nearMissLines(rule)) {
+        const ms = timeRule(rule, line, { fileKind: 'other' })
+        const worst = ms < LIMIT_MS ? ms : Math.min(ms, timeRule(rule, line, { fileKind: 'other' }))
+        expect(worst, `${rule.name} on '${line.slice(0, 60)}…'`).toBeLessThan(LIMIT_MS)
+      }
+    }
+  })
 
   it('also stays fast on each rule’s own positive lines repeated to 100 KB', () => {
     for (const rule of BUILTIN_RULES) {
