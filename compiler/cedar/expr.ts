@@ -50,7 +50,9 @@ export interface Translated {
 export interface ExprContext {
   /** Pattern binders in scope; each names argument 0, which Cedar sees as `resource`. */
   readonly binders: ReadonlySet<string>
+  /** Ladders for string ordering against a literal. */
   readonly ladders: Ladders
+  /** The context schema, for static types. */
   readonly schema?: Schema
   /** Receives each untranslatable construct. */
   readonly report: (d: Diagnostic) => void

@@ -16,6 +16,7 @@ export interface CedarPolicyInfo {
   readonly id: string
   /** Position in the text, 0-based. */
   readonly index: number
+  /** `permit` or `forbid`. */
   readonly effect: 'permit' | 'forbid'
   /** Obligation names (`@obligation`, `@obligation_2`, …). */
   readonly obligations: readonly string[]

@@ -31,10 +31,15 @@ export const PROBE_KEY = 'symbi_obligation_probe'
 
 /** A request in Cedar's terms. */
 export interface CedarRequest {
+  /** `<type or Agent>::"id"`. */
   readonly principal: TypeAndId
+  /** `Action::"name"`. */
   readonly action: TypeAndId
+  /** `<type or Resource>::"id"`, or `NO_RESOURCE`. */
   readonly resource: TypeAndId
+  /** The context record. */
   readonly context: Record<string, CedarValueJson>
+  /** Action, groups, principal and resource entities. */
   readonly entities: EntityJson[]
 }
 
