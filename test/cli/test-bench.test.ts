@@ -129,11 +129,14 @@ describe('symbi-policy bench', () => {
     expect(text.out).toMatch(/decisions\/s\s+[\d,]+/)
     const json = await run(dir, 'bench', 'examples/secure_data_access.policy', '--requests', path, '--iterations', '400', '--format', 'json')
     expect(json.code).toBe(0)
-    const r = JSON.parse(json.out) as { requests: number; decisions: number; p50Us: number; p99Us: number; decisionsPerSecond: number; effects: Record<string, number> }
+    const r = JSON.parse(json.out) as { requests: number; decisions: number; p50Us: number; p99Us: number; meanUs: number; timerOverheadUs: number; decisionsPerSecond: number; effects: Record<string, number> }
     expect(r.requests).toBe(2)
     expect(r.decisions).toBe(400)
     expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us)
     expect(r.decisionsPerSecond).toBeGreaterThan(0)
+    expect(r.timerOverheadUs).toBeGreaterThanOrEqual(0)
+    // decisions/s and the mean come from the same untimed pass.
+    expect(Math.abs(r.decisionsPerSecond * r.meanUs - 1e6) / 1e6).toBeLessThan(0.05)
     expect(r.effects['deny']).toBe(200)
     expect(r.effects['allow_with_conditions']).toBe(200)
   })
