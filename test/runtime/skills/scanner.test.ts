@@ -171,3 +171,22 @@ describe('AllowedExecutablesOnly', () => {
     expect(r.files[0]?.findings).toMatchObject([{ rule: 'allowed-executables-only', line: 3, message: "executable 'node' is not in the allowed list" }])
   })
 })
+
+describe('file kinds and Markdown fences', () => {
+  it('classifies files by extension and shebang', async () => {
+    const { fileKindOf } = await import('../../../runtime/skills/index.js')
+    expect(fileKindOf('a/install.SH', '')).toBe('shell')
+    expect(fileKindOf('run', '#!/usr/bin/env bash')).toBe('shell')
+    expect(fileKindOf('tool', '#!/usr/bin/python3')).toBe('python')
+    expect(fileKindOf('x.py', '')).toBe('python')
+    expect(fileKindOf('SKILL.md', '')).toBe('markdown')
+    expect(fileKindOf('notes.txt', 'hello')).toBe('other')
+  })
+
+  it('tracks fenced blocks, their language, and ~~~ / longer fences', () => {
+    const rule = allowedExecutablesOnly(['git'])
+    const s = new SkillScanner({ rules: [rule] })
+    const md = ['make outside', '```bash', 'make inside', '```', '~~~~python', 'make in python', '```', 'make still in python', '~~~~', '```', 'make untagged', '```'].join('\n')
+    expect(s.scanText(md, 'SKILL.md').findings.map((f) => f.line)).toEqual([3, 11])
+  })
+})
