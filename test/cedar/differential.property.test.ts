@@ -16,7 +16,7 @@ import { policySources, requests, wildRequests } from './generators.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 60)
 const REQUESTS_PER_SET = 40
-const SCHEMA = { actions: { read: { groups: ['data_ops'] }, write: { groups: ['data_ops'] } }, open: true }
+const SCHEMA = { actions: { read: { groups: ['data_ops'] }, write: { groups: ['data_ops'] } }, ladders: { priority: ['low', 'medium', 'high'] }, open: true }
 
 interface Compiled {
   readonly set: PolicySet

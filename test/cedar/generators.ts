@@ -30,7 +30,8 @@ function atom(binder: string | undefined): fc.Arbitrary<string> {
     fc.tuple(cmp, fc.constantFrom('5m', '1h', '30s', 'duration("10m")')).map(([op, d]) => `session.ttl ${op} ${d}`),
     fc.tuple(fc.constantFrom('+', '-', '*'), fc.integer({ min: 0, max: 5 }), cmp, fc.integer({ min: 0, max: 40 })).map(([a, k, op, n]) => `user.age ${a} ${k} ${op} ${n}`),
     fc.constantFrom('if user.age > 10 { session.mfa } else { false }', 'if has(user, "role") { user.role == "admin" } else { true }'),
-    fc.constantFrom('context.flag == true', 'user["name"] == "bob"', '-user.age < 0'),
+    fc.constantFrom('context.flag == true', 'user["name"] == "bob"', '-user.age < 0', 'user.meta == { a: 1 }', 'user.tags == []'),
+    fc.tuple(cmp, fc.constantFrom('"low"', '"medium"', '"high"', '"secret"')).map(([op, l]) => `user.priority ${op} ${l}`),
   ]
   if (binder !== undefined) atoms.push(fc.constantFrom(`${binder}.kind == "doc"`, `${binder}.owner == principal.id`, `has(${binder}, "owner")`, `${binder}.id == "r1"`))
   return fc.oneof(...atoms)
@@ -80,6 +81,8 @@ const userRecord: fc.Arbitrary<ValueRecord> = fc.record(
     name: fc.constantFrom<Value>('alice', 'bob', 'al*ce', 3, true, ['alice']),
     role: fc.constantFrom<Value>('admin', 'dev', 'ops', 5),
     tags: fc.oneof(fc.subarray(['x', 'y', 'z']).map((a) => a as Value), fc.constant<Value>(4)),
+    priority: fc.constantFrom<Value>('low', 'medium', 'high', 'secret', 'urgent'),
+    meta: fc.constantFrom<Value>({ a: 1 }, { a: 2 }, { a: 1, b: 2 }, { a: [1] }, 'x'),
   },
   { requiredKeys: [] },
 )
