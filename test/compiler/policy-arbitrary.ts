@@ -22,7 +22,7 @@ const q = (s: string): string => JSON.stringify(s)
 
 /** Expressions that usually evaluate to numbers. */
 function numExpr(binder: boolean): fc.Arbitrary<string> {
-  const atoms = [
+  const atoms: fc.Arbitrary<string>[] = [
     fc.constant('user.level'),
     fc.constant('doc.size'),
     fc.constant('n'),
@@ -46,7 +46,7 @@ function numExpr(binder: boolean): fc.Arbitrary<string> {
 
 /** Expressions that usually evaluate to strings. */
 function strExpr(binder: boolean): fc.Arbitrary<string> {
-  const atoms = [
+  const atoms: fc.Arbitrary<string>[] = [
     fc.constant('user.role'),
     fc.constant('doc.type'),
     fc.constant('doc.owner'),
@@ -62,7 +62,7 @@ function strExpr(binder: boolean): fc.Arbitrary<string> {
 }
 
 function arrExpr(binder: boolean): fc.Arbitrary<string> {
-  const atoms = [
+  const atoms: fc.Arbitrary<string>[] = [
     fc.constant('doc.tags'),
     fc.constant('user.tags'),
     fc.constant('["a", "b"]'),

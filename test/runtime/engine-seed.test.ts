@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
+import type { Value } from '../../stdlib/value.js'
 
 const SEED = ['data_flow_control', 'resource_governance', 'secure_data_access'].map((n) => ({
   name: `${n}.policy`,
@@ -90,7 +91,7 @@ describe('secure_data_access', () => {
 
   it('denies a read when the background check is missing altogether (fail closed), reporting EVAL105', () => {
     const req = readRequest({})
-    const user = { ...((req.context as { user: Record<string, unknown> }).user) }
+    const user = { ...((req.context as { user: Record<string, Value> }).user) }
     delete user['background_check']
     const d = decide(engine(false), { ...req, context: { ...req.context, user } })
     expect(d).toMatchObject({ effect: 'deny', reason: 'requirement not met: user.background_check.current' })
@@ -128,7 +129,7 @@ describe('secure_data_access', () => {
 })
 
 describe('resource_governance', () => {
-  const allocate = (groups: string[] | undefined, approvals?: unknown[]): AuthzRequest => ({
+  const allocate = (groups: string[] | undefined, approvals?: Value[]): AuthzRequest => ({
     principal: analyst,
     action: groups === undefined ? 'allocate' : { name: 'allocate', groups },
     resource: { id: 'gpu-pool', total: 4 },
@@ -148,7 +149,7 @@ describe('resource_governance', () => {
   })
 
   it('allows once context.approvals holds the supervisor (by name or as a record)', () => {
-    for (const approvals of [['supervisor'], [{ approver: 'supervisor', at: '2026-11-26T10:00:00Z' }]]) {
+    for (const approvals of [['supervisor'], [{ approver: 'supervisor', at: '2026-11-26T10:00:00Z' }]] as Value[][]) {
       const d = decide(engine(false), allocate(['high_memory_operations'], approvals))
       expect(d).toMatchObject({ effect: 'allow', errors: [], version: 1 })
       expect(rules(d)).toEqual(['resource_governance[0]', 'resource_governance[2]'])
