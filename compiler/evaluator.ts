@@ -52,6 +52,7 @@ const NOT_APPLICABLE = 0
 const FIRED = 1
 const FALSE = 2
 const PLAN_CACHE_SIZE = 4096
+const MAX_PLAN_KEY = 1024
 
 class RuleIndex {
   private readonly byVerb = new Map<string, CompiledRule[]>()
@@ -158,8 +159,11 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (plan === undefined) {
       const names = [req.actionName, ...req.groups]
       plan = { denies: toSteps(denies.candidates(names)), allows: toSteps(allows.candidates(names)), extras: extras.candidates(names) }
-      if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
-      plans.set(key, plan)
+      // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
+      if (key.length <= MAX_PLAN_KEY) {
+        if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
+        plans.set(key, plan)
+      }
     }
     return plan
   }

@@ -32,6 +32,20 @@ describe('plan cache', () => {
     expect(e.evaluate(groupsReal).effect).toBe('deny')
   })
 
+  it('decides requests with huge names and group lists (planned, not cached) like the interpreter', () => {
+    const set = compile('policy p { allow: any  deny: g77  deny: read if user.x == 1 }')
+    const e = createEvaluator(set, 1)
+    const groups = Array.from({ length: 50_000 }, (_, i) => `g${i}`)
+    const reqs: AuthzRequest[] = [
+      { principal: P, action: { name: 'write', groups } },
+      { principal: P, action: { name: 'write', groups: groups.slice(100) } },
+      { principal: P, action: `x${'y'.repeat(100_000)}` },
+      { principal: P, action: `x${'y'.repeat(100_000)}` },
+    ]
+    expect(reqs.map((r) => e.evaluate(r).effect)).toEqual(['deny', 'allow', 'allow', 'allow'])
+    for (const r of reqs) expect(e.evaluate(r)).toEqual(reference(set, r))
+  })
+
   it('gives each action and group combination its own candidates', () => {
     const set = compile('policy p { allow: read  allow: stats  deny: heavy  allow: "tool::*" }')
     const e = createEvaluator(set, 1)
