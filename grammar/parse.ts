@@ -61,7 +61,7 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
 
   let cst
   try {
-    const parsed = parseTokens(tokens, nesting.unclosed)
+    const parsed = parseTokens(tokens, nesting)
     diagnostics.push(...parsed.diagnostics)
     cst = parsed.cst
   } catch (e) {
@@ -156,11 +156,14 @@ interface BracketScan {
   readonly tooDeep: boolean
   /** Opening brackets never closed, outermost first. */
   readonly unclosed: IToken[]
+  /** Closing brackets that close nothing (value undefined) or do not match the open bracket (value: that bracket). */
+  readonly strays: Map<IToken, IToken | undefined>
 }
 
 /** One linear pass over the tokens: bounds nesting depth and remembers unclosed openers. */
 function scanBrackets(tokens: readonly IToken[], maxNesting: number): BracketScan {
   const stack: IToken[] = []
+  const strays = new Map<IToken, IToken | undefined>()
   const diagnostics: Diagnostic[] = []
   for (const t of tokens) {
     const img = t.image
@@ -168,14 +171,15 @@ function scanBrackets(tokens: readonly IToken[], maxNesting: number): BracketSca
       stack.push(t)
       if (stack.length > maxNesting) {
         diagnostics.push(diagnostic(PARSE.tooDeep, 'error', `brackets nest deeper than ${maxNesting} levels`, tokenSpan(t), { help: 'flatten the expression or split it into several rules' }))
-        return { diagnostics, tooDeep: true, unclosed: [] }
+        return { diagnostics, tooDeep: true, unclosed: [], strays: new Map() }
       }
     } else if (img === ')' || img === ']' || img === '}') {
       const top = stack[stack.length - 1]
       if (top && OPENERS[top.image] === img) stack.pop()
+      else strays.set(t, top)
     }
   }
-  return { diagnostics, tooDeep: false, unclosed: stack }
+  return { diagnostics, tooDeep: false, unclosed: stack, strays }
 }
 
 /**
@@ -183,7 +187,7 @@ function scanBrackets(tokens: readonly IToken[], maxNesting: number): BracketSca
  * to any item), the error is reported and parsing resumes at the next token that can start an
  * item, so every error in the file is found, not just the first.
  */
-function parseTokens(tokens: IToken[], unclosed: readonly IToken[]): { cst: ReturnType<ReturnType<typeof getParser>['program']> | undefined; diagnostics: Diagnostic[] } {
+function parseTokens(tokens: IToken[], brackets: BracketScan): { cst: ReturnType<ReturnType<typeof getParser>['program']> | undefined; diagnostics: Diagnostic[] } {
   const parser = getParser()
   const diagnostics: Diagnostic[] = []
   let cst: ReturnType<typeof parser.program> | undefined
@@ -195,7 +199,7 @@ function parseTokens(tokens: IToken[], unclosed: readonly IToken[]): { cst: Retu
     const errors = parser.errors
     let resumeAt = -1
     for (const e of errors) {
-      diagnostics.push(toDiagnostic(e, unclosed))
+      diagnostics.push(toDiagnostic(e, brackets))
       if (e.name === 'NotAllInputParsedException') resumeAt = tokens.indexOf(e.token, from)
     }
     if (resumeAt < 0) break
@@ -223,7 +227,7 @@ function errorSpan(t: IToken): Span {
   return tokenSpan(t)
 }
 
-function toDiagnostic(e: IRecognitionException, unclosed: readonly IToken[]): Diagnostic {
+function toDiagnostic(e: IRecognitionException, { unclosed, strays }: BracketScan): Diagnostic {
   const token = e.token
   const expected = /Expecting token of type --> (\w+) <--/.exec(e.message)?.[1]
   const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken
@@ -234,6 +238,15 @@ function toDiagnostic(e: IRecognitionException, unclosed: readonly IToken[]): Di
     return diagnostic(PARSE.unclosed, 'error', `\`${open.image}\` is never closed`, errorSpan(token), {
       help: `add \`${close}\``,
       related: [{ message: `the unclosed \`${open.image}\` is here`, span: tokenSpan(open) }],
+    })
+  }
+  if (strays.has(token)) {
+    const open = strays.get(token)
+    if (open === undefined) return diagnostic(PARSE.unmatchedClose, 'error', `\`${token.image}\` closes nothing`, errorSpan(token), { help: 'remove it, or add the opening bracket it belongs to' })
+    const close = OPENERS[open.image] ?? '}'
+    return diagnostic(PARSE.mismatchedClose, 'error', `\`${token.image}\` does not close \`${open.image}\``, errorSpan(token), {
+      help: `close the \`${open.image}\` with \`${close}\` first`,
+      related: [{ message: `the open \`${open.image}\` is here`, span: tokenSpan(open) }],
     })
   }
   if (expected === 'Colon' && prev && ['allow', 'deny', 'require', 'audit'].includes(prev.image)) {
