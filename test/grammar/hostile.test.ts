@@ -8,7 +8,8 @@ import { PARSE } from '../../grammar/codes.js'
 import { parse } from '../../grammar/parse.js'
 
 const MB = 1 << 20
-const BOUND_MS = 10_000
+// CPU time; the slowest case (`a+` ×300k, one 600 KB expression) takes about 3 s on a quiet core.
+const BOUND_MS = 15_000
 
 /**
  * Parses and measures CPU time of this process (this test file runs in its own fork), which,
@@ -72,9 +73,9 @@ describe('hostile inputs', () => {
     expect(r.ms).toBeLessThan(BOUND_MS)
   })
 
-  it('1 MB of `)` reports a syntax error', () => {
+  it('1 MB of `)` reports a closing bracket that closes nothing', () => {
     const r = timed(')'.repeat(MB))
-    expect(r.codes[0]).toBe(PARSE.syntax)
+    expect(r.codes[0]).toBe(PARSE.unmatchedClose)
     expect(r.ms).toBeLessThan(BOUND_MS)
   })
 
