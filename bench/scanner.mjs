@@ -105,7 +105,7 @@ Benign files refused: ${falseAlarms.join(', ') || 'none'}.
 One ${(bytes / 1048576).toFixed(2)} MB benign file (lines drawn from the benign corpus and random shell-ish words,
 fixed seed), scanned in memory with \`scanText\` and the 40 built-in rules, ${RUNS} runs each.
 
-| file kind | size | median | p99 | throughput | lines/s | findings |
+| file kind | size | median | p99 | throughput | ops/s (lines/s) | findings |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `
