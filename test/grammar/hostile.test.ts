@@ -8,7 +8,7 @@ import { PARSE } from '../../grammar/codes.js'
 import { parse } from '../../grammar/parse.js'
 
 const MB = 1 << 20
-// CPU time; the slowest case (`a+` ×300k, one 600 KB expression) takes about 3 s on a quiet core.
+// CPU time; the slowest case (`a+` ×300k, one 600 KB expression) measured 3–4 s of CPU.
 const BOUND_MS = 15_000
 
 /**
