@@ -40,8 +40,9 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   }
   if (a.positionals.length !== 1) throw new UsageError(`verify takes exactly one log file, got ${a.positionals.length}`)
   const log = abs(io, a.positionals[0] as string)
-  const anchor = a.options.get('--anchor')
-  if (anchor !== undefined && !/^[0-9a-f]{64}$/.test(anchor)) throw new UsageError(`--anchor must be a head hash of 64 lower-case hex digits, got '${anchor}'`)
+  const anchorOpt = a.options.get('--anchor')
+  if (anchorOpt !== undefined && !/^[0-9a-fA-F]{64}$/.test(anchorOpt)) throw new UsageError(`--anchor must be a head hash of 64 hex digits, got '${anchorOpt}'`)
+  const anchor = anchorOpt?.toLowerCase()
   const keyPath = a.options.get('--public-key')
   let publicKey: KeyObject | undefined
   if (keyPath !== undefined) {

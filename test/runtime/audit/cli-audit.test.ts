@@ -52,6 +52,7 @@ describe('symbi-policy audit', () => {
     expect(ok.code).toBe(0)
     expect(ok.out.split('\n')[0]).toBe(`ok: 7 events, head ${head}`)
     expect(ok.out).toContain('2 signatures verified')
+    expect((await run(dir, 'verify', 'audit.log', '--anchor', head.toUpperCase())).code).toBe(0)
 
     writeFileSync(log, readFileSync(log, 'utf8').replace('"i":3', '"i":4'))
     const bad = await run(dir, 'verify', log, '--public-key', join(dir, 'public.pem'))
