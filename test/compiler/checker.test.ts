@@ -113,7 +113,7 @@ describe('functions and expressions', () => {
   it('CHECK010: calling something that is not a name', () => {
     const src = 'policy p { allow: read if user.fs[0](1) == 1 }'
     const r = check(src)
-    expect(r.found.map((d) => d.code)).toEqual(['CHECK010'])
+    expect(r.found).toEqual([{ code: 'CHECK010', severity: 'error', ...at(src, 'user.fs[0]') }])
   })
 
   it('CHECK011: unknown method, and a function that is not a method', () => {
@@ -154,6 +154,10 @@ describe('functions and expressions', () => {
     const src = `policy p { allow: read if ${'!('.repeat(12)}true${')'.repeat(12)} }`
     const r = check(src, { limits: { maxDepth: 6 } })
     expect(r.found.map((d) => d.code)).toEqual(['CHECK018'])
+    // The span is a node inside the guard, past the limit.
+    const guard = at(src, `${'!('.repeat(12)}true${')'.repeat(12)}`)
+    expect(r.found[0]?.start).toBeGreaterThan(guard.start)
+    expect(r.found[0]?.end).toBeLessThanOrEqual(guard.end)
     expect(r.ok).toBe(false)
     expect(check(src).ok).toBe(true)
   })
@@ -178,12 +182,15 @@ describe('functions and expressions', () => {
   })
 
   it('CHECK040 and CHECK041: set limits', () => {
-    const r = check(['policy a { allow: read }', 'policy b { allow: read }'], { limits: { maxPolicies: 1 } })
-    expect(r.found.map((d) => d.code)).toEqual(['CHECK040'])
+    const b = ' policy b { allow: read }'
+    const r = check(['policy a { allow: read }', b], { limits: { maxPolicies: 1 } })
+    // Reported at the first policy over the limit.
+    expect(r.found).toEqual([{ code: 'CHECK040', severity: 'error', ...at(b, 'policy b { allow: read }') }])
     expect(r.files).toEqual(['f1.policy'])
     expect(r.ok).toBe(false)
-    const r2 = check('policy a { allow: read  allow: write }', { limits: { maxRules: 1 } })
-    expect(r2.found.map((d) => d.code)).toEqual(['CHECK041'])
+    const src = 'policy a { allow: read  allow: write }'
+    const r2 = check(src, { limits: { maxRules: 1 } })
+    expect(r2.found).toEqual([{ code: 'CHECK041', severity: 'error', ...at(src, src) }])
     expect(r2.ok).toBe(false)
   })
 })
