@@ -21,8 +21,8 @@ import { emitCedarSchema } from './schema.js'
 /** The context key the obligation probe sets (see the gate); requests must not carry it. */
 export const OBLIGATION_PROBE = 'symbi_obligation_probe'
 
-/** What `compileToCedar` takes: a compiled set, or checked policies with their ladders. */
-export type CedarInput = { readonly checked: CheckedSet; readonly ladders?: Ladders }
+/** What `compileToCedar` takes: a compiled set (or a checked set with its ladders), or checked policies. */
+export type CedarInput = { readonly checked: CheckedSet; readonly ladders?: Ladders } | readonly CheckedPolicy[]
 
 /** Options of the Cedar translation. */
 export interface CedarOptions {
@@ -83,6 +83,7 @@ interface Emitted {
 
 /** Translates a checked set to Cedar. Pure and deterministic. */
 export function compileToCedar(input: CedarInput, options: CedarOptions = {}): CedarOutput {
+  if (isPolicyList(input)) return compileToCedar({ checked: { policies: input, vocabulary: { groupsOf: new Map(options.schema?.actions ?? []) } } }, options)
   const ladders = input.ladders ?? createLadders(options.schema?.ladders)
   const partial = options.allowPartial === true
   const diagnostics: CedarDiagnostic[] = []
@@ -125,6 +126,10 @@ export function compileToCedar(input: CedarInput, options: CedarOptions = {}): C
     for (const d of s.diagnostics) diagnostics.push(d)
   }
   return result
+}
+
+function isPolicyList(input: CedarInput): input is readonly CheckedPolicy[] {
+  return Array.isArray(input)
 }
 
 function withSource(d: Diagnostic, source: string | undefined): CedarDiagnostic {

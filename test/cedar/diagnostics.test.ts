@@ -134,3 +134,14 @@ describe('CEDAR diagnostics', () => {
     expect(verifyCedar('permit (principal, action, resource);', 'not json').map((d) => d.code)).toEqual([CEDAR.schemaParse])
   })
 })
+
+describe('compileToCedar input forms', () => {
+  it('takes a compiled set or its checked policies, with the same text', () => {
+    const r = compilePolicySet([{ name: 'x.policy', source: 'policy p {\n  allow: read if user.age > 3\n  deny: write\n}\n' }])
+    if (r.value === undefined) throw new Error('does not compile')
+    const fromSet = compileToCedar(r.value)
+    expect(compileToCedar(r.value.checked.policies).text).toBe(fromSet.text)
+    expect(compileToCedar(r.value).text).toBe(fromSet.text)
+    expect(verifyCedar(compileToCedar([]).text)).toEqual([])
+  })
+})
