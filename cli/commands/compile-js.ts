@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { CodegenError, generateModule } from '../../compiler/codegen/index.js'
+import { CodegenError, generateDeclarations, generateModule } from '../../compiler/codegen/index.js'
 import type { ParsedArgs } from '../args.js'
 import { EXIT, UsageError, type CliIO } from '../io.js'
 import { loadEngine } from '../load-policies.js'
@@ -11,7 +11,8 @@ import { loadEngine } from '../load-policies.js'
  * Writes one self-contained ES module exporting evaluate(request), hash, version, compilerVersion,
  * sources (rule → file:line:column) and locate(rule). It embeds the checked policies as JSON and
  * imports only `loadCompiledSet` from symbi-policy/runtime (or --runtime-import), never the
- * parser. Without -o the module goes to standard output. See docs/compile-js.md.
+ * parser. With -o out.mjs it also writes out.d.mts (out.js: out.d.ts); without -o the module goes
+ * to standard output. See docs/compile-js.md.
  */
 
 /** `symbi-policy compile --target js`: the JavaScript target, dispatched from compile.ts. */
@@ -40,11 +41,14 @@ export async function compileJsTarget(a: ParsedArgs, io: CliIO): Promise<number>
     io.out(text)
     return EXIT.ok
   }
+  // Declarations next to the module: out.mjs → out.d.mts, out.js → out.d.ts.
+  const dts = /\.mjs$/.test(out) ? out.replace(/\.mjs$/, '.d.mts') : /\.js$/.test(out) ? out.replace(/\.js$/, '.d.ts') : undefined
   try {
     writeFileSync(resolve(io.cwd, out), text)
+    if (dts !== undefined) writeFileSync(resolve(io.cwd, dts), generateDeclarations())
   } catch (e) {
     throw new UsageError(`cannot write '${out}': ${e instanceof Error ? e.message : String(e)}`)
   }
-  io.err(`wrote ${out} (${set.checked.policies.length} policies, set ${set.hash.slice(0, 12)})\n`)
+  io.err(`wrote ${out}${dts === undefined ? '' : ` and ${dts}`} (${set.checked.policies.length} policies, set ${set.hash.slice(0, 12)})\n`)
   return EXIT.ok
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIO } from '../../cli/io.js'
 import { main } from '../../cli/main.js'
+import { generateDeclarations } from '../../compiler/codegen/index.js'
 import { EXAMPLES, RUNTIME_SOURCE, engineFor, exampleSources, plain, type CompiledModule } from './helpers.js'
 
 let dir = ''
@@ -27,7 +28,8 @@ describe('symbi-policy compile --target js', () => {
     const b = join(dir, 'b.mjs')
     const r1 = await run('compile', '--target', 'js', 'examples', '-o', a, '--runtime-import', RUNTIME_SOURCE)
     expect(r1.code).toBe(0)
-    expect(r1.err).toMatch(/^wrote .*a\.mjs \(\d+ policies, set [0-9a-f]{12}\)\n$/)
+    expect(r1.err).toMatch(/^wrote .*a\.mjs and .*a\.d\.mts \(\d+ policies, set [0-9a-f]{12}\)\n$/)
+    expect(readFileSync(join(dir, 'a.d.mts'), 'utf8')).toBe(generateDeclarations())
     expect((await run('compile', '--target', 'js', 'examples', '-o', b, '--runtime-import', RUNTIME_SOURCE)).code).toBe(0)
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true)
     const stdout = await run('compile', '--target', 'js', 'examples', '--runtime-import', RUNTIME_SOURCE)

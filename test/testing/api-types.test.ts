@@ -4,6 +4,9 @@ import { describe, expectTypeOf, it } from 'vitest'
 import type { CompiledPolicySet } from '../../runtime/compiled-module.js'
 import { loadCompiledSet } from '../../runtime/index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
+// The names generated declarations (compiler/codegen generateDeclarations) import from the package.
+import type { AuthzRequest as RootRequest, Decision as RootDecision, DeterminingRule as RootRule } from '../../index.js'
+import type { RuleLocation } from '../../runtime/index.js'
 import { checkExpectation, requestArbitrary, runPolicyTests, type TestReport } from '../../testing/index.js'
 
 describe('public types', () => {
@@ -16,6 +19,13 @@ describe('public types', () => {
     expectTypeOf(runPolicyTests).returns.toEqualTypeOf<TestReport>()
     expectTypeOf<TestReport['failed']>().toEqualTypeOf<number>()
     expectTypeOf(checkExpectation).returns.toEqualTypeOf<string[]>()
+  })
+
+  it('the package entries export what generated declarations import', () => {
+    expectTypeOf<RootRequest>().toEqualTypeOf<AuthzRequest>()
+    expectTypeOf<RootDecision>().toEqualTypeOf<Decision>()
+    expectTypeOf<RootRule['rule']>().toEqualTypeOf<number>()
+    expectTypeOf<RuleLocation['line']>().toEqualTypeOf<number>()
   })
 
   it('a compiled set decides synchronously', () => {
