@@ -15,7 +15,7 @@ import type { Schema } from '../schema.js'
 import { translatePatterns, type Applicability } from './applicability.js'
 import { CEDAR } from './codes.js'
 import { translateExpr, type ExprContext } from './expr.js'
-import { annotation } from './quote.js'
+import { annotation, hasLoneSurrogate } from './quote.js'
 import { emitCedarSchema } from './schema.js'
 
 /** The context key the obligation probe sets (see the gate); requests must not carry it. */
@@ -202,8 +202,13 @@ function translateRequirement(
       else pre.push(`(${t.text} == ${t.text})`)
     }
   }
-  if (!ok) return isRequire ? denyReplacement() : { kind: 'omitted' }
   const names = isRequire ? rule.requires.flatMap((r) => (r.kind === 'obligation' ? [r.name] : [])) : rule.audits.map((a) => a.name)
+  for (const n of names) {
+    if (!hasLoneSurrogate(n)) continue
+    report(diagnostic(CEDAR.badString, 'error', 'this obligation name holds a lone UTF-16 surrogate, which a Cedar annotation cannot hold', rule.ref.span))
+    ok = false
+  }
+  if (!ok) return isRequire ? denyReplacement() : { kind: 'omitted' }
   const annotations = [annotation('id', id)]
   names.forEach((n, i) => annotations.push(annotation(`${rule.kind === 'require' ? 'obligation' : 'audit'}${i === 0 ? '' : `_${i + 1}`}`, n)))
   if (rule.modifiers.length > 0 && names.length > 0) annotations.push(annotation('modifiers', rule.modifiers.join(',')))

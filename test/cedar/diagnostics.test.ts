@@ -145,3 +145,13 @@ describe('compileToCedar input forms', () => {
     expect(verifyCedar(compileToCedar([]).text)).toEqual([])
   })
 })
+
+describe('CEDAR011 in obligation names', () => {
+  it('refuses an obligation name Cedar cannot hold; with --allow-partial the rule stands in as a forbid', () => {
+    const source = 'policy p {\n  allow: read\n  require: "bad\\ud800name"\n}\n'
+    expect(translate(source).diagnostics.map((d) => d.code)).toEqual([CEDAR.badString])
+    const partial = translate(source, { allowPartial: true })
+    expect(partial.omitted.map((o) => [o.id, o.replacement])).toEqual([['p.1', 'forbid-applicable']])
+    expect(verifyCedar(partial.text)).toEqual([])
+  })
+})
