@@ -34,8 +34,12 @@ export function stableKey(value: unknown): string | undefined {
           out = `[${parts.join(',')}]`
         } else {
           if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return undefined
+          // Evaluation sees non-enumerable own attributes too (`has`, member access); a key
+          // that left them out would serve one request's decision to a different request.
+          const names = Object.getOwnPropertyNames(v)
+          if (names.length !== Object.keys(v).length) return undefined
           const parts: string[] = []
-          for (const key of Object.keys(v).sort()) {
+          for (const key of names.sort()) {
             const k = walk((v as Record<string, unknown>)[key], depth + 1)
             if (k === undefined) return undefined
             parts.push(`${JSON.stringify(key)}:${k}`)

@@ -160,6 +160,15 @@ describe('decision cache', () => {
     expect(Object.isFrozen(user)).toBe(false)
   })
 
+  it('never serves one request\'s decision to a request that differs only in a hidden property', () => {
+    const e = createEngine({ decisionCache: true })
+    e.load([{ name: 'h', source: 'policy h { allow: read if has(user, "admin") }' }])
+    const hidden = { name: 'mallory' }
+    Object.defineProperty(hidden, 'admin', { value: true, enumerable: false })
+    expect(e.evaluate({ principal: P, action: 'read', context: { user: hidden } }).effect).toBe('allow')
+    expect(e.evaluate({ principal: P, action: 'read', context: { user: { name: 'mallory' } } }).effect).toBe('deny')
+  })
+
   it('does not cache requests it cannot key (cycles) and still decides them', () => {
     const e = createEngine({ decisionCache: true })
     e.load([ALLOW_READ])
