@@ -108,6 +108,11 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
     if (SHADOWING.has(k)) throw new CedarMappingError(`context.${k}`, `would shadow the request name \`${k}\` in guards; Cedar cannot express that`)
     if (k === PROBE_KEY) throw new CedarMappingError(`context.${k}`, 'is reserved for the obligation probe')
   }
+  // Our engine refuses a malformed approvals list before evaluating anything; so must we.
+  const approvals = contextValue['approvals']
+  if (approvals !== undefined && (!Array.isArray(approvals) || !approvals.every((a: Value) => typeof a === 'string' || (isRecord(a) && typeof a['approver'] === 'string')))) {
+    throw new CedarMappingError('context.approvals', 'must be an array of approver names or { approver } records')
+  }
   const context = mapRecord(contextValue, 'context', 0)
   const actionUid: TypeAndId = { type: 'Action', id: name }
   const allGroups = [...new Set([...groups, ...(options.groupsOf?.get(name) ?? [])])].filter((g) => g !== name).sort()

@@ -93,7 +93,8 @@ describe('CedarPolicyGate', () => {
       { principal: { id: 'a' }, action: { name: 'read', args: [{ id: 'x' }] } }, { principal: { id: 'a' }, action: { name: 'read', args: [{ id: 'x' }] }, resource: { id: 'y' } },
       { principal: { id: 'a' }, action: 'read', resource: 'file' }, { principal: { id: 'a' }, action: 'read', resource: { name: 'no id' } },
       { principal: { id: 'read', type: 'Action' }, action: 'read' }, { principal: { id: 'a' }, action: 'read', resource: { id: '', type: 'Symbi::NoResource' } },
-      { principal: { id: 'a' }, action: 'read', context: 'ctx' }, { principal: { id: 'a' }, action: { name: 'read', groups: [1] } },
+      { principal: { id: 'a' }, action: 'read', context: 'ctx' }, { principal: { id: 'a' }, action: 'read', context: { approvals: 'boss' } },
+      { principal: { id: 'a' }, action: 'read', context: { approvals: [{ who: 'boss' }] } }, { principal: { id: 'a' }, action: { name: 'read', groups: [1] } },
     ]
     for (const g of garbage) {
       const d = gate.evaluate(g as AuthzRequest)

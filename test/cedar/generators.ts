@@ -118,4 +118,6 @@ export const wildRequests: fc.Arbitrary<AuthzRequest> = fc.tuple(requests, fc.co
   (r) => ({ ...r, action: { name: typeof r.action === 'string' ? r.action : r.action.name, args: [{ id: 'r1', kind: 'doc' }] } }),
   (r) => ({ ...r, context: { ...r.context, user: { ...(r.context?.['user'] as ValueRecord), level: 2 ** 60 } } }),
   (r) => ({ ...r, context: { ...r.context, symbi_obligation_probe: true } }),
+  (r) => ({ ...r, context: { ...r.context, approvals: 5 } }),
+  (r) => ({ ...r, context: { ...r.context, approvals: ['security', { approver: 'ops', at: 1 }] } }),
 )).map(([r, f]) => f(r))
