@@ -99,9 +99,9 @@ describe('policyHints', () => {
   })
 
   it('infers scalar types from comparisons with literals', () => {
-    const user = (hints.shape.context as { fields: Map<string, { fields: Map<string, unknown> }> }).fields.get('user')
+    const user = (hints.shape.context as unknown as { fields: Map<string, { fields: Map<string, unknown> }> }).fields.get('user')
     expect(user?.fields.get('age')).toEqual({ kind: 'number' })
-    const resource = hints.shape.resource as { fields: Map<string, unknown> }
+    const resource = hints.shape.resource as unknown as { fields: Map<string, unknown> }
     expect(resource.fields.get('level')).toEqual({ kind: 'string' })
     expect(resource.fields.get('tags')).toEqual({ kind: 'any' })
   })
