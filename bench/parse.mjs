@@ -1,0 +1,252 @@
+// Parse benchmark (issue 2): front-end throughput on a generated ~1 MB policy file, the time to
+// `check` 10,000 rules, and the parse time of each examples/ file. Imports the built code:
+// run `npx tsc -p tsconfig.json` first. Writes bench/results/parse.md.
+//
+//   node bench/parse.mjs            # default runs
+//   RUNS=15 node bench/parse.mjs    # more runs per measurement
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { main } from '../dist/cli/main.js'
+import { lex } from '../dist/grammar/lexer.js'
+import { parse } from '../dist/grammar/parse.js'
+
+const RUNS = Number(process.env.RUNS ?? 9)
+const root = new URL('..', import.meta.url).pathname
+
+/** Deterministic generator (mulberry32) so every run measures the same text. */
+function rng(seed) {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const ACTIONS = ['read', 'write', 'export', 'transform', 'aggregate', 'allocate', 'delegate', 'send_to', 'ingest', 'summarize']
+const SUBJECTS = ['data', 'doc', 'resources', 'datasets', 'report', 'task', 'event', 'message']
+const ATTRS = ['classification', 'clearance', 'mfa_verified', 'risk', 'priority', 'team', 'role', 'contains_pii', 'privacy_level', 'remaining']
+
+/** Rules shaped like the seed's three policies, with some variety. */
+function makeRule(r) {
+  const pick = (xs) => xs[Math.floor(r() * xs.length)]
+  const path = () => `${pick(['user', 'session', 'data', 'operation', 'system', 'sender', 'resource'])}.${pick(ATTRS)}`
+  const cmp = () => `${path()} ${pick(['<=', '>=', '==', '!=', '<', '>'])} ${pick([path(), '"secret"', '0.5', '3', 'true', '30s', '7d'])}`
+  switch (Math.floor(r() * 7)) {
+    case 0:
+      return `    allow: ${pick(ACTIONS)}(${pick(SUBJECTS)}) if (\n        ${cmp()} &&\n        user.need_to_know.contains(data.${pick(ATTRS)}) &&\n        ${cmp()}\n    )`
+    case 1:
+      return `    deny: ${pick(ACTIONS)}(${pick(SUBJECTS)}) if ${path()} == true || ${cmp()}`
+    case 2:
+      return `    deny: aggregate(datasets) if any(datasets, d => d.privacy_level > operation.privacy_budget)`
+    case 3:
+      return `    require: [user.background_check.current, session.secure_connection, audit_trail = "detailed"]`
+    case 4:
+      return `    require: ${pick(['supervisor_approval', 'differential_privacy', 'mfa'])} for ${pick(['high_memory_operations', 'statistical_operations', 'exports'])}`
+    case 5:
+      return `    audit: all_operations with digital_signature // keep for ${Math.floor(r() * 90)} days`
+    default:
+      return `    allow: ${pick(ACTIONS)}(${pick(SUBJECTS)}) if ${path()} in ["${pick(ATTRS)}", "${pick(ATTRS)}"] && !${path()}`
+  }
+}
+
+/** A file of `rules` rules in policies of 8 rules each. */
+function makeFile(rules, seed = 1) {
+  const r = rng(seed)
+  const out = []
+  for (let i = 0; i < rules; i += 8) {
+    out.push(`# generated policy ${i / 8}`, `policy p${i / 8} {`)
+    for (let j = i; j < Math.min(rules, i + 8); j++) out.push(makeRule(r))
+    out.push('}', '')
+  }
+  return out.join('\n')
+}
+
+function fileOfSize(bytes) {
+  let rules = 1000
+  let text = makeFile(rules)
+  rules = Math.round((rules * bytes) / text.length)
+  text = makeFile(rules)
+  return { text, rules }
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b)
+  const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]
+  return { median: q(0.5), p99: q(0.99), min: s[0] }
+}
+
+/**
+ * Wall time and CPU time (user + system of this process, GC threads included) per run. CPU time
+ * does not grow when other processes share the machine, so it is the steadier of the two.
+ */
+function time(fn, runs = RUNS) {
+  fn() // warm-up (JIT, parser construction)
+  const wall = []
+  const cpu = []
+  for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage()
+    const t = performance.now()
+    fn()
+    wall.push(performance.now() - t)
+    const d = process.cpuUsage(c)
+    cpu.push((d.user + d.system) / 1000)
+  }
+  return { ...stats(wall), cpu: stats(cpu).median }
+}
+
+async function profileParse(fn, runs) {
+  const { Session } = await import('node:inspector')
+  const session = new Session()
+  session.connect()
+  const post = (method, params = {}) => new Promise((res, rej) => session.post(method, params, (err, r) => (err ? rej(err) : res(r))))
+  await post('Profiler.enable')
+  await post('Profiler.setSamplingInterval', { interval: 200 })
+  await post('Profiler.start')
+  for (let i = 0; i < runs; i++) fn()
+  const { profile } = await post('Profiler.stop')
+  session.disconnect()
+  const groups = new Map()
+  const counts = new Map()
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
+  let total = 0
+  for (const node of profile.nodes) {
+    const n = counts.get(node.id) ?? 0
+    if (n === 0) continue
+    const { url, functionName } = node.callFrame
+    const group =
+      functionName === '(garbage collector)' ? 'garbage collection'
+      : url.includes('chevrotain') && url.includes('/scan/') ? 'Chevrotain lexer'
+      : url.includes('chevrotain') && url.includes('cst_visitor') ? 'Chevrotain CST visitor dispatch'
+      : url.includes('chevrotain') ? 'Chevrotain parser engine (rules, lookahead, CST building)'
+      : url.includes('/grammar/parser.') ? 'grammar rule bodies (grammar/parser.ts)'
+      : url.includes('/grammar/cst-to-ir.') ? 'CST → IR lowering (grammar/cst-to-ir.ts)'
+      : url.includes('/grammar/ir-utils.') ? 'depth check (grammar/ir-utils.ts)'
+      : url.includes('/grammar/') ? 'other grammar/ code (lexer.ts, parse.ts)'
+      : functionName === '(program)' || functionName === '(idle)' ? 'engine/idle'
+      : 'other'
+    groups.set(group, (groups.get(group) ?? 0) + n)
+    total += n
+  }
+  return [...groups].sort((a, b) => b[1] - a[1]).map(([g, n]) => `| ${g} | ${((100 * n) / total).toFixed(1)}% |`)
+}
+
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3))
+const rows = []
+const line = (...cells) => rows.push(`| ${cells.join(' | ')} |`)
+
+// 1. Throughput on ~1 MB.
+const big = fileOfSize(1 << 20)
+const check = parse(big.text)
+if (!check.value) throw new Error(`generated file does not parse: ${JSON.stringify(check.diagnostics.slice(0, 3))}`)
+const mb = big.text.length / (1 << 20)
+const lexT = time(() => lex(big.text))
+const parseT = time(() => parse(big.text))
+const mbps = (ms) => (mb / (ms / 1000)).toFixed(2)
+line('lex only, 1 MB file', fmt(lexT.median), fmt(lexT.p99), mbps(lexT.median), fmt(lexT.cpu), mbps(lexT.cpu), '')
+line(`parse + IR, 1 MB file (${big.rules} rules)`, fmt(parseT.median), fmt(parseT.p99), mbps(parseT.median), fmt(parseT.cpu), mbps(parseT.cpu), (1000 / parseT.median).toFixed(2))
+
+// 1b. Where parse time goes: a CPU profile (node:inspector) of parse() on the 1 MB file, self
+// time grouped by where the code lives.
+const profile = await profileParse(() => parse(big.text), 3)
+
+// 2. `check` on 10,000 rules, in-process through the CLI entry point (reads the file, parses,
+// runs whatever checks `check` runs today, formats the summary).
+const dir = mkdtempSync(join(tmpdir(), 'symbi-bench-'))
+const tenK = makeFile(10_000, 2)
+mkdirSync(dir, { recursive: true })
+writeFileSync(join(dir, 'rules.policy'), tenK)
+const io = { out: () => {}, err: () => {}, readStdin: async () => '', env: {}, cwd: dir }
+const checkSamples = []
+const checkCpu = []
+let exit = -1
+for (let i = 0; i <= RUNS; i++) {
+  const c = process.cpuUsage()
+  const t = performance.now()
+  exit = await main(['check', 'rules.policy'], io)
+  const d = process.cpuUsage(c)
+  if (i > 0) {
+    checkSamples.push(performance.now() - t)
+    checkCpu.push((d.user + d.system) / 1000)
+  }
+}
+rmSync(dir, { recursive: true, force: true })
+if (exit !== 0) throw new Error(`check exited ${exit} on the generated 10,000-rule file`)
+const checkT = stats(checkSamples)
+const tenKmb = tenK.length / (1 << 20)
+const checkCpuMedian = stats(checkCpu).median
+line(`\`check\` 10,000 rules (${(tenK.length / 1024).toFixed(0)} KB)`, fmt(checkT.median), fmt(checkT.p99), (tenKmb / (checkT.median / 1000)).toFixed(2), fmt(checkCpuMedian), (tenKmb / (checkCpuMedian / 1000)).toFixed(2), (1000 / checkT.median).toFixed(2))
+
+// 3. Each example file.
+const exampleRows = []
+for (const name of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.policy') || f.endsWith('.symbi')).sort()) {
+  const text = readFileSync(join(root, 'examples', name), 'utf8')
+  if (!parse(text).value) throw new Error(`examples/${name} does not parse`)
+  const t = time(() => parse(text), RUNS * 50)
+  exampleRows.push(`| examples/${name} | ${text.length} | ${fmt(t.median)} | ${fmt(t.p99)} | ${fmt(t.cpu)} | ${(1000 / t.median).toFixed(0)} |`)
+}
+
+const target = mb / (parseT.median / 1000) >= 5
+const targetCpu = mb / (parseT.cpu / 1000) >= 5
+const load = loadavg().map((x) => x.toFixed(1)).join(' ')
+const machine = `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform}/${process.arch}`
+const report = `# Parse benchmark
+
+Generated by \`node bench/parse.mjs\` on ${new Date().toISOString().slice(0, 10)} (${RUNS} timed runs per row after one warm-up; examples ${RUNS * 50}).
+
+Machine: ${machine}. Load average at the end of the run: ${load} — the machine is shared with
+other work, so wall times are noisy; CPU time (user + system of the benchmark process, GC threads
+included) is reported next to them and is the steadier figure.
+
+| measurement | median ms | p99 ms | MB/s (wall) | CPU ms | MB/s (CPU) | ops/s |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Target: parse + IR ≥ 5 MB/s — by wall time **${target ? 'met' : 'missed'}** (${mbps(parseT.median)} MB/s), by CPU time **${targetCpu ? 'met' : 'missed'}** (${mbps(parseT.cpu)} MB/s).
+
+Where parse + IR time goes (CPU profile of \`parse()\` on the 1 MB file, self time by location):
+
+| where | share |
+|---|---|
+${profile.join('\n')}
+
+| example | chars | median ms | p99 ms | CPU ms | ops/s |
+|---|---|---|---|---|---|
+${exampleRows.join('\n')}
+
+${target ? '' : `## Why the 5 MB/s target is missed
+
+The expression grammar is a ten-level precedence ladder (\`expression → orExpr → andExpr → eqExpr →
+relExpr → addExpr → mulExpr → unaryExpr → postfixExpr → primary\`). Every operand, even a lone
+name, goes through ten Chevrotain rule invocations that each build a CST node, and lowering then
+visits all ten again: that is the "parser engine", "rule bodies", "visitor dispatch" and
+"lowering" shares in the profile above; lexing alone is the fast "lex only" row.
+
+Changes made while profiling (grammar/parse.ts, cst-to-ir.ts, ir-utils.ts):
+
+- clean input is parsed and lowered one top-level item at a time, so the whole-file CST is never
+  alive at once. Before, garbage collection was a third (whole parse) to a half (CST phase alone)
+  of all profile samples; in a same-process A/B
+  on this machine the minimum CPU time per 1 MB parse went from 1066 ms (whole file) to 543 ms
+  (per item). Any syntax error falls back to the original whole-file recovering parse;
+- \`ordered()\` (merging operator tokens per precedence level) skips its sort when at most one
+  operator kind is present — it was the top self-time function before;
+- the depth check walks IR nodes with \`for…in\` instead of \`Object.entries\`.
+
+Reaching 5 MB/s needs the ladder flattened: one \`binaryExpr := unaryExpr (BinaryOperator
+unaryExpr)*\` rule with precedence climbing in cst-to-ir.ts, which would cut the CST nodes per
+operand from ten to about four. That redesigns grammar/parser.ts and cst-to-ir.ts (and
+regenerates cst.generated.d.ts), so it is left to the grammar's owner.
+
+`}"parse + IR" is \`parse()\` from grammar/parse.ts: lexing, the bracket pre-scan, the Chevrotain
+CST parser, lowering to IR and the depth check. "\`check\`" runs \`symbi-policy check\` in-process
+(\`main(['check', file])\`): file read, parse, the checks \`check\` runs today, summary output.
+The generated files hold rules shaped like the seed policies (guards with member paths,
+comparisons, \`contains\`, \`any(…, d => …)\`, require lists with \`name = value\`, \`for\` scopes,
+\`with\` modifiers, comments).
+`
+mkdirSync(join(root, 'bench', 'results'), { recursive: true })
+writeFileSync(join(root, 'bench', 'results', 'parse.md'), report)
+console.log(report)
