@@ -23,6 +23,8 @@ import { CedarMappingError, PROBE_KEY, toCedarRequest, type CedarRequest } from 
 export interface CedarGateOptions {
   /** Groups by action name (e.g. the compiled set's vocabulary), added to each request's groups. */
   readonly groupsOf?: ReadonlyMap<string, readonly string[]>
+  /** Largest array, record or string a request may hold; set it to the engine's `maxCollectionSize` when that is not the default. */
+  readonly maxCollectionSize?: number
 }
 
 /** Code of decision errors raised by a Cedar policy. */
@@ -79,7 +81,7 @@ export class CedarPolicyGate implements PolicyDecider, PolicyGate {
     const version = this.version
     let mapped: CedarRequest
     try {
-      mapped = toCedarRequest(request, this.options.groupsOf === undefined ? {} : { groupsOf: this.options.groupsOf })
+      mapped = toCedarRequest(request, this.options)
     } catch (e) {
       const why = e instanceof CedarMappingError ? e.message : 'malformed request'
       return deny(`invalid request for Cedar: ${why}`, [], [], version)

@@ -18,6 +18,7 @@
 import type { CedarValueJson, EntityJson, TypeAndId } from '@cedar-policy/cedar-wasm/nodejs'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 import { valueEquals } from '../../stdlib/equality.js'
+import { DEFAULT_LIMITS } from '../../stdlib/limits.js'
 import { isDuration, isRecord, type Value, type ValueRecord } from '../../stdlib/value.js'
 
 /** Entity type of principals without a `type`. */
@@ -59,6 +60,12 @@ export class CedarMappingError extends Error {
 export interface MappingOptions {
   /** Groups by action name, added to the request's own groups. */
   readonly groupsOf?: ReadonlyMap<string, readonly string[]>
+  /**
+   * Largest array, record or string accepted (default: our engine's `maxCollectionSize`). Our
+   * builtins fail on larger ones and a failing deny denies; Cedar would not fail, so the mapping
+   * refuses them instead.
+   */
+  readonly maxCollectionSize?: number
 }
 
 const SHADOWING = new Set(['principal', 'action', 'resource', 'context'])
@@ -69,7 +76,8 @@ const MAX_DEPTH = 64
 /** Maps a request; throws `CedarMappingError` naming the field Cedar cannot hold. */
 export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}): CedarRequest {
   if (!isRecord(req as unknown)) throw new CedarMappingError('request', 'must be an object')
-  const principal = entityOf(req.principal as unknown, 'principal', PRINCIPAL_TYPE)
+  const limit = options.maxCollectionSize ?? DEFAULT_LIMITS.maxCollectionSize
+  const principal = entityOf(req.principal as unknown, 'principal', PRINCIPAL_TYPE, limit)
   if (principal === undefined) throw new CedarMappingError('principal', 'must be an object with a string id')
   const action = req.action as unknown
   let name: string
@@ -100,7 +108,7 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
     if (resourceValue === undefined) throw new CedarMappingError('action.args', 'arguments without a resource cannot be expressed: guards would see `resource` unbound where Cedar sees argument 0')
     if (!valueEquals(first, resourceValue as Value)) throw new CedarMappingError('action.args[0]', 'differs from the resource; Cedar sees one resource')
   }
-  const resource = resourceValue === undefined ? undefined : entityOf(resourceValue, 'resource', RESOURCE_TYPE)
+  const resource = resourceValue === undefined ? undefined : entityOf(resourceValue, 'resource', RESOURCE_TYPE, limit)
   if (resourceValue !== undefined && resource === undefined) throw new CedarMappingError('resource', 'must have a string id')
   const contextValue = (req.context ?? {}) as unknown
   if (!isRecord(contextValue)) throw new CedarMappingError('context', 'must be an object')
@@ -113,7 +121,8 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
   if (approvals !== undefined && (!Array.isArray(approvals) || !approvals.every((a: Value) => typeof a === 'string' || (isRecord(a) && typeof a['approver'] === 'string')))) {
     throw new CedarMappingError('context.approvals', 'must be an array of approver names or { approver } records')
   }
-  const context = mapRecord(contextValue, 'context', 0)
+  const max = options.maxCollectionSize ?? DEFAULT_LIMITS.maxCollectionSize
+  const context = mapRecord(contextValue, 'context', 0, max)
   const actionUid: TypeAndId = { type: 'Action', id: name }
   const allGroups = [...new Set([...groups, ...(options.groupsOf?.get(name) ?? [])])].filter((g) => g !== name).sort()
   for (const g of allGroups) checkString(g, 'action.groups')
@@ -130,7 +139,7 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
   return { principal: principal.uid, action: actionUid, resource: resource?.uid ?? NO_RESOURCE, context, entities }
 }
 
-function entityOf(v: unknown, field: string, defaultType: string): { uid: TypeAndId; entity: EntityJson; record: Value } | undefined {
+function entityOf(v: unknown, field: string, defaultType: string, max: number): { uid: TypeAndId; entity: EntityJson; record: Value } | undefined {
   if (!isRecord(v) || typeof v['id'] !== 'string') return undefined
   const t = v['type']
   let type = defaultType
@@ -142,24 +151,31 @@ function entityOf(v: unknown, field: string, defaultType: string): { uid: TypeAn
   }
   checkString(v['id'], `${field}.id`)
   const uid = { type, id: v['id'] }
-  return { uid, entity: { uid, attrs: mapRecord(v, field, 0), parents: [] }, record: v }
+  return { uid, entity: { uid, attrs: mapRecord(v, field, 0, max), parents: [] }, record: v }
 }
 
-function mapRecord(r: ValueRecord, path: string, depth: number): Record<string, CedarValueJson> {
+function mapRecord(r: ValueRecord, path: string, depth: number, max: number): Record<string, CedarValueJson> {
   const out: Record<string, CedarValueJson> = {}
-  for (const [k, v] of Object.entries(r)) {
+  const entries = Object.entries(r)
+  if (entries.length > max) throw tooLarge(path, entries.length, max)
+  for (const [k, v] of entries) {
     if (ESCAPES.has(k)) throw new CedarMappingError(`${path}.${k}`, 'is an escape key of Cedar\'s JSON format')
     checkString(k, `${path}.${k}`)
-    out[k] = mapValue(v, `${path}.${k}`, depth + 1)
+    out[k] = mapValue(v, `${path}.${k}`, depth + 1, max)
   }
   return out
 }
 
+function tooLarge(path: string, size: number, max: number): CedarMappingError {
+  return new CedarMappingError(path, `has ${size} elements, more than maxCollectionSize (${max})`)
+}
+
 /** Maps one value (exported for tests). */
-export function mapValue(v: Value, path: string, depth = 0): CedarValueJson {
+export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAULT_LIMITS.maxCollectionSize): CedarValueJson {
   if (depth > MAX_DEPTH) throw new CedarMappingError(path, `nests deeper than ${MAX_DEPTH} levels`)
   if (typeof v === 'boolean') return v
   if (typeof v === 'string') {
+    if (v.length > max) throw tooLarge(path, v.length, max)
     checkString(v, path)
     return v
   }
@@ -168,12 +184,15 @@ export function mapValue(v: Value, path: string, depth = 0): CedarValueJson {
     return v
   }
   if (v === null || v === undefined) throw new CedarMappingError(path, 'null has no Cedar counterpart')
-  if (Array.isArray(v)) return (v as readonly Value[]).map((x, i) => mapValue(x, `${path}[${i}]`, depth + 1))
+  if (Array.isArray(v)) {
+    if (v.length > max) throw tooLarge(path, v.length, max)
+    return (v as readonly Value[]).map((x, i) => mapValue(x, `${path}[${i}]`, depth + 1, max))
+  }
   if (isDuration(v)) {
     if (!Number.isSafeInteger(v.$duration)) throw new CedarMappingError(path, 'a duration must be a whole number of milliseconds')
     return { __extn: { fn: 'duration', arg: `${v.$duration}ms` } }
   }
-  if (isRecord(v)) return mapRecord(v, path, depth)
+  if (isRecord(v)) return mapRecord(v, path, depth, max)
   throw new CedarMappingError(path, 'is not a policy value')
 }
 

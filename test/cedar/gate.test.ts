@@ -94,7 +94,9 @@ describe('CedarPolicyGate', () => {
       { principal: { id: 'a' }, action: 'read', resource: 'file' }, { principal: { id: 'a' }, action: 'read', resource: { name: 'no id' } },
       { principal: { id: 'read', type: 'Action' }, action: 'read' }, { principal: { id: 'a' }, action: 'read', resource: { id: '', type: 'Symbi::NoResource' } },
       { principal: { id: 'a' }, action: 'read', context: 'ctx' }, { principal: { id: 'a' }, action: 'read', context: { approvals: 'boss' } },
-      { principal: { id: 'a' }, action: 'read', context: { approvals: [{ who: 'boss' }] } }, { principal: { id: 'a' }, action: { name: 'read', groups: [1] } },
+      { principal: { id: 'a' }, action: 'read', context: { approvals: [{ who: 'boss' }] } },
+      { principal: { id: 'a' }, action: 'read', context: { tags: Array.from({ length: 100_001 }, () => 'x') } },
+      { principal: { id: 'a', bio: 'x'.repeat(100_001) }, action: 'read' }, { principal: { id: 'a' }, action: { name: 'read', groups: [1] } },
     ]
     for (const g of garbage) {
       const d = gate.evaluate(g as AuthzRequest)
@@ -158,5 +160,17 @@ describe('CedarPolicyGate', () => {
     expect(denied.allowed).toBe(false)
     expect((await audited.evaluateAction({ kind: 'terminate' }, worker)).allowed).toBe(true)
     expect(events.length).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('request limits', () => {
+  it('a collection past maxCollectionSize denies in both engines', () => {
+    const set = compilePolicySet([{ name: 'p.policy', source: 'policy p {\n  allow: read\n  deny: read if user.tags.contains("x")\n}\n' }]).value
+    if (set === undefined) throw new Error('does not compile')
+    const gate = CedarPolicyGate.denyByDefault(compileToCedar(set).text)
+    const r = req('a', 'read', { context: { user: { tags: Array.from({ length: 100_001 }, () => 'y') } } })
+    expect(interpret(set.checked, r, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 }).effect).toBe('deny')
+    expect(gate.evaluate(r).effect).toBe('deny')
+    expect(gate.evaluate(req('a', 'read', { context: { user: { tags: ['y'] } } })).effect).toBe('allow')
   })
 })
