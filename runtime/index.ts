@@ -25,3 +25,7 @@ export * from './tools/index.js'
 // Both audit and tools export key loaders under the same names; the audit ones keep the plain names.
 export { loadPrivateKey, loadPublicKey } from './audit/index.js'
 export { loadPrivateKey as loadSchemaPinPrivateKey, loadPublicKey as loadSchemaPinPublicKey } from './tools/index.js'
+// Config shares the names SandboxTier and SchemaPinMode with enforce and tools (same meaning); the
+// configuration surface is exported by name.
+export type { SecurityConfig, SymbiontConfig, TofuConfig, ConfigDiagnostic, LoadConfigOptions, LoadConfigResult } from './config/index.js'
+export { loadConfig } from './config/index.js'
