@@ -100,8 +100,8 @@ describe('parse never throws and keeps its invariants', () => {
     )
   }, timeout)
 
-  it('on every single-character deletion of one example', () => {
+  it('on single-character deletions (every fifth position) of one example', () => {
     const text = readFileSync(new URL('../../examples/team_channels.symbi', import.meta.url), 'utf8')
-    for (let i = 0; i < text.length; i += 3) checkInvariants(text.slice(0, i) + text.slice(i + 1), false)
+    for (let i = 0; i < text.length; i += 5) checkInvariants(text.slice(0, i) + text.slice(i + 1), false)
   })
 })
