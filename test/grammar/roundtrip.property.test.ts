@@ -5,10 +5,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { lowerProgram } from '../../grammar/cst-to-ir.js'
 import { format } from '../../grammar/format.js'
 import { stripSpans } from '../../grammar/ir-utils.js'
 import type * as IR from '../../grammar/ir.js'
+import { lex } from '../../grammar/lexer.js'
 import { parse } from '../../grammar/parse.js'
+import { getParser } from '../../grammar/parser.js'
 import { printProgram } from '../../grammar/printer.js'
 import { program } from './ir-arbitrary.js'
 
@@ -60,6 +63,25 @@ describe('IR → source → IR', () => {
         const text = printProgram(ir)
         const once = format(text)
         expect(once).toEqual({ ok: true, text })
+      }),
+      { numRuns: runs },
+    )
+  }, timeout)
+})
+
+describe('parse fast path', () => {
+  it('lowering one item at a time gives exactly the IR (spans included) of lowering the whole-file CST', () => {
+    fc.assert(
+      fc.property(program, (ir) => {
+        const text = printProgram(ir)
+        const parser = getParser()
+        parser.input = lex(text).tokens
+        const cst = parser.program()
+        expect(parser.errors).toEqual([])
+        const whole = lowerProgram(cst, { strict: false })
+        const fast = parse(text)
+        expect(fast.value?.items).toEqual(whole.items)
+        expect(fast.diagnostics).toEqual(whole.diagnostics)
       }),
       { numRuns: runs },
     )
