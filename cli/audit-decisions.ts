@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { openAuditLog } from '../runtime/audit/index.js'
 import { maskSensitive } from '../runtime/masking.js'
 import type { AuthzRequest, Decision } from '../stdlib/decision.js'
@@ -9,6 +10,7 @@ import { UsageError } from './io.js'
  * leave the same evidence as embedded users. Requests are masked before they are written.
  */
 export async function auditDecisions(
+  cwd: string,
   path: string,
   signingKey: string | undefined,
   mode: string | undefined,
@@ -19,7 +21,8 @@ export async function auditDecisions(
   if (mode !== undefined && mode !== 'every_event' && mode !== 'checkpoint') throw new UsageError(`--audit-mode must be 'every_event' or 'checkpoint', not '${mode}'`)
   let trail
   try {
-    trail = await openAuditLog(path, { signingKey, mode: mode === 'checkpoint' ? 'checkpoint' : 'every' })
+    // Paths are the user's, relative to the command's working directory, not the process's.
+    trail = await openAuditLog(resolve(cwd, path), { signingKey: resolve(cwd, signingKey), mode: mode === 'checkpoint' ? 'checkpoint' : 'every' })
   } catch (e) {
     throw new UsageError(`cannot open audit log '${path}': ${e instanceof Error ? e.message : String(e)}`)
   }

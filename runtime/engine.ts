@@ -155,6 +155,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       return evaluateWith(active, request, opts)
     },
     evaluateBatch(requests, opts) {
+      if (!Array.isArray(requests)) throw new TypeError('evaluateBatch expects an array of requests')
       const a = active
       return requests.map((r) => evaluateWith(a, r, opts))
     },

@@ -50,6 +50,10 @@ function eq(x: unknown, y: unknown, depth: number): boolean {
 
 function eqIterative(a: object, b: object): boolean {
   const stack: unknown[] = [a, b]
+  // Pairs already compared (or being compared). Data built in JS can be cyclic; assuming a pair
+  // under comparison equal (coinductive equality) makes the walk terminate on cycles instead of
+  // hanging the evaluation, and skips shared substructures.
+  const seen = new Map<object, Set<object>>()
   while (stack.length > 0) {
     const y = stack.pop()
     const x = stack.pop()
@@ -59,6 +63,10 @@ function eqIterative(a: object, b: object): boolean {
       if ((x === undefined || x === null) && (y === undefined || y === null)) continue
       return false
     }
+    let partners = seen.get(x)
+    if (partners?.has(y)) continue
+    if (partners === undefined) seen.set(x, (partners = new Set()))
+    partners.add(y)
     const xa = Array.isArray(x)
     if (xa !== Array.isArray(y)) return false
     if (xa) {

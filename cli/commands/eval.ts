@@ -38,7 +38,7 @@ export const evalCommand: Command = async (args, io) => {
   const explain = a.flags.has('--explain')
   const decisions: Decision[] = requests.map((r) => loaded.engine.evaluate(r, { explain }))
   const auditLog = a.options.get('--audit-log')
-  if (auditLog !== undefined) await auditDecisions(auditLog, a.options.get('--signing-key'), a.options.get('--audit-mode'), requests, decisions)
+  if (auditLog !== undefined) await auditDecisions(io.cwd, auditLog, a.options.get('--signing-key'), a.options.get('--audit-mode'), requests, decisions)
   io.out(`${JSON.stringify(Array.isArray(json) ? decisions : decisions[0], null, 2)}\n`)
   return EXIT.ok
 }

@@ -93,3 +93,18 @@ describe('valueEquals', () => {
     )
   })
 })
+
+describe('valueEquals on cyclic data', () => {
+  it('terminates on two distinct cyclic structures (JS-built requests can be cyclic)', () => {
+    const a: Record<string, unknown> = { n: 1 }
+    a['self'] = a
+    const b: Record<string, unknown> = { n: 1 }
+    b['self'] = b
+    const c: Record<string, unknown> = { n: 2 }
+    c['self'] = c
+    const t0 = Date.now()
+    expect(valueEquals(a as never, b as never)).toBe(true)
+    expect(valueEquals(a as never, c as never)).toBe(false)
+    expect(Date.now() - t0).toBeLessThan(5000)
+  })
+})
