@@ -153,7 +153,7 @@ line(`parse + IR, 1 MB file (${big.rules} rules)`, fmt(parseT.median), fmt(parse
 const profile = await profileParse(() => parse(big.text), 3)
 
 // 2. `check` on 10,000 rules, in-process through the CLI entry point (reads the file, parses,
-// runs whatever checks `check` runs today, formats the summary).
+// runs the checker, formats the summary).
 const dir = mkdtempSync(join(tmpdir(), 'symbi-bench-'))
 const tenK = makeFile(10_000, 2)
 mkdirSync(dir, { recursive: true })
@@ -244,7 +244,8 @@ was not measured.
 
 `}"parse + IR" is \`parse()\` from grammar/parse.ts: lexing, the bracket pre-scan, the Chevrotain
 CST parser, lowering to IR and the depth check. "\`check\`" runs \`symbi-policy check\` in-process
-(\`main(['check', file])\`): file read, parse, the checks \`check\` runs today, summary output.
+(\`main(['check', file])\`): file read, parse, the policy checker (\`compilePolicySet\` from
+compiler/pipeline.ts), summary output.
 The generated files hold rules shaped like the seed policies (guards with member paths,
 comparisons, \`contains\`, \`any(…, d => …)\`, require lists with \`name = value\`, \`for\` scopes,
 \`with\` modifiers, comments).
