@@ -185,6 +185,7 @@ export const rule: fc.Arbitrary<IR.Rule> = fc
     return r
   })
 
+/** Policies of up to four rules. */
 export const policy: fc.Arbitrary<IR.Policy> = fc.record({ name: ident, rules: fc.array(rule, { maxLength: 4 }) }).map((p) => ({ kind: 'Policy', ...p, span: S }))
 
 const functionDef: fc.Arbitrary<IR.FunctionDef> = fc
