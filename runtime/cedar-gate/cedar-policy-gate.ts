@@ -31,6 +31,13 @@ export interface CedarGateOptions {
 export const CEDAR_EVAL_ERROR = 'CEDAR030'
 
 let counter = 0
+/**
+ * cedar-wasm keeps preparsed sets until their id is preparsed again and offers no way to drop
+ * one, so ids of collected gates are recycled: a new gate overwrites a dead gate's set instead
+ * of adding to wasm memory.
+ */
+const freeIds: string[] = []
+const recycler = new FinalizationRegistry<string>((id) => void freeIds.push(id))
 
 /** A `PolicyDecider` and `PolicyGate` backed by Cedar. */
 export class CedarPolicyGate implements PolicyDecider, PolicyGate {
@@ -43,8 +50,14 @@ export class CedarPolicyGate implements PolicyDecider, PolicyGate {
     private readonly mode: 'deny' | 'allow',
     private readonly options: CedarGateOptions,
   ) {
-    this.storeId = `symbi-cedar-gate-${++counter}`
-    this.set = this.prepare(text)
+    this.storeId = freeIds.pop() ?? `symbi-cedar-gate-${++counter}`
+    try {
+      this.set = this.prepare(text)
+    } catch (e) {
+      freeIds.push(this.storeId)
+      throw e
+    }
+    recycler.register(this, this.storeId)
   }
 
   /** A gate that denies unless a permit is satisfied (Cedar's default). Throws `CedarPolicyError` for bad text. */

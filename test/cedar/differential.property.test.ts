@@ -11,7 +11,7 @@ import { compileToCedar, verifyCedar } from '../../compiler/cedar/index.js'
 import { compilePolicySet, interpret } from '../../compiler/index.js'
 import type { PolicySet } from '../../compiler/index.js'
 import { CedarPolicyGate, toCedarRequest } from '../../runtime/cedar-gate/index.js'
-import { isPermitted, type AuthzRequest } from '../../stdlib/decision.js'
+import { isPermitted, type AuthzRequest, type Decision } from '../../stdlib/decision.js'
 import { policySources, requests, wildRequests } from './generators.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 60)
@@ -25,7 +25,7 @@ interface Compiled {
   readonly gate: CedarPolicyGate
 }
 
-let stores = 0
+const gate = CedarPolicyGate.denyByDefault('', { groupsOf: new Map(Object.entries(SCHEMA.actions).map(([k, v]) => [k, v.groups])) })
 
 function compile(sources: string[]): Compiled {
   const r = compilePolicySet(sources.map((source, i) => ({ name: `gen${i}.policy`, source })), { schema: SCHEMA })
@@ -33,13 +33,24 @@ function compile(sources: string[]): Compiled {
   const out = compileToCedar(r.value)
   if (out.diagnostics.length > 0 || out.omitted.length > 0) throw new Error(`generated policies do not translate:\n${sources.join('\n')}\n${JSON.stringify(out.diagnostics)}`)
   expect(verifyCedar(out.text)).toEqual([])
-  const storeId = `differential-${++stores}`
+  // One store id and one gate, reloaded per set: wasm keeps every preparsed set until its id is reused.
+  const storeId = 'differential'
   expect(preparsePolicySet(storeId, { staticPolicies: out.text }).type).toBe('success')
-  return { set: r.value, text: out.text, storeId, gate: CedarPolicyGate.denyByDefault(out.text, { groupsOf: r.value.checked.vocabulary.groupsOf }) }
+  gate.reload(out.text)
+  return { set: r.value, text: out.text, storeId, gate }
+}
+
+function decide(c: Compiled, req: AuthzRequest): Decision {
+  return interpret(c.set.checked, req, { functions: c.set.functions, ladders: c.set.ladders, limits: c.set.limits, version: 1 })
 }
 
 function ours(c: Compiled, req: AuthzRequest): boolean {
-  return isPermitted(interpret(c.set.checked, req, { functions: c.set.functions, ladders: c.set.ladders, limits: c.set.limits, version: 1 }))
+  return isPermitted(decide(c, req))
+}
+
+/** Obligations and audits of a permitted decision, as comparable strings. */
+function conditionsOf(d: Decision): string[] {
+  return d.effect === 'allow_with_conditions' ? d.conditions.map((x) => `${x.kind}:${x.name}:${(x.modifiers ?? []).join(',')}`).sort() : []
 }
 
 /** Cedar's own decision on the compiled text, through the documented request mapping. */
@@ -71,12 +82,16 @@ describe('Cedar differential', () => {
       fc.property(policySources, fc.array(requests, { minLength: REQUESTS_PER_SET, maxLength: REQUESTS_PER_SET }), (sources, reqs) => {
         const c = compile(sources)
         for (const req of reqs) {
-          const o = ours(c, req)
+          const od = decide(c, req)
+          const gd = c.gate.evaluate(req)
+          const o = isPermitted(od)
           const k = cedar(c, req)
-          const g = isPermitted(c.gate.evaluate(req))
+          const g = isPermitted(gd)
           cases++
           if (o) allows++
           if (o !== k || o !== g) throw new Error(`ours=${o} cedar=${k} gate=${g}${explain(c, req)}\n${sources.join('\n')}`)
+          // The gate recovers obligations and audits through the carrier policies.
+          if (o) expect(conditionsOf(gd), explain(c, req)).toEqual(conditionsOf(od))
         }
       }),
       { numRuns: RUNS },

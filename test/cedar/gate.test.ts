@@ -76,6 +76,17 @@ describe('CedarPolicyGate', () => {
     expect(gate.evaluate(req('worker', 'respond')).version).toBe(2)
   })
 
+  it('gates are isolated from one another (each has its own preparsed set)', () => {
+    const a = CedarPolicyGate.allowByDefault(WORKER)
+    const b = CedarPolicyGate.allowByDefault('forbid (principal, action == Action::"respond", resource);')
+    expect(a.evaluate(req('worker', 'delegate')).effect).toBe('deny')
+    expect(b.evaluate(req('worker', 'delegate')).effect).toBe('allow')
+    b.reload(WORKER)
+    a.reload('forbid (principal, action, resource);')
+    expect(b.evaluate(req('worker', 'respond')).effect).toBe('allow')
+    expect(a.evaluate(req('worker', 'respond')).effect).toBe('deny')
+  })
+
   it('bad policy text is refused at construction', () => {
     expect(() => CedarPolicyGate.denyByDefault('garbage')).toThrow(CedarPolicyError)
     expect(() => CedarPolicyGate.allowByDefault(42 as unknown as string)).toThrow(CedarPolicyError)
