@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { compileToCedar, verifyCedar, type CedarDiagnostic } from '../../compiler/cedar/index.js'
+import type { CedarDiagnostic } from '../../compiler/cedar/index.js'
 import { compilePolicySet } from '../../compiler/pipeline.js'
 import { parseSchema, SchemaError, type Schema } from '../../compiler/schema.js'
 import { formatDiagnostic, hasErrors, LineIndex, type Diagnostic } from '../../diagnostics/index.js'
@@ -72,6 +72,8 @@ async function compileCedarTarget(a: ParsedArgs, io: CliIO): Promise<number> {
   }
   if (failed || compiled.value === undefined) return EXIT.failure
   const partial = a.flags.has('--allow-partial')
+  // Loaded here so that `--target js` does not instantiate the Cedar wasm module.
+  const { compileToCedar, verifyCedar } = await import('../../compiler/cedar/index.js')
   const cedar = compileToCedar(compiled.value, { allowPartial: partial, ...(schema === undefined ? {} : { schema }) })
   for (const d of cedar.diagnostics) printOne(d, files, io, schemaPath ?? '<schema>', schemaText)
   if (hasErrors(cedar.diagnostics)) {
