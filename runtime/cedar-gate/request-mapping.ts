@@ -158,6 +158,8 @@ function mapRecord(r: ValueRecord, path: string, depth: number, max: number): Re
   const out: Record<string, CedarValueJson> = {}
   const entries = Object.entries(r)
   if (entries.length > max) throw tooLarge(path, entries.length, max)
+  // Our guards see non-enumerable own attributes (`has`, member access); JSON and Cedar would not.
+  if (Object.getOwnPropertyNames(r).length !== entries.length) throw new CedarMappingError(path, 'has non-enumerable attributes, which Cedar cannot see')
   for (const [k, v] of entries) {
     if (ESCAPES.has(k)) throw new CedarMappingError(`${path}.${k}`, 'is an escape key of Cedar\'s JSON format')
     checkString(k, `${path}.${k}`)

@@ -175,6 +175,17 @@ describe('CedarPolicyGate', () => {
 })
 
 describe('request limits', () => {
+  it('a record with non-enumerable attributes (visible to our guards, not to Cedar) denies', () => {
+    const set = compilePolicySet([{ name: 'p.policy', source: 'policy p {\n  allow: read\n  deny: read if has(user, "banned")\n}\n' }]).value
+    if (set === undefined) throw new Error('does not compile')
+    const gate = CedarPolicyGate.denyByDefault(compileToCedar(set).text)
+    const user = Object.defineProperty({ name: 'eve' }, 'banned', { value: true, enumerable: false })
+    const r = req('a', 'read', { context: { user } })
+    expect(interpret(set.checked, r, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 }).effect).toBe('deny')
+    expect(gate.evaluate(r).effect).toBe('deny')
+    expect(gate.evaluate(req('a', 'read', { context: { user: { name: 'eve' } } })).effect).toBe('allow')
+  })
+
   it('a collection past maxCollectionSize denies in both engines', () => {
     const set = compilePolicySet([{ name: 'p.policy', source: 'policy p {\n  allow: read\n  deny: read if user.tags.contains("x")\n}\n' }]).value
     if (set === undefined) throw new Error('does not compile')
