@@ -9,7 +9,7 @@ import { lintRecoveredTree, lowerProgram } from './cst-to-ir.js'
 import type { Comment, Program } from './ir.js'
 import { findTooDeep } from './ir-utils.js'
 import { lex, tokenSpan } from './lexer.js'
-import { getParser } from './parser.js'
+import { getFastParser, getParser } from './parser.js'
 import * as T from './tokens.js'
 
 /** Options of `parse`. Unknown keys are rejected by `resolveParseOptions`. */
@@ -100,7 +100,7 @@ function complete(items: Program['items'], diagnostics: Diagnostic[], comments: 
  * parses the whole file with recovery, which reports every error the usual way.
  */
 function parseInChunks(tokens: IToken[], strict: boolean): { items: Program['items']; diagnostics: Diagnostic[] } | undefined {
-  const parser = getParser()
+  const parser = getFastParser()
   const items: Program['items'][number][] = []
   const diagnostics: Diagnostic[] = []
   let depth = 0

@@ -13,11 +13,12 @@ function isIdentLike(t: IToken): boolean {
 }
 
 export class SymbiParser extends CstParser {
-  constructor(validate: boolean) {
+  constructor(validate: boolean, recover = true) {
+    // No node locations: lowering takes every span from tokens, and tracking costs time per node.
     super([...T.ALL_TOKENS], {
-      recoveryEnabled: true,
+      recoveryEnabled: recover,
       maxLookahead: 3,
-      nodeLocationTracking: 'onlyOffset',
+      nodeLocationTracking: 'none',
       skipValidations: !validate,
     })
     this.performSelfAnalysis()
@@ -689,9 +690,19 @@ function startsRule(t: IToken, next: IToken): boolean {
 }
 
 let instance: SymbiParser | undefined
+let strictInstance: SymbiParser | undefined
 
 /** The shared parser instance (built on first use; building it is the expensive part). */
 export function getParser(): SymbiParser {
   instance ??= new SymbiParser(process.env['SYMBI_VALIDATE_GRAMMAR'] === '1')
   return instance
+}
+
+/**
+ * A second shared instance without error recovery, for the fast path over clean input: it stops
+ * at the first error (the caller then reparses with recovery) and skips recovery bookkeeping.
+ */
+export function getFastParser(): SymbiParser {
+  strictInstance ??= new SymbiParser(false, false)
+  return strictInstance
 }

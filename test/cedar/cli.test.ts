@@ -17,7 +17,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err }
 }
 
-const SEED = readFileSync(new URL('../../../shared/examples/secure_data_access.policy', import.meta.url), 'utf8')
+const SEED = readFileSync(new URL('../../examples/secure_data_access.policy', import.meta.url), 'utf8')
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'symbi-cedar-cli-'))

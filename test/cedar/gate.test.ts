@@ -8,7 +8,7 @@ import type { AuditInput, AuditSink } from '../../runtime/audit-sink.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
 import { duration } from '../../stdlib/value.js'
 
-const WORKER = readFileSync(new URL('../../../shared/examples/worker_no_delegate.cedar', import.meta.url), 'utf8')
+const WORKER = readFileSync(new URL('../../examples/worker_no_delegate.cedar', import.meta.url), 'utf8')
 
 const req = (principal: string, action: string, extra: Partial<AuthzRequest> = {}): AuthzRequest => ({ principal: { id: principal }, action, ...extra })
 
