@@ -5,6 +5,7 @@ import type { ValueRecord } from '../../stdlib/value.js'
 import { CanonicalError, chainHash } from './canonical.js'
 import { CHECKPOINT_AGENT, CHECKPOINT_TYPE, type AuditEvent, type AuditRecordType, type CheckpointDetails } from './event.js'
 import { loadPrivateKey, type SigningKeyInput } from './keys.js'
+import { SignWorker } from './sign-worker.js'
 import { signHash } from './signing.js'
 import type { AuditStore, RecoveryReport } from './store.js'
 
@@ -25,6 +26,12 @@ export interface AuditTrailOptions {
   readonly sensitiveKeys?: readonly string[]
   /** Depth at which `details` subtrees are replaced by a marker. Default 64. */
   readonly maxDepth?: number
+  /**
+   * Every-event mode: sign on a worker thread, beside masking and hashing on the caller's thread.
+   * Default false: it only pays with a spare core, and on the 2-core benchmark machine it measured
+   * no gain (bench/results/enforcement-audit.md).
+   */
+  readonly signingThread?: boolean
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
   readonly clock?: () => number
 }
@@ -33,8 +40,8 @@ export interface AuditTrailOptions {
 export class AuditTrailError extends Error {
   override readonly name = 'AuditTrailError'
   constructor(
-    /** Stable code: `AUDIT_BAD_INPUT`, `AUDIT_CLOSED`, `AUDIT_STORE_FAILED` or `AUDIT_BAD_OPTIONS`. */
-    readonly code: 'AUDIT_BAD_INPUT' | 'AUDIT_CLOSED' | 'AUDIT_STORE_FAILED' | 'AUDIT_BAD_OPTIONS',
+    /** Stable code: `AUDIT_BAD_INPUT`, `AUDIT_CLOSED`, `AUDIT_STORE_FAILED`, `AUDIT_SIGNING_FAILED` or `AUDIT_BAD_OPTIONS`. */
+    readonly code: 'AUDIT_BAD_INPUT' | 'AUDIT_CLOSED' | 'AUDIT_STORE_FAILED' | 'AUDIT_SIGNING_FAILED' | 'AUDIT_BAD_OPTIONS',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -44,6 +51,12 @@ export class AuditTrailError extends Error {
 
 interface Batch {
   readonly records: AuditEvent[]
+  /** Positions of records whose hashes are not yet sent to the signing worker. */
+  unsent: number[]
+  /** Signing requests sent for this batch; each adds signatures to `records` when it settles. */
+  readonly signing: Promise<void>[]
+  /** A microtask is queued to send `unsent`. */
+  sendQueued: boolean
   readonly done: Promise<void>
   resolve(): void
   reject(e: unknown): void
@@ -58,7 +71,7 @@ function newBatch(): Batch {
   })
   // Callers await per-record promises derived from `done`; this keeps an unobserved batch from crashing.
   done.catch(() => undefined)
-  return { records: [], done, resolve, reject }
+  return { records: [], unsent: [], signing: [], sendQueued: false, done, resolve, reject }
 }
 
 /**
@@ -72,6 +85,7 @@ function newBatch(): Batch {
 export class AuditTrail implements AuditSink {
   readonly #store: AuditStore
   readonly #key: KeyObject | undefined
+  readonly #signer: SignWorker | undefined
   readonly #mode: SigningMode
   readonly #every: number
   readonly #intervalMs: number
@@ -96,6 +110,7 @@ export class AuditTrail implements AuditSink {
     this.#store = store
     this.#key = key
     this.#mode = mode
+    this.#signer = mode === 'every' && key !== undefined && opts.signingThread === true ? new SignWorker(key) : undefined
     this.#every = opts.checkpointEvery ?? 1000
     this.#intervalMs = opts.checkpointIntervalMs ?? 1000
     this.#keys = opts.sensitiveKeys
@@ -120,7 +135,13 @@ export class AuditTrail implements AuditSink {
     if (!Number.isFinite(ms) || ms < 0) throw new AuditTrailError('AUDIT_BAD_OPTIONS', `checkpointIntervalMs must be a non-negative number, got ${String(ms)}`)
     const key = mode === 'none' ? undefined : loadPrivateKey(opts.signingKey as SigningKeyInput)
     const state = await store.open()
-    const trail = new AuditTrail(store, opts, key, mode, state.head, state.count, state.recovery)
+    let trail: AuditTrail
+    try {
+      trail = new AuditTrail(store, opts, key, mode, state.head, state.count, state.recovery)
+    } catch (e) {
+      await store.close()
+      throw e
+    }
     if (mode === 'checkpoint') {
       try {
         await trail.checkpoint()
@@ -152,15 +173,18 @@ export class AuditTrail implements AuditSink {
   append(input: AuditInput): Promise<AuditEvent> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
     if (this.#closed) return Promise.reject(new AuditTrailError('AUDIT_CLOSED', 'the audit trail is closed'))
+    const deferred = this.#signer !== undefined
     let record: AuditEvent
     try {
-      record = this.#build(input)
+      record = this.#build(input, !deferred && this.#mode === 'every')
     } catch (e) {
       return Promise.reject(e)
     }
-    const batch = this.#push(record)
+    const batch = this.#push(record, deferred)
+    const at = batch.records.length - 1
     if (this.#mode === 'checkpoint' && ++this.#uncovered >= this.#every) this.#autoCheckpoint()
-    return batch.done.then(() => record)
+    // The batch's record gains its signature (every mode, worker) before the batch is written.
+    return batch.done.then(() => batch.records[at] as AuditEvent)
   }
 
   /** Writes a signed checkpoint over the current head now (checkpoint mode); resolves when stored. */
@@ -192,18 +216,19 @@ export class AuditTrail implements AuditSink {
       await this.flush()
     } finally {
       this.#closed = true
+      await this.#signer?.close()
       await this.#store.close()
     }
   }
 
-  #build(input: AuditInput): AuditEvent {
+  #build(input: AuditInput, sign: boolean): AuditEvent {
     if (typeof input !== 'object' || input === null) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input must be an object {agentId, type, details}')
     const { agentId, type, details } = input as { agentId?: unknown; type?: unknown; details?: unknown }
     if (typeof agentId !== 'string' || agentId === '') throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: agentId must be a non-empty string')
     if (typeof type !== 'string' || type === '' || type === CHECKPOINT_TYPE) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input: type must be an event type other than '${CHECKPOINT_TYPE}'`)
     if (typeof details !== 'object' || details === null || Array.isArray(details)) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: details must be a record')
     const masked = maskSensitive(details, this.#keys, { maxDepth: this.#maxDepth }) as ValueRecord
-    return this.#seal(maskSensitive(agentId) as string, maskSensitive(type) as AuditRecordType, masked, this.#mode === 'every')
+    return this.#seal(maskSensitive(agentId) as string, maskSensitive(type) as AuditRecordType, masked, sign)
   }
 
   /** A checkpoint nobody awaits (count or timer): a failure to build it poisons the trail instead of throwing. */
@@ -254,15 +279,40 @@ export class AuditTrail implements AuditSink {
     return record
   }
 
-  #push(record: AuditEvent): Batch {
+  #push(record: AuditEvent, deferredSignature = false): Batch {
     const batch = this.#pending
     batch.records.push(record)
+    if (deferredSignature) {
+      batch.unsent.push(batch.records.length - 1)
+      if (!batch.sendQueued) {
+        batch.sendQueued = true
+        // Sign while the previous batch is still being written and fsynced, not after.
+        queueMicrotask(() => this.#sendForSigning(batch))
+      }
+    }
     if (!this.#writing && !this.#scheduled) {
       this.#scheduled = true
       // A microtask lets a synchronous burst of appends share one write (and one fsync).
       queueMicrotask(() => void this.#drain())
     }
     return batch
+  }
+
+  #sendForSigning(batch: Batch): void {
+    batch.sendQueued = false
+    const signer = this.#signer
+    if (signer === undefined || batch.unsent.length === 0) return
+    const positions = batch.unsent
+    batch.unsent = []
+    const recs = batch.records
+    const job = signer.sign(positions.map((i) => (recs[i] as AuditEvent).hash)).then((signatures) => {
+      positions.forEach((i, k) => {
+        recs[i] = { ...(recs[i] as AuditEvent), signature: signatures[k] as string }
+      })
+    })
+    // Awaited by #drain; this only keeps an early rejection from being reported as unhandled.
+    job.catch(() => undefined)
+    batch.signing.push(job)
   }
 
   async #drain(): Promise<void> {
@@ -277,12 +327,18 @@ export class AuditTrail implements AuditSink {
           batch.reject(this.#failure)
           continue
         }
+        let signed = false
         try {
+          this.#sendForSigning(batch)
+          await Promise.all(batch.signing)
+          signed = true
           await this.#store.write(batch.records)
           batch.resolve()
         } catch (e) {
           const why = e instanceof Error ? e.message : String(e)
-          this.#failure = new AuditTrailError('AUDIT_STORE_FAILED', `audit store write failed, the trail is closed to further events: ${why}`, { cause: e })
+          this.#failure = signed
+            ? new AuditTrailError('AUDIT_STORE_FAILED', `audit store write failed, the trail is closed to further events: ${why}`, { cause: e })
+            : new AuditTrailError('AUDIT_SIGNING_FAILED', `audit signing failed, the trail is closed to further events: ${why}`, { cause: e })
           batch.reject(this.#failure)
         }
       }

@@ -81,6 +81,18 @@ describe('AuditTrail', () => {
     expect(verifyEvents(s2.records, { publicKey })).toMatchObject({ ok: true, signatures: 4 })
   })
 
+  it('every mode signs on a worker thread or on the caller thread, with the same result', async () => {
+    for (const signingThread of [true, false]) {
+      const store = new MemoryStore()
+      const trail = await AuditTrail.open(store, { signingKey: privateKey, mode: 'every', signingThread })
+      const returned = await Promise.all(Array.from({ length: 50 }, (_, i) => trail.append({ agentId: 'a', type: 'message', details: { i } })))
+      await trail.close()
+      expect(returned.every((r) => typeof r.signature === 'string' && r.signature.length === 128), `signingThread ${signingThread}`).toBe(true)
+      expect(store.records).toEqual(returned)
+      expect(verifyEvents(store.records, { publicKey })).toMatchObject({ ok: true, count: 50, signatures: 50 })
+    }
+  })
+
   it('checkpoint mode also checkpoints on a timer', async () => {
     const store = new MemoryStore()
     const trail = await AuditTrail.open(store, { signingKey: privateKey, mode: 'checkpoint', checkpointEvery: 1000, checkpointIntervalMs: 20 })
