@@ -78,7 +78,7 @@ describe('crash safety of the durable file store', () => {
     const acked = new Set<string>()
     let recoveries = 0
     for (let round = 0; round < ROUNDS; round++) {
-      const mode = round % 2 === 0 ? 'checkpoint' : 'every'
+      const mode = (['checkpoint', 'every', 'every-thread'] as const)[round % 3] as string
       const fromSpawn = round % 4 === 3
       const r = await crashRound(log, mode, key, Math.floor(Math.random() * (fromSpawn ? 400 : 200)), fromSpawn)
       for (const id of r.acked) acked.add(id)
