@@ -28,6 +28,8 @@ export interface State {
   /** Lambda frames, innermost last. */
   readonly l: readonly (readonly Value[])[]
   readonly c: CallContext
+  /** The rule's literals, in compile order (see `Scope.constants`). */
+  readonly k: readonly Value[]
 }
 
 /** A compiled expression. */
@@ -42,12 +44,20 @@ export interface Scope {
   readonly frames: readonly (readonly string[])[]
   readonly functions: ReadonlyMap<string, Builtin>
   readonly ladders: Ladders
+  /**
+   * Literals are not captured by the closures but read from the rule's constant table: rules
+   * that differ only in literals (`doc.type == "T1"`, `… "T2"`, …) then share one closure tree,
+   * which V8 optimises once for all of them instead of warming up each rule's closures apart
+   * (measured: 10,000 such rules with requests spread over all of them, 4.2 → see bench).
+   */
+  readonly constants: Value[]
 }
 
 const EMPTY_VARS: ReadonlyMap<string, Value> = new Map()
 
-function constant(v: Value): Fn {
-  return () => v
+function constant(v: Value, scope: Scope): Fn {
+  const i = scope.constants.push(v) - 1
+  return (s) => s.k[i] as Value
 }
 
 /** Member access with the common case inlined; every other case goes through `getMember`. */
@@ -87,9 +97,9 @@ export function compileExpr(e: Expr, scope: Scope): Fn {
     case 'String':
     case 'Number':
     case 'Bool':
-      return constant(e.value)
+      return constant(e.value, scope)
     case 'Duration':
-      return constant(durationFromLiteral(e.amount, e.unit))
+      return constant(durationFromLiteral(e.amount, e.unit), scope)
     case 'Ident':
       return resolveName(e.name, scope)
     case 'Member':
@@ -160,16 +170,6 @@ function compileBlock(b: Extract<Expr, { kind: 'IfExpr' }>['then'], scope: Scope
   return compileExpr(b.value, scope)
 }
 
-/** A literal string that sits on exactly one ladder: comparisons against it use a rank table. */
-function ladderTable(e: Expr, ladders: Ladders): { rank: number; ranks: ReadonlyMap<string, number>; value: string } | undefined {
-  if (e.kind !== 'String') return undefined
-  const positions = ladders.byValue.get(e.value)
-  if (positions?.length !== 1) return undefined
-  const pos = positions[0] as { ladder: string; rank: number }
-  const rungs = ladders.byName.get(pos.ladder) ?? []
-  return { rank: pos.rank, ranks: new Map(rungs.map((r, i) => [r, i])), value: e.value }
-}
-
 function compileBinary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Fn {
   const l = compileExpr(e.left, scope)
   const r = compileExpr(e.right, scope)
@@ -181,8 +181,8 @@ function compileBinary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Fn {
     case '==':
       if (e.right.kind === 'String' || e.right.kind === 'Number' || e.right.kind === 'Bool') {
         // Structural equality with a primitive is identity: no container equals a primitive.
-        const lit = e.right.value
-        return (s) => l(s) === lit
+        const i = scope.constants.length - 1
+        return (s) => l(s) === s.k[i]
       }
       return (s) => valueEquals(l(s), r(s))
     case '!=':
@@ -200,7 +200,7 @@ function compileBinary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Fn {
     case '%':
       return (s) => mod(l(s), r(s))
     default:
-      return compileOrdering(e.op, e, l, r, scope.ladders)
+      return compileOrdering(e.op, l, r, scope.ladders)
   }
 }
 
@@ -218,20 +218,8 @@ function singleLadderRanks(ladders: Ladders): ReadonlyMap<string, { ladder: stri
   return m
 }
 
-function compileOrdering(op: '<' | '>' | '<=' | '>=', e: Extract<Expr, { kind: 'Binary' }>, l: Fn, r: Fn, ladders: Ladders): Fn {
+function compileOrdering(op: '<' | '>' | '<=' | '>=', l: Fn, r: Fn, ladders: Ladders): Fn {
   const test = op === '<' ? (c: number) => c < 0 : op === '>' ? (c: number) => c > 0 : op === '<=' ? (c: number) => c <= 0 : (c: number) => c >= 0
-  const lit = ladderTable(e.right, ladders)
-  if (lit) {
-    // `user.clearance >= "secret"`: one map lookup instead of a ladder search per request.
-    return (s) => {
-      const v = l(s)
-      if (typeof v === 'string') {
-        const rank = lit.ranks.get(v)
-        if (rank !== undefined) return test(rank - lit.rank)
-      }
-      return test(compareValues(v, lit.value, ladders))
-    }
-  }
   const ranks = singleLadderRanks(ladders)
   return (s) => {
     const a = l(s)
@@ -265,7 +253,7 @@ function compileCall(e: Extract<Expr, { kind: 'Call' }>, scope: Scope): Fn {
     if (v.kind === 'Lambda') {
       const frame = v.params
       const body = compileExpr(v.body, { ...scope, frames: [...scope.frames, frame] })
-      parts.push({ lambda: (s) => (...xs: Value[]) => body({ r: s.r, b: s.b, l: [...s.l, xs], c: s.c }) })
+      parts.push({ lambda: (s) => (...xs: Value[]) => body({ r: s.r, b: s.b, l: [...s.l, xs], c: s.c, k: s.k }) })
     } else parts.push({ value: compileExpr(v, scope) })
   }
   const n = parts.length

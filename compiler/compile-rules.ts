@@ -43,6 +43,8 @@ export interface CompiledRule {
   /** Matches the rule's own patterns (allow/deny) or its applicability (require/audit). */
   readonly match: Matcher
   readonly guard?: Fn
+  /** The rule's literals, read by its (possibly shared) closures. */
+  readonly k: readonly Value[]
   readonly items: readonly CompiledItem[]
   /** Verbs it is indexed under; `undefined` means it may match any action. */
   readonly verbs: readonly string[] | undefined
@@ -168,9 +170,21 @@ function equalityOf(rule: CheckedRule, binders: ReadonlySet<string>): EqualityKe
   return { block: `${root.kind === 'arg' ? `#${root.index}` : `@${root.name}`}.${path.join('.')}`, root, path, value: lit.value }
 }
 
+/**
+ * What a compiled guard depends on besides its literals: the IR with spans, raw text and literal
+ * values removed, and how the rule's binders are resolved.
+ */
+function shapeKey(guard: Expr, slots: ReadonlyMap<string, number>, fixed: ReadonlyMap<string, number>): string {
+  // Only literal payloads are dropped: `value` is also the name of sub-expressions (arguments,
+  // record fields), which stay part of the shape.
+  const ir = JSON.stringify(guard, (key, v: unknown) => (key === 'span' || key === 'raw' || ((key === 'value' || key === 'amount') && (typeof v !== 'object' || v === null)) ? undefined : v))
+  return `${ir}|${JSON.stringify([...slots])}|${JSON.stringify([...fixed])}`
+}
+
 /** Compiles every rule of a checked set, in order. */
 export function compileRules(policies: readonly CheckedPolicy[], functions: ReadonlyMap<string, Builtin>, ladders: Ladders): CompiledRule[] {
   const out: CompiledRule[] = []
+  const shapes = new Map<string, Fn>()
   let order = 0
   for (const policy of policies) {
     for (const rule of policy.rules) {
@@ -208,7 +222,17 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
           verbs = all.some((v) => v === undefined) ? undefined : [...new Set(all.flat() as string[])]
         }
       }
-      const scope: Scope = { binders: slots, fixedBinders: fixed, frames: [], functions, ladders }
+      const constants: Value[] = []
+      const scope: Scope = { binders: slots, fixedBinders: fixed, frames: [], functions, ladders, constants }
+      // The guard compiles first so that its literals take constant slots 0…n-1 in every rule of
+      // its shape; a rule whose guard has the shape of an earlier one reuses that closure tree.
+      let guard: Fn | undefined
+      if (rule.guard) {
+        const fresh = compileExpr(rule.guard, scope)
+        const key = shapeKey(rule.guard, slots, fixed)
+        guard = shapes.get(key)
+        if (guard === undefined) shapes.set(key, (guard = fresh))
+      }
       const items: CompiledItem[] = []
       for (const r of rule.requires) {
         if (r.kind === 'precondition') items.push({ kind: 'precondition', fn: compileExpr(r.expr, scope), source: r.source })
@@ -216,8 +240,8 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
         else items.push(r.value === undefined ? { kind: 'obligation', name: r.name } : { kind: 'obligation', name: r.name, fn: compileExpr(r.value, scope) })
       }
       for (const a of rule.audits) items.push(a.value === undefined ? { kind: 'audit', name: a.name } : { kind: 'audit', name: a.name, fn: compileExpr(a.value, scope) })
-      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match, items, verbs }
-      if (rule.guard) compiled.guard = compileExpr(rule.guard, scope)
+      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match, items, verbs, k: constants }
+      if (guard) compiled.guard = guard
       if (rule.kind === 'allow' || rule.kind === 'deny') {
         const eq = equalityOf(rule, new Set([...slots.keys(), ...fixed.keys()]))
         if (eq) compiled.equality = eq

@@ -178,7 +178,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (rule.guard === undefined) return FIRED
     let v: Value
     try {
-      v = rule.guard({ r: req, b: slots, l: NO_LAMBDAS, c })
+      v = rule.guard({ r: req, b: slots, l: NO_LAMBDAS, c, k: rule.k })
     } catch (e) {
       return asEvalError(e)
     }
@@ -251,7 +251,7 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
   for (const rule of extras) {
     const slots = rule.match(req)
     if (slots === undefined) continue
-    const s = { r: req, b: slots, l: NO_LAMBDAS, c }
+    const s = { r: req, b: slots, l: NO_LAMBDAS, c, k: rule.k }
     const checked = rule.checked
     if (rule.guard !== undefined) {
       let g: Value | EvalError
