@@ -12,7 +12,7 @@ import { lex, tokenSpan } from './lexer.js'
 import { getFastParser, getParser } from './parser.js'
 import * as T from './tokens.js'
 
-/** Options of `parse`. Unknown keys are rejected by `resolveParseOptions`. */
+/** Options of `parse`. Unknown keys and bad values are rejected by `resolveParseOptions`. */
 export interface ParseOptions {
   /** Report seed extensions as errors (LANGUAGE.md §4). */
   readonly strict?: boolean
@@ -29,6 +29,26 @@ export interface ParseOptions {
 /** Frozen defaults of the front-end limits. */
 export const PARSE_DEFAULTS = Object.freeze({ strict: false, maxNesting: 100, maxDepth: 256, maxBytes: 8 * 1024 * 1024, maxErrors: 100 })
 
+/**
+ * Defaults merged with `options`. Options come from the embedder, not from policy text, so a
+ * mistake here is a programming error: an unknown key or a bad value throws a TypeError naming it
+ * (a misspelt `maxDeph` must not silently leave the default in force).
+ */
+export function resolveParseOptions(options: ParseOptions): Required<ParseOptions> {
+  const out: { -readonly [K in keyof ParseOptions]-?: NonNullable<ParseOptions[K]> } = { ...PARSE_DEFAULTS }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue
+    if (!(key in PARSE_DEFAULTS)) throw new TypeError(`unknown parse option '${key}' (known: ${Object.keys(PARSE_DEFAULTS).join(', ')})`)
+    if (key === 'strict') {
+      if (typeof value !== 'boolean') throw new TypeError(`parse option 'strict' must be a boolean`)
+    } else if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      throw new TypeError(`parse option '${key}' must be a positive integer, got ${String(value)}`)
+    }
+    ;(out as Record<string, unknown>)[key] = value
+  }
+  return out
+}
+
 /** The parse result: the program when error-free, and every diagnostic. */
 export interface ParseResult extends Result<Program> {
   /** Comments, even when the file has errors (the formatter needs them only on clean files). */
@@ -40,7 +60,7 @@ const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' }
 
 /** Parses a `.policy` or `.symbi` text. */
 export function parse(text: string, options: ParseOptions = {}): ParseResult {
-  const opts = { ...PARSE_DEFAULTS, ...options }
+  const opts = resolveParseOptions(options)
   if (text.length > opts.maxBytes) {
     const d = diagnostic(PARSE.tooLarge, 'error', `input is ${text.length} characters; the limit is ${opts.maxBytes}`, { start: 0, end: 0 }, { help: 'split the policies over several files' })
     return { diagnostics: [d], comments: [] }

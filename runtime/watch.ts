@@ -40,6 +40,13 @@ export function readPolicyDir(dir: string): PolicySource[] {
 
 /** Loads the directory now, then reloads it whenever it changes. */
 export function watchPolicies(engine: Engine, dir: string, options: WatchOptions = {}): PolicyWatcher {
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new Error(`cannot watch '${dir}': not a directory`)
   const reload = (): LoadResult => {
     let result: LoadResult
     try {

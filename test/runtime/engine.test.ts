@@ -324,3 +324,9 @@ describe('evaluate never throws', () => {
     expect(e.evaluate({ principal: P, get action(): string { throw new Error('boom') } } as never).effect).toBe('deny')
   })
 })
+
+describe('watch on a missing directory', () => {
+  it('throws an error naming the path instead of an fs error', () => {
+    expect(() => createEngine().watch('/nonexistent/symbi-policy-dir')).toThrow(/cannot watch '\/nonexistent\/symbi-policy-dir': not a directory/)
+  })
+})
