@@ -29,3 +29,5 @@ export { loadPrivateKey as loadSchemaPinPrivateKey, loadPublicKey as loadSchemaP
 // configuration surface is exported by name.
 export type { SecurityConfig, SymbiontConfig, TofuConfig, ConfigDiagnostic, LoadConfigOptions, LoadConfigResult } from './config/index.js'
 export { loadConfig } from './config/index.js'
+export type { MaskOptions, SensitiveKeyMatcher } from './masking.js'
+export { maskSensitive, isSensitiveKey, sensitiveKeyMatcher, DEFAULT_SENSITIVE_KEYS } from './masking.js'
