@@ -120,14 +120,14 @@ describe('engine.watch', () => {
     expect(engine.stats).toMatchObject({ compileHits: 1, compileMisses: 1 })
   })
 
-  it('reports a missing directory as a failed load instead of throwing', () => {
+  it('refuses a missing directory up front with an error naming it, and serves nothing', () => {
     const engine = createEngine()
     const results: LoadResult[] = []
     expect(() => {
       watcher = engine.watch(join(dir, 'nope'), { onReload: (r) => results.push(r) })
-    }).toThrow()
-    // The initial load failed cleanly before the watcher itself refused the missing directory.
-    expect(results).toEqual([expect.objectContaining({ ok: false, version: 0 })])
+    }).toThrow(/cannot watch '.*nope': not a directory/)
+    expect(results).toEqual([])
+    expect(engine.version).toBe(0)
     expect(engine.evaluate(read).effect).toBe('deny')
   })
 })
