@@ -20,6 +20,7 @@ import type { AuthzRequest } from '../../stdlib/decision.js'
 import { valueEquals } from '../../stdlib/equality.js'
 import { DEFAULT_LIMITS } from '../../stdlib/limits.js'
 import { isDuration, isRecord, type Value, type ValueRecord } from '../../stdlib/value.js'
+import { hasLoneSurrogate } from '../../compiler/cedar/quote.js'
 
 /** Entity type of principals without a `type`. */
 export const PRINCIPAL_TYPE = 'Agent'
@@ -199,16 +200,5 @@ export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAUL
 }
 
 function checkString(s: string, path: string): void {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        i++
-        continue
-      }
-      throw new CedarMappingError(path, 'holds a lone UTF-16 surrogate')
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) throw new CedarMappingError(path, 'holds a lone UTF-16 surrogate')
-  }
+  if (hasLoneSurrogate(s)) throw new CedarMappingError(path, 'holds a lone UTF-16 surrogate')
 }
