@@ -224,46 +224,46 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
     trace?.push(detail === undefined ? { rule: rule.ref, outcome } : { rule: rule.ref, outcome, detail })
   }
 
+  /**
+   * Matches an allow/deny rule and evaluates its guard, tracing the dull outcomes; the caller
+   * decides what firing and erroring mean for its kind.
+   */
+  const consider = (rule: CheckedRule): 'skip' | 'fired' | EvalError => {
+    const b = matchAny(rule.patterns, req)
+    if (b === undefined) {
+      step(rule, 'not_applicable')
+      return 'skip'
+    }
+    const g = guard(rule, env(b))
+    if (!g.ok) {
+      errors.push(ruleError(rule, g.error))
+      step(rule, 'error', g.error.message)
+      return g.error
+    }
+    if (g.value === true) {
+      step(rule, 'fired')
+      return 'fired'
+    }
+    step(rule, 'guard_false')
+    return 'skip'
+  }
+
   for (const policy of set.policies) {
     for (const rule of policy.rules) {
       if (rule.kind !== 'deny') continue
-      const b = matchAny(rule.patterns, req)
-      if (b === undefined) {
-        step(rule, 'not_applicable')
-        continue
-      }
-      const g = guard(rule, env(b))
-      if (!g.ok) {
-        errors.push(ruleError(rule, g.error))
-        step(rule, 'error', g.error.message)
-        return makeDecision({ effect: 'deny', reason: denyErrorReason(rule, g.error) }, [rule.ref], errors, options.version, trace)
-      }
-      if (g.value === true) {
-        step(rule, 'fired')
-        return makeDecision({ effect: 'deny', reason: denyReason(rule) }, [rule.ref], errors, options.version, trace)
-      }
-      step(rule, 'guard_false')
+      const r = consider(rule)
+      if (r instanceof EvalError) return makeDecision({ effect: 'deny', reason: denyErrorReason(rule, r) }, [rule.ref], errors, options.version, trace)
+      if (r === 'fired') return makeDecision({ effect: 'deny', reason: denyReason(rule) }, [rule.ref], errors, options.version, trace)
     }
   }
 
   let allowRule: CheckedRule | undefined
   outer: for (const policy of set.policies) {
     for (const rule of policy.rules) {
-      if (rule.kind !== 'allow') continue
-      const b = matchAny(rule.patterns, req)
-      if (b === undefined) {
-        step(rule, 'not_applicable')
-        continue
-      }
-      const g = guard(rule, env(b))
-      if (!g.ok) {
-        errors.push(ruleError(rule, g.error))
-        step(rule, 'error', g.error.message)
-      } else if (g.value === true) {
-        step(rule, 'fired')
+      if (rule.kind === 'allow' && consider(rule) === 'fired') {
         allowRule = rule
         break outer
-      } else step(rule, 'guard_false')
+      }
     }
   }
   if (allowRule === undefined) return makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, options.version, trace)
