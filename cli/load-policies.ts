@@ -3,7 +3,8 @@ import { resolve } from 'node:path'
 import { formatDiagnostic, hasErrors, LineIndex } from '../diagnostics/index.js'
 import { createEngine, type Engine } from '../index.js'
 import { collectFiles, readSources, type SourceFile } from './files.js'
-import { UsageError, type CliIO } from './io.js'
+import type { ParsedArgs } from './args.js'
+import { EXIT, UsageError, type CliIO } from './io.js'
 
 /** Reads a JSON file (or `-` for stdin); bad JSON is a usage error naming the file and position. */
 export async function readJson(path: string, io: CliIO, what: string): Promise<unknown> {
@@ -38,4 +39,24 @@ export async function loadEngine(inputs: readonly string[], io: CliIO, schemaPat
   }
   if (!result.ok || result.files.some((f) => hasErrors(f.diagnostics))) return undefined
   return { engine, files }
+}
+
+/**
+ * The common start of the commands that decide a request (`eval`, `explain`): `--help`, the
+ * required `--request`, and the engine loaded from the positional paths. Returns an exit code
+ * when the command is already done (help printed, policy errors reported).
+ */
+export async function startRequestCommand(
+  a: ParsedArgs,
+  io: CliIO,
+  help: string,
+): Promise<number | { requestPath: string; loaded: { engine: Engine; files: SourceFile[] } }> {
+  if (a.flags.has('--help')) {
+    io.out(help)
+    return EXIT.ok
+  }
+  const requestPath = a.options.get('--request')
+  if (requestPath === undefined) throw new UsageError('--request is required\n\n' + help)
+  const loaded = await loadEngine(a.positionals, io, a.options.get('--schema'))
+  return loaded ? { requestPath, loaded } : EXIT.failure
 }

@@ -2,7 +2,7 @@ import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
 import { normalizeRequest, RequestError } from '../../compiler/request.js'
 import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type Command } from '../io.js'
-import { loadEngine, readJson } from '../load-policies.js'
+import { readJson, startRequestCommand } from '../load-policies.js'
 import { auditDecisions } from '../audit-decisions.js'
 
 const HELP = `Usage: symbi-policy eval <policy files or dirs> --request <file.json|-> [--schema f] [--explain]
@@ -16,14 +16,9 @@ request (the message names the field).
 /** `symbi-policy eval`. */
 export const evalCommand: Command = async (args, io) => {
   const a = parseArgs(args, { flags: ['--explain', '--help'], options: ['--request', '--schema', '--audit-log', '--signing-key', '--audit-mode'] })
-  if (a.flags.has('--help')) {
-    io.out(HELP)
-    return EXIT.ok
-  }
-  const requestPath = a.options.get('--request')
-  if (requestPath === undefined) throw new UsageError('--request is required\n\n' + HELP)
-  const loaded = await loadEngine(a.positionals, io, a.options.get('--schema'))
-  if (!loaded) return EXIT.failure
+  const start = await startRequestCommand(a, io, HELP)
+  if (typeof start === 'number') return start
+  const { requestPath, loaded } = start
   const json = await readJson(requestPath, io, 'request')
   const requests = Array.isArray(json) ? (json as AuthzRequest[]) : [json as AuthzRequest]
   const vocabulary = loaded.engine.policySet?.checked.vocabulary ?? { groupsOf: new Map() }

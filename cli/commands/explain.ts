@@ -1,8 +1,8 @@
 import { LineIndex } from '../../diagnostics/index.js'
 import type { AuthzRequest, Decision, TraceStep } from '../../stdlib/decision.js'
 import { parseArgs } from '../args.js'
-import { EXIT, UsageError, type Command } from '../io.js'
-import { loadEngine, readJson } from '../load-policies.js'
+import { EXIT, type Command } from '../io.js'
+import { readJson, startRequestCommand } from '../load-policies.js'
 
 const HELP = `Usage: symbi-policy explain <policy files or dirs> --request <file.json|-> [--schema f]
 
@@ -37,14 +37,9 @@ function headline(d: Decision): string {
 /** `symbi-policy explain`. */
 export const explain: Command = async (args, io) => {
   const a = parseArgs(args, { flags: ['--help'], options: ['--request', '--schema'] })
-  if (a.flags.has('--help')) {
-    io.out(HELP)
-    return EXIT.ok
-  }
-  const requestPath = a.options.get('--request')
-  if (requestPath === undefined) throw new UsageError('--request is required\n\n' + HELP)
-  const loaded = await loadEngine(a.positionals, io, a.options.get('--schema'))
-  if (!loaded) return EXIT.failure
+  const start = await startRequestCommand(a, io, HELP)
+  if (typeof start === 'number') return start
+  const { requestPath, loaded } = start
   const request = (await readJson(requestPath, io, 'request')) as AuthzRequest
   const d = loaded.engine.evaluate(request, { explain: true })
   const indexes = new Map(loaded.files.map((f) => [f.path, new LineIndex(f.text)]))
