@@ -50,9 +50,18 @@ export interface CheckedRule {
   readonly source: string
 }
 
+/**
+ * Whose requests a policy governs (SEMANTICS.md §6): a policy inside `agent NAME { … }` applies
+ * only when `principal.id == NAME`, one inside `channel NAME { … }` only when
+ * `context.channel == NAME`. Top-level policies have no scope and apply to every request.
+ */
+export type PolicyScope = { readonly kind: 'agent' | 'channel'; readonly name: string }
+
 /** A policy after checking. */
 export interface CheckedPolicy {
   readonly name: string
+  /** The agent or channel it is embedded in; absent for top-level policies. */
+  readonly scope?: PolicyScope
   /** File it came from. */
   readonly file?: string
   /** Rules in source order. */
