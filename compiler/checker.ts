@@ -6,12 +6,12 @@
  */
 import { diagnostic, type Diagnostic, type Span } from '../diagnostics/diagnostic.js'
 import type { Expr, Policy, Rule } from '../grammar/ir.js'
-import { findTooDeep } from '../grammar/ir-utils.js'
+import { findTooDeep, type PolicyHost } from '../grammar/ir-utils.js'
 import { printExpr } from '../grammar/print-expr.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import type { Ladders } from '../stdlib/ladders.js'
 import type { Limits } from '../stdlib/limits.js'
-import type { ActionPattern, AuditItem, CheckedPolicy, CheckedRule, CheckedSet, RequireItem } from './checked.js'
+import type { ActionPattern, AuditItem, CheckedPolicy, CheckedRule, CheckedSet, PolicyScope, RequireItem } from './checked.js'
 import { CHECK } from './codes.js'
 import { toPatterns } from './patterns.js'
 import type { Schema } from './schema.js'
@@ -29,6 +29,8 @@ export interface CheckOptions {
 export interface SourcePolicy {
   readonly policy: Policy
   readonly file?: string
+  /** The agent, channel or other block the policy is written in; absent at the top level. */
+  readonly host?: PolicyHost
 }
 
 /** Diagnostics of one file. */
@@ -85,7 +87,25 @@ function checkPolicy(sp: SourcePolicy, options: CheckOptions, report: (d: Diagno
     else sources.set(checked.source, index)
     rules.push(checked)
   })
-  return sp.file === undefined ? { name: sp.policy.name, rules, targets } : { name: sp.policy.name, file: sp.file, rules, targets }
+  const scope = scopeOf(sp, report)
+  return { name: sp.policy.name, ...(scope === undefined ? {} : { scope }), ...(sp.file === undefined ? {} : { file: sp.file }), rules, targets }
+}
+
+/**
+ * SEMANTICS.md §6: an agent's policies govern that agent, a channel's govern that channel.
+ * Schedules, memories and webhooks name no principal and no channel, so a policy written there
+ * would silently govern everyone; it is an error instead.
+ */
+function scopeOf(sp: SourcePolicy, report: (d: Diagnostic) => void): PolicyScope | undefined {
+  const host = sp.host
+  if (host === undefined) return undefined
+  if (host.kind === 'Agent') return { kind: 'agent', name: host.name }
+  if (host.kind === 'Channel') return { kind: 'channel', name: host.name }
+  const where = host.kind.toLowerCase()
+  report(diagnostic(CHECK.unscopedPolicy, 'error', `policy \`${sp.policy.name}\` is inside ${where} \`${host.name}\`, which does not say whose requests it governs`, sp.policy.span, {
+    help: 'move it to the top level (it applies to every request), into an `agent` (it governs that agent) or into a `channel` (it governs messages on that channel)',
+  }))
+  return undefined
 }
 
 function checkRule(sp: SourcePolicy, rule: Rule, index: number, options: CheckOptions, types: TypeChecker, report: (d: Diagnostic) => void): CheckedRule {

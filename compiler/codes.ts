@@ -30,6 +30,8 @@ export const CHECK = {
   statementsInGuard: 'CHECK017',
   /** Expression deeper than the limit. */
   tooDeep: 'CHECK018',
+  /** A policy inside a schedule, memory or webhook block: nothing defines whose requests it governs. */
+  unscopedPolicy: 'CHECK019',
   /** A name bound nowhere (with a schema). */
   unboundName: 'CHECK020',
   /** An attribute the schema does not declare. */

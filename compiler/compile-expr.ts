@@ -7,6 +7,7 @@
  */
 import type { Expr } from '../grammar/ir.js'
 import { getIndex, getMember } from '../stdlib/access.js'
+import { readBase, readValue } from '../stdlib/read-value.js'
 import { add, div, mod, mul, negate, sub } from '../stdlib/arithmetic.js'
 import type { Builtin, CallContext, Callable } from '../stdlib/builtin-types.js'
 import { compareValues } from '../stdlib/compare.js'
@@ -16,7 +17,7 @@ import type { Ladders } from '../stdlib/ladders.js'
 import { expectBool, inOp } from '../stdlib/operators.js'
 import { EvalError, type Value } from '../stdlib/value.js'
 import { EVAL } from './decisions.js'
-import { lookupName } from './interpreter.js'
+import { INDEX_WHAT, lookupName, memberWhat, nameWhat } from './interpreter.js'
 import { argAt } from './patterns.js'
 import type { NormalizedRequest } from './request.js'
 
@@ -60,13 +61,30 @@ function constant(v: Value, scope: Scope): Fn {
   return (s) => s.k[i] as Value
 }
 
-/** Member access with the common case inlined; every other case goes through `getMember`. */
-function member(obj: Fn, prop: string): Fn {
-  if (prop === '$duration') return (s) => getMember(obj(s), prop)
+/**
+ * Member access with the common case inlined; every other case goes through `getMember` and
+ * the read checks of stdlib/read-value.ts (the interpreter makes the same calls, so errors
+ * match). `base` marks a read that only feeds a further read.
+ */
+function member(obj: Fn, prop: string, base: boolean): Fn {
+  const what = memberWhat(prop)
+  if (prop === '$duration') return base ? (s) => readBase(getMember(obj(s), prop), what) : (s) => readValue(getMember(obj(s), prop), s.c.limits, what)
+  if (base) {
+    return (s) => {
+      const o = obj(s)
+      const v = o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop) ? (o as Record<string, unknown>)[prop] : getMember(o, prop)
+      return readBase(v, what)
+    }
+  }
   return (s) => {
     const o = obj(s)
-    if (o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop)) return (o as Record<string, Value>)[prop] as Value
-    return getMember(o, prop)
+    if (o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop)) {
+      const v: unknown = (o as Record<string, unknown>)[prop]
+      // Strings, booleans and finite non-zero numbers are values as they are; the rest is checked.
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
+      return readValue(v, s.c.limits, what)
+    }
+    return readValue(getMember(o, prop), s.c.limits, what)
   }
 }
 
@@ -100,14 +118,17 @@ export function compileExpr(e: Expr, scope: Scope): Fn {
       return constant(e.value, scope)
     case 'Duration':
       return constant(durationFromLiteral(e.amount, e.unit), scope)
-    case 'Ident':
-      return resolveName(e.name, scope)
+    case 'Ident': {
+      const get = resolveName(e.name, scope)
+      const what = nameWhat(e.name)
+      return (s) => readValue(get(s), s.c.limits, what)
+    }
     case 'Member':
-      return member(compileExpr(e.object, scope), e.property)
+      return member(compileBase(e.object, scope), e.property, false)
     case 'Index': {
-      const o = compileExpr(e.object, scope)
+      const o = compileBase(e.object, scope)
       const i = compileExpr(e.index, scope)
-      return (s) => getIndex(o(s), i(s))
+      return (s) => readValue(getIndex(o(s), i(s)), s.c.limits, INDEX_WHAT)
     }
     case 'Call':
       return compileCall(e, scope)
@@ -158,6 +179,26 @@ export function compileExpr(e: Expr, scope: Scope): Fn {
         throw new EvalError(EVAL.notAValue, message)
       }
     }
+  }
+}
+
+/** The base of a member or index read: checked at its top level only, as the interpreter's `evalBase`. */
+function compileBase(e: Expr, scope: Scope): Fn {
+  switch (e.kind) {
+    case 'Ident': {
+      const get = resolveName(e.name, scope)
+      const what = nameWhat(e.name)
+      return (s) => readBase(get(s), what)
+    }
+    case 'Member':
+      return member(compileBase(e.object, scope), e.property, true)
+    case 'Index': {
+      const o = compileBase(e.object, scope)
+      const i = compileExpr(e.index, scope)
+      return (s) => readBase(getIndex(o(s), i(s)), INDEX_WHAT)
+    }
+    default:
+      return compileExpr(e, scope)
   }
 }
 

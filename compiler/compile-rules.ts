@@ -7,10 +7,10 @@ import type { Expr } from '../grammar/ir.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import type { Ladders } from '../stdlib/ladders.js'
 import { isRecord, type Value } from '../stdlib/value.js'
-import type { ActionPattern, ArgPattern, CheckedPolicy, CheckedRule } from './checked.js'
+import type { ActionPattern, ArgPattern, CheckedPolicy, CheckedRule, PolicyScope } from './checked.js'
 import { compileExpr, type Fn, type Scope } from './compile-expr.js'
-import { argAt, globMatcher } from './patterns.js'
-import type { NormalizedRequest } from './request.js'
+import { argAt, globMatcher, inScope } from './patterns.js'
+import { asciiFold, type NormalizedRequest } from './request.js'
 
 /** Fills binder slots for a matching request, or returns undefined. */
 export type Matcher = (req: NormalizedRequest) => Value[] | undefined
@@ -46,7 +46,7 @@ export interface CompiledRule {
   /** The rule's literals, read by its (possibly shared) closures. */
   readonly k: readonly Value[]
   readonly items: readonly CompiledItem[]
-  /** Verbs it is indexed under; `undefined` means it may match any action. */
+  /** Verbs it is indexed under (ASCII-folded for all but allow rules); `undefined` means it may match any action. */
   readonly verbs: readonly string[] | undefined
   readonly equality?: EqualityKey
 }
@@ -54,25 +54,34 @@ export interface CompiledRule {
 const NO_SLOTS: Value[] = []
 Object.freeze(NO_SLOTS)
 
-function verbTest(p: ActionPattern): (req: NormalizedRequest) => boolean {
+/** The verb test of a pattern; `fold` as `matchesVerb` in patterns.ts (deny and require/audit fold ASCII case). */
+function verbTest(p: ActionPattern, fold: boolean): (req: NormalizedRequest) => boolean {
   switch (p.kind) {
     case 'any':
       return () => true
     case 'name': {
+      if (fold) {
+        const name = asciiFold(p.name)
+        return (req) => req.foldedName === name || (req.foldedGroups.size > 0 && req.foldedGroups.has(name))
+      }
       const name = p.name
       return (req) => req.actionName === name || (req.groups.size > 0 && req.groups.has(name))
     }
     case 'glob': {
+      if (fold) {
+        const m = globMatcher(asciiFold(p.pattern))
+        return (req) => m(req.foldedName)
+      }
       const m = globMatcher(p.pattern)
       return (req) => m(req.actionName)
     }
     case 'call':
-      return verbTest(p.verb)
+      return verbTest(p.verb, fold)
   }
 }
 
-function compilePattern(p: ActionPattern, slots: ReadonlyMap<string, number>): Matcher {
-  const verb = verbTest(p)
+function compilePattern(p: ActionPattern, slots: ReadonlyMap<string, number>, fold: boolean): Matcher {
+  const verb = verbTest(p, fold)
   if (p.kind !== 'call' || p.args.length === 0) return (req) => (verb(req) ? NO_SLOTS : undefined)
   const args = p.args
   const width = slots.size
@@ -114,8 +123,8 @@ function fixedBindersOf(ps: readonly ActionPattern[]): Map<string, number> {
   return out
 }
 
-function compilePatterns(ps: readonly ActionPattern[], slots: ReadonlyMap<string, number>): Matcher {
-  const ms = ps.map((p) => compilePattern(p, slots))
+function compilePatterns(ps: readonly ActionPattern[], slots: ReadonlyMap<string, number>, fold: boolean): Matcher {
+  const ms = ps.map((p) => compilePattern(p, slots, fold))
   if (ms.length === 1) return ms[0] as Matcher
   return (req) => {
     for (const m of ms) {
@@ -130,14 +139,21 @@ function bindersOf(ps: readonly ActionPattern[], into: Map<string, number>, fixe
   for (const p of ps) if (p.kind === 'call') for (const a of p.args) if (a.kind === 'bind' && !into.has(a.name) && !fixed.has(a.name)) into.set(a.name, into.size)
 }
 
-function verbsOf(ps: readonly ActionPattern[]): string[] | undefined {
+/** Names a rule is indexed under (folded for folding rules, which are looked up by folded names). */
+function verbsOf(ps: readonly ActionPattern[], fold: boolean): string[] | undefined {
   const out = new Set<string>()
   for (const p of ps) {
     const v = p.kind === 'call' ? p.verb : p
     if (v.kind !== 'name') return undefined
-    out.add(v.name)
+    out.add(fold ? asciiFold(v.name) : v.name)
   }
   return [...out]
+}
+
+/** Puts a policy's scope (SEMANTICS.md §6) in front of a rule's matcher. */
+function scoped(match: Matcher, scope: PolicyScope | undefined, fold: boolean): Matcher {
+  if (scope === undefined) return match
+  return (req) => (inScope(scope, req, fold) ? match(req) : undefined)
 }
 
 /** The equality key of `root.path == literal` as the first conjunct of a guard. */
@@ -192,16 +208,18 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
       let fixed = new Map<string, number>()
       let match: Matcher
       let verbs: string[] | undefined
+      // Only allow rules match exactly; deny, require and audit fold ASCII case (SEMANTICS.md §7).
+      const fold = rule.kind !== 'allow'
       if (rule.kind === 'allow' || rule.kind === 'deny') {
         fixed = fixedBindersOf(rule.patterns)
         bindersOf(rule.patterns, slots, fixed)
-        match = compilePatterns(rule.patterns, slots)
-        verbs = verbsOf(rule.patterns)
+        match = compilePatterns(rule.patterns, slots, fold)
+        verbs = verbsOf(rule.patterns, fold)
       } else if (rule.scope !== undefined) {
         fixed = fixedBindersOf(rule.scope)
         bindersOf(rule.scope, slots, fixed)
-        match = compilePatterns(rule.scope, slots)
-        verbs = verbsOf(rule.scope)
+        match = compilePatterns(rule.scope, slots, fold)
+        verbs = verbsOf(rule.scope, fold)
       } else {
         // Applicability through the policy's allow/deny targets (SEMANTICS.md §3).
         const targets = policy.targets.map((t) => t.patterns)
@@ -210,7 +228,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
           match = () => NO_SLOTS
           verbs = undefined
         } else {
-          const ms = targets.map((t) => compilePatterns(t, slots))
+          const ms = targets.map((t) => compilePatterns(t, slots, fold))
           match = (req) => {
             for (const m of ms) {
               const r = m(req)
@@ -218,7 +236,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
             }
             return undefined
           }
-          const all = targets.map(verbsOf)
+          const all = targets.map((t) => verbsOf(t, fold))
           verbs = all.some((v) => v === undefined) ? undefined : [...new Set(all.flat() as string[])]
         }
       }
@@ -240,7 +258,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
         else items.push(r.value === undefined ? { kind: 'obligation', name: r.name } : { kind: 'obligation', name: r.name, fn: compileExpr(r.value, scope) })
       }
       for (const a of rule.audits) items.push(a.value === undefined ? { kind: 'audit', name: a.name } : { kind: 'audit', name: a.name, fn: compileExpr(a.value, scope) })
-      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match, items, verbs, k: constants }
+      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match: scoped(match, policy.scope, fold), items, verbs, k: constants }
       if (guard) compiled.guard = guard
       if (rule.kind === 'allow' || rule.kind === 'deny') {
         const eq = equalityOf(rule, new Set([...slots.keys(), ...fixed.keys()]))

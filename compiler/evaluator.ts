@@ -9,10 +9,12 @@
 import type { CallContext } from '../stdlib/builtin-types.js'
 import type { AuthzRequest, Condition, Decision, DecisionError, DeterminingRule } from '../stdlib/decision.js'
 import { getMember } from '../stdlib/access.js'
+import type { Limits } from '../stdlib/limits.js'
+import { readBase, readValue } from '../stdlib/read-value.js'
 import { EvalError, type Value } from '../stdlib/value.js'
 import { compileRules, deepFreeze, type CompiledRule, type EqualityKey } from './compile-rules.js'
 import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
-import { lookupName } from './interpreter.js'
+import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
 import type { PolicySet } from './pipeline.js'
 import { normalizeRequest, RequestError, type NormalizedRequest } from './request.js'
@@ -25,6 +27,12 @@ export interface Evaluator {
   readonly version: number
   /** Content hash of the set. */
   readonly hash: string
+}
+
+/** Options of a compiled evaluator. */
+export interface EvaluatorOptions {
+  /** The engine clock for `now()` when a request carries no time (epoch ms); `Date.now` by default. */
+  readonly clock?: () => number
 }
 
 type Step = { readonly rule: CompiledRule } | { readonly block: Block }
@@ -114,12 +122,22 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
   return steps
 }
 
-/** The value at an indexed path, or undefined when reading it would error (then no rule is skipped). */
-function pathValue(key: EqualityKey, req: NormalizedRequest): unknown {
+/**
+ * The value at an indexed path, or undefined when reading it would error (then no rule is
+ * skipped, and each rule's guard meets the error itself). The reads are checked exactly as the
+ * guards check them (stdlib/read-value.ts): a NaN or a function at the path must not make the
+ * block skip a deny whose guard would have failed closed.
+ */
+function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): unknown {
   try {
-    let v: Value | undefined = key.root.kind === 'arg' ? argAt(req, key.root.index) : lookupName(key.root.name, NO_VARS, req)
-    if (v === undefined) return undefined
-    for (const p of key.path) v = getMember(v, p)
+    const root = key.root.kind === 'arg' ? argAt(req, key.root.index) : lookupName(key.root.name, NO_VARS, req)
+    if (root === undefined) return undefined
+    const n = key.path.length
+    let v: Value = n === 0 ? readValue(root, limits, 'indexed path') : readBase(root, 'indexed path')
+    for (let i = 0; i < n; i++) {
+      const next = getMember(v, key.path[i] as string)
+      v = i === n - 1 ? readValue(next, limits, 'indexed path') : readBase(next, 'indexed path')
+    }
     return v
   } catch {
     return undefined
@@ -136,7 +154,8 @@ export function compileSet(set: PolicySet): readonly CompiledRule[] {
  * decisions every rule can return without errors are built here once and shared (frozen), so
  * the common outcomes allocate nothing per request.
  */
-export function createEvaluator(set: PolicySet, version: number, rules: readonly CompiledRule[] = compileSet(set)): Evaluator {
+export function createEvaluator(set: PolicySet, version: number, rules: readonly CompiledRule[] = compileSet(set), options: EvaluatorOptions = {}): Evaluator {
+  const clock = options.clock
   const denied: Decision[] = []
   const allowed: Decision[] = []
   for (const r of rules) {
@@ -158,7 +177,9 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     let plan = plans.get(key)
     if (plan === undefined) {
       const names = [req.actionName, ...req.groups]
-      plan = { denies: toSteps(denies.candidates(names)), allows: toSteps(allows.candidates(names)), extras: extras.candidates(names) }
+      // Deny, require and audit rules are indexed under folded names (SEMANTICS.md §7).
+      const folded = [req.foldedName, ...req.foldedGroups]
+      plan = { denies: toSteps(denies.candidates(folded)), allows: toSteps(allows.candidates(names)), extras: extras.candidates(folded) }
       // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
       if (key.length <= MAX_PLAN_KEY) {
         if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
@@ -169,7 +190,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   }
   const noAllow = deepFreeze(makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], [], version, undefined))
   const { ladders, limits, checked } = set
-  let lastCall: CallContext = { now: 0, ladders, limits }
+  let lastCall: CallContext = { now: NaN, ladders, limits }
 
   /** NOT_APPLICABLE, FIRED, FALSE, or the error of the guard. */
   const run = (rule: CompiledRule, req: NormalizedRequest, c: CallContext): number | EvalError => {
@@ -189,7 +210,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
 
   /** Rules of a block that must be evaluated, in order. */
   const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
-    const v = pathValue(block.key, req)
+    const v = pathValue(block.key, req, limits)
     if (v === undefined) return block.rules
     if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
     if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v) ?? NO_RULES
@@ -206,7 +227,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const message = e instanceof RequestError ? `invalid request: ${e.field}: ${e.message}` : 'invalid request'
       return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
     }
-    if (req.now !== lastCall.now) lastCall = { now: req.now, ladders, limits }
+    const now = req.now ?? readClock(clock)
+    if (now !== lastCall.now) lastCall = { now, ladders, limits }
     const c = lastCall
     const plan = planFor(req)
     for (const step of plan.denies) {

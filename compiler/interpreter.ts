@@ -16,6 +16,7 @@ import type { Ladders } from '../stdlib/ladders.js'
 import type { Limits } from '../stdlib/limits.js'
 import { add, div, mod, mul, negate, sub } from '../stdlib/arithmetic.js'
 import { getIndex, getMember } from '../stdlib/access.js'
+import { readBase, readValue } from '../stdlib/read-value.js'
 import { compareValues } from '../stdlib/compare.js'
 import { durationFromLiteral } from '../stdlib/durations.js'
 import { valueEquals } from '../stdlib/equality.js'
@@ -25,7 +26,7 @@ import type { CheckedPolicy, CheckedRule, CheckedSet } from './checked.js'
 import {
   asEvalError, condition, denyErrorReason, denyReason, EVAL, makeDecision, NO_ALLOW_REASON, requirementReason, ruleError, unboundError,
 } from './decisions.js'
-import { matchAny } from './patterns.js'
+import { inScope, matchAny, scopeSubject } from './patterns.js'
 import { normalizeRequest, RequestError, type NormalizedRequest } from './request.js'
 
 /** What evaluation needs besides the set and the request. */
@@ -37,6 +38,8 @@ export interface EvalOptions {
   readonly version: number
   /** Record a trace of every rule considered. */
   readonly explain?: boolean
+  /** The engine clock for `now()` when the request carries no time (epoch ms); `Date.now` by default. */
+  readonly clock?: () => number
 }
 
 interface Env {
@@ -77,11 +80,11 @@ function evalExpr(e: Expr, env: Env): Value {
     case 'Duration':
       return durationFromLiteral(e.amount, e.unit)
     case 'Ident':
-      return lookupName(e.name, env.vars, env.req)
+      return readValue(lookupName(e.name, env.vars, env.req), env.call.limits, nameWhat(e.name))
     case 'Member':
-      return getMember(evalExpr(e.object, env), e.property)
+      return readValue(getMember(evalBase(e.object, env), e.property), env.call.limits, memberWhat(e.property))
     case 'Index':
-      return getIndex(evalExpr(e.object, env), evalExpr(e.index, env))
+      return readValue(getIndex(evalBase(e.object, env), evalExpr(e.index, env)), env.call.limits, INDEX_WHAT)
     case 'Call':
       return evalCall(e, env)
     case 'Unary': {
@@ -115,6 +118,32 @@ function evalExpr(e: Expr, env: Env): Value {
     case 'Wildcard':
     case 'Assign':
       throw new EvalError(EVAL.notAValue, `a ${e.kind.toLowerCase()} is not a value here`)
+  }
+}
+
+/** What a read names in an error message. Shared with the compiled closures, whose errors must match. */
+export function nameWhat(name: string): string {
+  return `\`${name}\``
+}
+export function memberWhat(property: string): string {
+  return `attribute '${property}'`
+}
+export const INDEX_WHAT = 'the indexed element'
+
+/**
+ * The base of a member or index read: checked at its top level only (stdlib/read-value.ts),
+ * so that an unread, meaningless sibling attribute does not make `user.banned` an error.
+ */
+function evalBase(e: Expr, env: Env): Value {
+  switch (e.kind) {
+    case 'Ident':
+      return readBase(lookupName(e.name, env.vars, env.req), nameWhat(e.name))
+    case 'Member':
+      return readBase(getMember(evalBase(e.object, env), e.property), memberWhat(e.property))
+    case 'Index':
+      return readBase(getIndex(evalBase(e.object, env), evalExpr(e.index, env)), INDEX_WHAT)
+    default:
+      return evalExpr(e, env)
   }
 }
 
@@ -207,6 +236,17 @@ function guard(rule: CheckedRule, env: Env): Outcome {
   return r
 }
 
+/** Reads an engine clock once; a clock that throws or yields a non-number gives NaN, which `now()` reports as an error. */
+export function readClock(clock: (() => number) | undefined): number {
+  if (clock === undefined) return Date.now()
+  try {
+    const t: unknown = clock()
+    return typeof t === 'number' ? t : NaN
+  } catch {
+    return NaN
+  }
+}
+
 /** Decides one request. Never throws. */
 export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalOptions): Decision {
   const trace: TraceStep[] | undefined = options.explain ? [] : undefined
@@ -217,7 +257,7 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
     const message = e instanceof RequestError ? `invalid request: ${e.field}: ${e.message}` : 'invalid request'
     return makeDecision({ effect: 'deny', reason: message }, [], [], options.version, trace)
   }
-  const call: CallContext = { now: req.now, ladders: options.ladders, limits: options.limits }
+  const call: CallContext = { now: req.now ?? readClock(options.clock), ladders: options.ladders, limits: options.limits }
   const env = (vars: ReadonlyMap<string, Value>): Env => ({ vars, req, call, functions: options.functions })
   const errors: DecisionError[] = []
   const step = (rule: CheckedRule, outcome: TraceStep['outcome'], detail?: string): void => {
@@ -226,10 +266,16 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
 
   /**
    * Matches an allow/deny rule and evaluates its guard, tracing the dull outcomes; the caller
-   * decides what firing and erroring mean for its kind.
+   * decides what firing and erroring mean for its kind. Deny patterns and scopes fold case
+   * (SEMANTICS.md §7), allow patterns and scopes do not.
    */
-  const consider = (rule: CheckedRule): 'skip' | 'fired' | EvalError => {
-    const b = matchAny(rule.patterns, req)
+  const consider = (policy: CheckedPolicy, rule: CheckedRule): 'skip' | 'fired' | EvalError => {
+    const fold = rule.kind === 'deny'
+    if (!inScope(policy.scope, req, fold)) {
+      step(rule, 'not_applicable', outOfScope(policy, req))
+      return 'skip'
+    }
+    const b = matchAny(rule.patterns, req, fold)
     if (b === undefined) {
       step(rule, 'not_applicable')
       return 'skip'
@@ -241,7 +287,7 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
       return g.error
     }
     if (g.value === true) {
-      step(rule, 'fired')
+      step(rule, 'fired', policy.scope === undefined ? undefined : inScopeDetail(policy))
       return 'fired'
     }
     step(rule, 'guard_false')
@@ -251,7 +297,7 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
   for (const policy of set.policies) {
     for (const rule of policy.rules) {
       if (rule.kind !== 'deny') continue
-      const r = consider(rule)
+      const r = consider(policy, rule)
       if (r instanceof EvalError) return makeDecision({ effect: 'deny', reason: denyErrorReason(rule, r) }, [rule.ref], errors, options.version, trace)
       if (r === 'fired') return makeDecision({ effect: 'deny', reason: denyReason(rule) }, [rule.ref], errors, options.version, trace)
     }
@@ -260,7 +306,7 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
   let allowRule: CheckedRule | undefined
   outer: for (const policy of set.policies) {
     for (const rule of policy.rules) {
-      if (rule.kind === 'allow' && consider(rule) === 'fired') {
+      if (rule.kind === 'allow' && consider(policy, rule) === 'fired') {
         allowRule = rule
         break outer
       }
@@ -275,6 +321,10 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
   for (const policy of set.policies) {
     for (const rule of policy.rules) {
       if (rule.kind !== 'require' && rule.kind !== 'audit') continue
+      if (!inScope(policy.scope, req, true)) {
+        step(rule, 'not_applicable', outOfScope(policy, req))
+        continue
+      }
       const b = applicability(policy, rule, req)
       if (b === undefined) {
         step(rule, 'not_applicable')
@@ -340,16 +390,31 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
 
 /**
  * Whether a require/audit rule applies (SEMANTICS.md §3), and the bindings it sees: its `for`
- * scope's, or those of the first allow/deny target of its policy that matches.
+ * scope's, or those of the first allow/deny target of its policy that matches. Both fold case
+ * (SEMANTICS.md §7): a requirement reaching further only ever asks for more.
  */
 export function applicability(policy: CheckedPolicy, rule: CheckedRule, req: NormalizedRequest): Map<string, Value> | undefined {
-  if (rule.scope !== undefined) return matchAny(rule.scope, req)
+  if (rule.scope !== undefined) return matchAny(rule.scope, req, true)
   if (policy.targets.length === 0) return new Map()
   for (const t of policy.targets) {
-    const b = matchAny(t.patterns, req)
+    const b = matchAny(t.patterns, req, true)
     if (b !== undefined) return b
   }
   return undefined
+}
+
+/** `explain`'s words for a policy that does not govern the request. */
+function outOfScope(policy: CheckedPolicy, req: NormalizedRequest): string {
+  const scope = policy.scope as NonNullable<CheckedPolicy['scope']>
+  const actual = scopeSubject(scope, req)
+  const field = scope.kind === 'agent' ? 'principal.id' : 'context.channel'
+  return `out of scope: policy \`${policy.name}\` governs ${scope.kind} ${JSON.stringify(scope.name)}, and ${field} is ${actual === undefined ? 'absent' : JSON.stringify(actual)}`
+}
+
+/** `explain`'s words for a scoped policy whose rule applied. */
+function inScopeDetail(policy: CheckedPolicy): string {
+  const scope = policy.scope as NonNullable<CheckedPolicy['scope']>
+  return `in scope: policy \`${policy.name}\` governs ${scope.kind} ${JSON.stringify(scope.name)}`
 }
 
 export type { ValueRecord }

@@ -6,8 +6,8 @@ import type { Expr } from '../grammar/ir.js'
 import { globToMatcher, isGlobPattern } from '../stdlib/glob.js'
 import { DEFAULT_LIMITS } from '../stdlib/limits.js'
 import { isRecord, type Value } from '../stdlib/value.js'
-import type { ActionPattern, ArgPattern } from './checked.js'
-import type { NormalizedRequest } from './request.js'
+import type { ActionPattern, ArgPattern, PolicyScope } from './checked.js'
+import { asciiFold, type NormalizedRequest } from './request.js'
 
 /** Names that match every action. */
 export const MATCH_ALL_NAMES: ReadonlySet<string> = new Set(['any', 'all_operations', '*'])
@@ -78,18 +78,45 @@ export function globMatcher(pattern: string): (s: string) => boolean {
   return m
 }
 
-/** Matches the verb part of a pattern: name, group, glob or anything. */
-export function matchesVerb(p: ActionPattern, req: NormalizedRequest): boolean {
+/**
+ * Matches the verb part of a pattern: name, group, glob or anything. `fold` is set for `deny`
+ * patterns and for the applicability of `require`/`audit` (SEMANTICS.md §7): those compare
+ * ASCII-case-insensitively, so `SHELL` cannot walk past `deny: "tool_call::shell"`; `allow`
+ * patterns compare exactly, so case never widens a grant.
+ */
+export function matchesVerb(p: ActionPattern, req: NormalizedRequest, fold = false): boolean {
   switch (p.kind) {
     case 'any':
       return true
-    case 'name':
-      return req.actionName === p.name || req.groups.has(p.name)
+    case 'name': {
+      if (!fold) return req.actionName === p.name || req.groups.has(p.name)
+      const name = asciiFold(p.name)
+      return req.foldedName === name || req.foldedGroups.has(name)
+    }
     case 'glob':
-      return globMatcher(p.pattern)(req.actionName)
+      return fold ? globMatcher(asciiFold(p.pattern))(req.foldedName) : globMatcher(p.pattern)(req.actionName)
     case 'call':
-      return matchesVerb(p.verb, req)
+      return matchesVerb(p.verb, req, fold)
   }
+}
+
+/**
+ * Whether a policy governs the request (SEMANTICS.md §6): an agent's policy only its own
+ * requests, a channel's policy only requests made on it. With `fold` (deny and require/audit
+ * rules) the name compares ASCII-case-insensitively, so a deny written for agent `janitor` also
+ * binds a principal spelled `Janitor`; an allow never reaches further than the exact name.
+ */
+export function inScope(scope: PolicyScope | undefined, req: NormalizedRequest, fold: boolean): boolean {
+  if (scope === undefined) return true
+  const actual = scopeSubject(scope, req)
+  if (actual === undefined) return false
+  return fold ? asciiFold(actual) === asciiFold(scope.name) : actual === scope.name
+}
+
+/** The request's value that a scope compares: `principal.id` or `context.channel` (undefined when absent or not a string). */
+export function scopeSubject(scope: PolicyScope, req: NormalizedRequest): string | undefined {
+  const v: unknown = scope.kind === 'agent' ? req.principal['id'] : Object.hasOwn(req.context, 'channel') ? req.context['channel'] : undefined
+  return typeof v === 'string' ? v : undefined
 }
 
 /**
@@ -97,8 +124,8 @@ export function matchesVerb(p: ActionPattern, req: NormalizedRequest): boolean {
  * nothing), or undefined when it does not match. An argument the pattern names but the action
  * lacks makes the pattern not match.
  */
-export function matchPattern(p: ActionPattern, req: NormalizedRequest): Map<string, Value> | undefined {
-  if (!matchesVerb(p, req)) return undefined
+export function matchPattern(p: ActionPattern, req: NormalizedRequest, fold = false): Map<string, Value> | undefined {
+  if (!matchesVerb(p, req, fold)) return undefined
   const bindings = new Map<string, Value>()
   if (p.kind !== 'call') return bindings
   for (let i = 0; i < p.args.length; i++) {
@@ -112,9 +139,9 @@ export function matchPattern(p: ActionPattern, req: NormalizedRequest): Map<stri
 }
 
 /** The first pattern of a list that matches, with its bindings. */
-export function matchAny(patterns: readonly ActionPattern[], req: NormalizedRequest): Map<string, Value> | undefined {
+export function matchAny(patterns: readonly ActionPattern[], req: NormalizedRequest, fold = false): Map<string, Value> | undefined {
   for (const p of patterns) {
-    const b = matchPattern(p, req)
+    const b = matchPattern(p, req, fold)
     if (b !== undefined) return b
   }
   return undefined

@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js'
 import { parse } from '../grammar/parse.js'
-import { collectPolicies } from '../grammar/ir-utils.js'
+import { collectScopedPolicies } from '../grammar/ir-utils.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import { createFunctionTable } from '../stdlib/function-table.js'
 import type { HostFunctionRegistry } from '../stdlib/host-functions.js'
@@ -96,7 +96,7 @@ export function compilePolicySet(sources: readonly PolicySource[], options: Comp
     const r = parse(s.source, { strict: options.strict ?? false, maxBytes })
     files.push({ name: s.name, diagnostics: [...r.diagnostics] })
     if (r.value) {
-      for (const policy of collectPolicies(r.value)) policies.push({ policy, file: s.name })
+      for (const { policy, host } of collectScopedPolicies(r.value)) policies.push(host === undefined ? { policy, file: s.name } : { policy, file: s.name, host })
       // The IR (spans included) is a pure function of the source text and COMPILER_VERSION, so
       // hashing the source identifies the IR's content without serialising it (which cost more
       // than parsing on a 10,000-rule set).

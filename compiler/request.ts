@@ -12,16 +12,34 @@ export interface NormalizedRequest {
   readonly actionName: string
   /** Explicit arguments; argument 0 falls back to the resource when absent. */
   readonly args: readonly Value[]
-  /** Groups from the request and the vocabulary. */
+  /** Groups from the request and the vocabulary (exact names: what `allow` patterns match). */
   readonly groups: ReadonlySet<string>
+  /** The action name with ASCII letters folded to lower case: what `deny` and `for` patterns match. */
+  readonly foldedName: string
+  /**
+   * Groups for `deny` and `for` patterns: the request's groups and the vocabulary's groups of
+   * every action whose name folds to the same name, all folded (SEMANTICS.md §7).
+   */
+  readonly foldedGroups: ReadonlySet<string>
   readonly resource: ValueRecord | undefined
   readonly context: ValueRecord
   /** `action` as guards see it: `{ name, args, groups }`. */
   readonly actionValue: ValueRecord
   /** `context.approvals` as approver names. */
   readonly approvals: ReadonlySet<string>
-  /** Request time (epoch ms) for `now()`: `context.time.now` / `context.now` when numeric, else 0. */
-  readonly now: number
+  /**
+   * Request time (epoch ms) for `now()`: `context.time.now` (or `context.now`) when the request
+   * carries one; undefined when it does not, and the evaluator reads its clock instead.
+   */
+  readonly now: number | undefined
+}
+
+/** The longest action name accepted (SEMANTICS.md §7). */
+export const MAX_ACTION_NAME = 256
+
+/** Folds ASCII letters to lower case and leaves every other character alone (no locale, no Unicode folding). */
+export function asciiFold(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s
 }
 
 /** A request that cannot be evaluated, with the field that is wrong. */
@@ -38,6 +56,34 @@ export class RequestError extends Error {
 
 const EMPTY: readonly Value[] = Object.freeze([])
 const NO_STRINGS: ReadonlySet<string> = new Set()
+const NAME_CHARS = /^[A-Za-z0-9_.:/-]+$/
+
+/**
+ * A malformed action name is refused, never repaired (SEMANTICS.md §7): `shell `, `Shell\u200b`
+ * or a Cyrillic `shеll` must not reach the patterns at all, because the deny they dodge was
+ * written for `shell`. The message names the first offending character by code point.
+ */
+export function actionNameProblem(name: string): string | undefined {
+  if (name === '') return 'action name must not be empty'
+  if (name.length > MAX_ACTION_NAME) return `action name is ${name.length} characters long; at most ${MAX_ACTION_NAME} are allowed`
+  if (NAME_CHARS.test(name)) return undefined
+  for (let i = 0; i < name.length; ) {
+    const cp = name.codePointAt(i) as number
+    const ch = String.fromCodePoint(cp)
+    if (!NAME_CHARS.test(ch)) return `action name has ${describeChar(cp)} at position ${i}; only ASCII letters, digits and _ . : / - are allowed`
+    i += ch.length
+  }
+  return 'action name is malformed'
+}
+
+function describeChar(cp: number): string {
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
+  if (cp === 0x20) return `a space (${hex})`
+  if (cp < 0x20 || cp === 0x7f) return `a control character (${hex})`
+  if (cp >= 0x21 && cp < 0x7f) return `the character ${JSON.stringify(String.fromCodePoint(cp))} (${hex})`
+  if (/[\p{Cf}\p{Zs}\p{Zl}\p{Zp}]/u.test(String.fromCodePoint(cp))) return `an invisible or space character (${hex})`
+  return `the non-ASCII character ${JSON.stringify(String.fromCodePoint(cp))} (${hex})`
+}
 
 /** Builds the `action` value lazily: most guards never read it, and this runs per request. */
 class Normalized implements NormalizedRequest {
@@ -47,10 +93,12 @@ class Normalized implements NormalizedRequest {
     readonly actionName: string,
     readonly args: readonly Value[],
     readonly groups: ReadonlySet<string>,
+    readonly foldedName: string,
+    readonly foldedGroups: ReadonlySet<string>,
     readonly resource: ValueRecord | undefined,
     readonly context: ValueRecord,
     readonly approvals: ReadonlySet<string>,
-    readonly now: number,
+    readonly now: number | undefined,
   ) {}
 
   get actionValue(): ValueRecord {
@@ -76,17 +124,30 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
     const a = action['args']
     if (a !== undefined) {
       if (!Array.isArray(a)) throw new RequestError('action.args', 'action.args must be an array')
+      // A hole or an `undefined` argument would make patterns that bind it not match, so a
+      // deny on `export(data)` would not apply; it is a malformed request instead.
+      for (let i = 0; i < a.length; i++) if (a[i] === undefined) throw new RequestError(`action.args[${i}]`, 'an argument must be a value, not undefined or a hole')
       args = a as readonly Value[]
     }
     const g = action['groups']
     if (g !== undefined) {
-      if (!Array.isArray(g) || g.some((x) => typeof x !== 'string')) throw new RequestError('action.groups', 'action.groups must be an array of strings')
+      if (!Array.isArray(g)) throw new RequestError('action.groups', 'action.groups must be an array of strings')
+      for (let i = 0; i < g.length; i++) {
+        const x: unknown = g[i]
+        if (typeof x !== 'string') throw new RequestError(`action.groups[${i}]`, 'a group must be a string')
+        const problem = actionNameProblem(x)
+        if (problem !== undefined) throw new RequestError(`action.groups[${i}]`, problem.replace('action name', 'group name'))
+      }
       requestGroups = g as string[]
     }
   } else throw new RequestError('action', 'action must be a string or an object with a name')
-  if (actionName === '') throw new RequestError('action.name', 'action name must not be empty')
+  const problem = actionNameProblem(actionName)
+  if (problem !== undefined) throw new RequestError('action.name', problem)
   const known = vocabulary.groupsOf.get(actionName)
   const groups = requestGroups === undefined && known === undefined ? NO_STRINGS : new Set([...(requestGroups ?? []), ...(known ?? [])])
+  const foldedName = asciiFold(actionName)
+  const foldedKnown = foldedVocabulary(vocabulary).get(foldedName)
+  const foldedGroups = requestGroups === undefined && foldedKnown === undefined ? NO_STRINGS : new Set([...(requestGroups ?? []).map(asciiFold), ...(foldedKnown ?? [])])
   const resource = req.resource as unknown
   if (resource !== undefined && !isRecord(resource)) throw new RequestError('resource', 'resource must be an object')
   if (isRecord(resource) && resource['id'] !== undefined && typeof resource['id'] !== 'string') throw new RequestError('resource.id', 'resource.id must be a string')
@@ -104,12 +165,45 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
     })
     approvals = found
   }
-  return new Normalized(principal, actionName, args, groups, isRecord(resource) ? resource : undefined, context, approvals, requestTime(context))
+  return new Normalized(principal, actionName, args, groups, foldedName, foldedGroups, isRecord(resource) ? resource : undefined, context, approvals, requestTime(context))
 }
 
-function requestTime(context: ValueRecord): number {
+const foldedCache = new WeakMap<ActionVocabulary, ReadonlyMap<string, readonly string[]>>()
+
+/** The vocabulary by folded action name, groups folded and merged: built once per vocabulary. */
+function foldedVocabulary(vocabulary: ActionVocabulary): ReadonlyMap<string, readonly string[]> {
+  let m = foldedCache.get(vocabulary)
+  if (m === undefined) {
+    const out = new Map<string, string[]>()
+    for (const [name, groups] of vocabulary.groupsOf) {
+      const key = asciiFold(name)
+      const list = out.get(key) ?? []
+      for (const g of groups) {
+        const f = asciiFold(g)
+        if (!list.includes(f)) list.push(f)
+      }
+      out.set(key, list)
+    }
+    m = out
+    foldedCache.set(vocabulary, m)
+  }
+  return m
+}
+
+/**
+ * The request's own time, if it carries one. A time that is present but not a finite number is
+ * a malformed request: quietly falling back to the clock would hide the caller's bug, and 0 (the
+ * old fallback) made every `now() > expires_at` deny silently false.
+ */
+function requestTime(context: ValueRecord): number | undefined {
   const t = context['time']
-  if (isRecord(t) && typeof t['now'] === 'number') return t['now']
-  const n = context['now']
-  return typeof n === 'number' ? n : 0
+  if (isRecord(t) && Object.hasOwn(t, 'now')) {
+    const n: unknown = t['now']
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw new RequestError('context.time.now', 'context.time.now must be a finite number (epoch milliseconds)')
+    return n
+  }
+  // `context.now` is an older spelling, honoured only when it is a time; as any other value it
+  // is ordinary data that happens to be called `now`.
+  const n: unknown = Object.hasOwn(context, 'now') ? context['now'] : undefined
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined
 }

@@ -62,15 +62,35 @@ export function isExpr(node: unknown): node is Expr {
 
 /** Every policy of a program, wherever it appears (top level, agent, channel and other blocks). */
 export function collectPolicies(program: Program): import('./ir.js').Policy[] {
-  const out: import('./ir.js').Policy[] = []
-  const stack: object[] = [...program.items].reverse()
-  while (stack.length > 0) {
-    const node = stack.pop() as { kind?: string; members?: object[] }
-    if (node.kind === 'Policy') {
-      out.push(node as import('./ir.js').Policy)
+  return collectScopedPolicies(program).map((p) => p.policy)
+}
+
+/** The item a policy is embedded in: what decides whose requests it governs (SEMANTICS.md §6). */
+export interface PolicyHost {
+  readonly kind: 'Agent' | 'Channel' | 'Schedule' | 'Memory' | 'Webhook'
+  readonly name: string
+  readonly span: import('./ir.js').Span
+}
+
+/** Every policy of a program in source order, with the top-level item it sits in (none at the top level). */
+export function collectScopedPolicies(program: Program): { readonly policy: import('./ir.js').Policy; readonly host?: PolicyHost }[] {
+  const out: { policy: import('./ir.js').Policy; host?: PolicyHost }[] = []
+  for (const item of program.items) {
+    if (item.kind === 'Policy') {
+      out.push({ policy: item })
       continue
     }
-    if (node.members) for (let i = node.members.length - 1; i >= 0; i--) stack.push(node.members[i] as object)
+    if (!('members' in item)) continue
+    const host: PolicyHost = { kind: item.kind, name: item.name, span: item.span }
+    const stack: object[] = [...item.members].reverse()
+    while (stack.length > 0) {
+      const node = stack.pop() as { kind?: string; members?: object[] }
+      if (node.kind === 'Policy') {
+        out.push({ policy: node as import('./ir.js').Policy, host })
+        continue
+      }
+      if (node.members) for (let i = node.members.length - 1; i >= 0; i--) stack.push(node.members[i] as object)
+    }
   }
   return out
 }

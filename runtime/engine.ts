@@ -22,6 +22,11 @@ export interface EngineOptions extends CompileOptions {
   readonly decisionCache?: boolean | { readonly max: number }
   /** How many superseded versions `rollback` can go back through. */
   readonly history?: number
+  /**
+   * The clock `now()` reads when a request carries no `context.time.now` (epoch ms), read once
+   * per decision. `Date.now` by default; tests and replays pass their own.
+   */
+  readonly clock?: () => number
 }
 
 /** The answer of `load`, `rollback` and a watcher's reload. */
@@ -67,6 +72,28 @@ interface Active {
   readonly set: PolicySet
   readonly evaluator: Evaluator
   readonly version: number
+  /** Whether some rule calls `now()`: then a request without its own time has no cacheable answer. */
+  readonly readsClock: boolean
+}
+
+/** Whether any expression of the set calls `now`. */
+function setReadsClock(set: PolicySet): boolean {
+  const seen = (v: unknown): boolean => {
+    if (Array.isArray(v)) return v.some(seen)
+    if (v === null || typeof v !== 'object') return false
+    const node = v as { kind?: unknown; callee?: { kind?: unknown; name?: unknown } }
+    if (node.kind === 'Call' && node.callee?.kind === 'Ident' && node.callee.name === 'now') return true
+    return Object.values(v).some(seen)
+  }
+  return set.checked.policies.some((p) => seen(p.rules))
+}
+
+/** Whether a request carries its own time (then `now()` does not read the clock). */
+function carriesTime(request: AuthzRequest): boolean {
+  const c = (request as { context?: unknown }).context
+  if (c === null || typeof c !== 'object') return false
+  const t = (c as { time?: unknown }).time
+  return (t !== null && typeof t === 'object' && typeof (t as { now?: unknown }).now === 'number') || typeof (c as { now?: unknown }).now === 'number'
 }
 
 /** Average key characters per cached decision that the decision cache budgets for. */
@@ -95,6 +122,7 @@ function freezeDecision(d: Decision): Decision {
 export function createEngineCore(compile: Compiler, options: EngineOptions = {}): Engine {
   const compileCache = new CompileCache()
   const historySize = options.history ?? 8
+  const clock = options.clock
   const cacheMax = options.decisionCache === true ? 10_000 : typeof options.decisionCache === 'object' ? options.decisionCache.max : 0
   // Bounded by total key length as well as by count, so that large requests cannot pin memory:
   // an entry whose key is larger than the whole budget is simply not stored.
@@ -106,8 +134,8 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
   const swap = (set: PolicySet): number => {
     const rules = compileCache.rulesFor(set)
     const version = ++lastVersion
-    const evaluator = createEvaluator(set, version, rules)
-    active = { set, evaluator, version }
+    const evaluator = createEvaluator(set, version, rules, clock === undefined ? {} : { clock })
+    active = { set, evaluator, version, readsClock: setReadsClock(set) }
     decisions?.clear()
     return version
   }
@@ -118,9 +146,10 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
     if (a === undefined) return noPolicies()
     try {
       if (opts?.explain) {
-        return interpret(a.set.checked, request, { functions: a.set.functions, ladders: a.set.ladders, limits: a.set.limits, version: a.version, explain: true })
+        return interpret(a.set.checked, request, { functions: a.set.functions, ladders: a.set.ladders, limits: a.set.limits, version: a.version, explain: true, ...(clock === undefined ? {} : { clock }) })
       }
-      if (decisions === undefined) return a.evaluator.evaluate(request)
+      // A decision that read the clock holds only for that instant: it is never cached.
+      if (decisions === undefined || (a.readsClock && !carriesTime(request))) return a.evaluator.evaluate(request)
       const key = stableKey(request)
       if (key === undefined) return a.evaluator.evaluate(request)
       const hit = decisions.get(key)

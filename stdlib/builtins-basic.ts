@@ -1,6 +1,7 @@
 import { hasAttr } from './access.js'
 import type { Builtin } from './builtin-types.js'
 import { defineBuiltin } from './define-builtin.js'
+import { EVAL_CODES, fail, typeName } from './eval-codes.js'
 import { inOp } from './operators.js'
 import type { Value, ValueRecord } from './value.js'
 
@@ -9,13 +10,20 @@ import type { Value, ValueRecord } from './value.js'
  * ends_with, length/len, lower, upper, keys, has. All are methods: `x.f(a)` ≡ `f(x, a)`.
  */
 
-/** `contains(c, x)`: `x in c` with the container first — element, substring or key. */
+/**
+ * `contains(c, x)`: an element of an array or a key of a record (as `x in c`), or a substring of
+ * a string — the one place substrings are tested (`in` on a string is an error, SEMANTICS.md §5).
+ */
 export const contains: Builtin = defineBuiltin({
   name: 'contains',
   params: ['collection', 'any'],
   returns: 'boolean',
   method: true,
-  impl: ([c, x]) => inOp(x as Value, c as Value),
+  impl: ([c, x]) => {
+    if (typeof c !== 'string') return inOp(x as Value, c as Value)
+    if (typeof x !== 'string') return fail(EVAL_CODES.TYPE_MISMATCH, `cannot test whether ${typeName(x as Value)} is a substring of a string: only a string can be`)
+    return c.includes(x)
+  },
 })
 
 /** `starts_with(s, prefix)`. */

@@ -3,14 +3,23 @@ import { contains, endsWith, has, keys, len, length, lower, startsWith, upper } 
 import { all, any, count, filter, map, max, min, sum } from './builtins-collections.js'
 import { defineBuiltin } from './define-builtin.js'
 import { parseDuration } from './durations.js'
+import { EVAL_CODES, fail } from './eval-codes.js'
 
-/** `now()`: the request time in epoch milliseconds — fixed per request, so evaluation stays deterministic. */
+/**
+ * `now()`: the request's time, or the engine clock read once per decision (SEMANTICS.md §5) —
+ * fixed within a decision, so evaluation stays deterministic. A clock that yields no finite
+ * time is an error, never 0: `deny: read if now() > token.expires_at` must not go quiet.
+ */
 export const now: Builtin = defineBuiltin({
   name: 'now',
   params: [],
   returns: 'number',
   method: false,
-  impl: (_args, _fns, ctx) => ctx.now,
+  impl: (_args, _fns, ctx) => {
+    const t = ctx.now
+    if (typeof t !== 'number' || !Number.isFinite(t)) return fail(EVAL_CODES.BAD_VALUE, 'now(): the engine clock did not give a finite time')
+    return t
+  },
 })
 
 /** `duration("5m")`: parses the literal syntax at run time (see parseDuration). */

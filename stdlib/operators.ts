@@ -14,9 +14,12 @@ export function expectBool(v: Value, what: string): boolean {
 }
 
 /**
- * `element in container`: an element of an array (structural equality), a substring of a
- * string, or a key of a record. Other container types, and a non-string element for a string or
- * record container, are type errors.
+ * `element in container`: an element of an array (structural equality) or a key of a record
+ * (SEMANTICS.md §5). A string on the right is a type error, not a substring test: with
+ * substring semantics `deny: … if "admin" in user.roles` fires on `"not_admin_at_all"` and
+ * `allow: … if "admin" in user.roles` grants it — whichever way it cuts, someone wrote the rule
+ * for an array. Substrings are `contains()`. Other containers, and a non-string key for a
+ * record, are type errors too.
  */
 export function inOp(element: Value, container: Value): boolean {
   if (Array.isArray(container)) {
@@ -25,16 +28,11 @@ export function inOp(element: Value, container: Value): boolean {
     return false
   }
   if (typeof container === 'string') {
-    if (typeof element !== 'string') return inMismatch(element, container)
-    return container.includes(element)
+    return fail(EVAL_CODES.TYPE_MISMATCH, `'in' needs an array or a record on the right, got a string; test substrings with contains()`)
   }
   if (isRecord(container)) {
-    if (typeof element !== 'string') return inMismatch(element, container)
+    if (typeof element !== 'string') return fail(EVAL_CODES.TYPE_MISMATCH, `cannot test whether ${typeName(element)} is a key of a record: only a string can be a key`)
     return Object.hasOwn(container, element)
   }
-  return fail(EVAL_CODES.TYPE_MISMATCH, `cannot test membership in ${typeName(container)}: 'in' needs an array, a string or a record`)
-}
-
-function inMismatch(element: Value, container: Value): never {
-  return fail(EVAL_CODES.TYPE_MISMATCH, `cannot test whether ${typeName(element)} is in ${typeName(container)}: only a string can be a substring or a key`)
+  return fail(EVAL_CODES.TYPE_MISMATCH, `cannot test membership in ${typeName(container)}: 'in' needs an array or a record`)
 }

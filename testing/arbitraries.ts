@@ -83,8 +83,10 @@ export function mergeTypes(declared: SchemaType, inferred: SchemaType): SchemaTy
   return { kind: 'record', fields }
 }
 
-function entityArbitrary(type: SchemaType, hints: GeneratorHints, maxArrayLength: number): fc.Arbitrary<ValueRecord> {
-  const ids = fc.constantFrom(...DEFAULT_IDS, ...(hints.strings ?? []))
+function entityArbitrary(type: SchemaType, hints: GeneratorHints, maxArrayLength: number, favourite: readonly string[] = []): fc.Arbitrary<ValueRecord> {
+  const anyId = fc.constantFrom(...DEFAULT_IDS, ...(hints.strings ?? []))
+  // Agents that own policies are drawn often, so that their scoped rules are reached.
+  const ids = favourite.length === 0 ? anyId : fc.oneof({ arbitrary: fc.constantFrom(...favourite), weight: 1 }, { arbitrary: anyId, weight: 1 })
   const attrs = type.kind === 'record' ? (valueArbitrary(type, hints, maxArrayLength) as fc.Arbitrary<ValueRecord>) : fc.constant({})
   return fc.tuple(ids, attrs).map(([id, a]) => ({ ...a, id }))
 }
@@ -107,7 +109,7 @@ export function requestArbitrary(schema?: Schema | unknown, constraints: Constra
   const max = options.maxArrayLength ?? 4
   const shape = hints.shape ?? { principal: ANY, resource: ANY, context: ANY }
   const contextType = mergeTypes({ kind: 'record', fields: s?.context ?? new Map() }, shape.context)
-  const principal = entityArbitrary(mergeTypes(s?.principal ?? ANY, shape.principal), hints, max)
+  const principal = entityArbitrary(mergeTypes(s?.principal ?? ANY, shape.principal), hints, max, hints.agents ?? [])
   const resource = fc.option(entityArbitrary(mergeTypes(s?.resource ?? ANY, shape.resource), hints, max), { nil: undefined, freq: 10 })
   const actionNames = [...new Set([...(hints.actions ?? []), ...(s?.actions.keys() ?? []), 'other_action'])]
   const groups = hints.groups ?? []

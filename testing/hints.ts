@@ -19,6 +19,8 @@ export interface PolicyHints {
   readonly strings: readonly string[]
   /** Number literals of guards, with their neighbours. */
   readonly numbers: readonly number[]
+  /** Agents that own policies (SEMANTICS.md §6): candidates for `principal.id`. */
+  readonly agents: readonly string[]
   /** Approvers that require rules ask for (candidates for `context.approvals`). */
   readonly approvers: readonly string[]
   /** Attribute paths guards read, as a record type with `any` leaves, per root. */
@@ -68,6 +70,7 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
   const strings = new Set<string>()
   const numbers = new Set<number>()
   const approvers = new Set<string>()
+  const agents = new Set<string>()
   const roots = { principal: newShape(), resource: newShape(), context: newShape() }
   for (const rungs of ladders?.byName.values() ?? []) for (const r of rungs) strings.add(r)
 
@@ -79,7 +82,13 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
       path.unshift(cur.property)
       cur = cur.object
     }
-    if (cur.kind !== 'Ident' || locals.has(cur.name) || path.length === 0) return undefined
+    if (cur.kind !== 'Ident' || locals.has(cur.name)) return undefined
+    if (path.length === 0) {
+      // A bare name that is no binder and no root is a top-level context key (`webhook == "x"`).
+      const bare = cur.name
+      if (binders.has(bare) || ['principal', 'resource', 'context', 'action'].includes(bare)) return undefined
+      return addPath(roots.context, [bare])
+    }
     const b = binders.get(cur.name)
     if (b === 0) return addPath(roots.resource, path)
     if (b !== undefined || cur.name === 'action') return undefined
@@ -116,7 +125,7 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
         if (COMPARISONS.has(node.op)) {
           for (const [a, b] of [[node.left, node.right], [node.right, node.left]] as const) {
             const kind = literalKind(b)
-            const shape = kind === undefined || a.kind !== 'Member' ? undefined : shapeOf(a, binders, locals)
+            const shape = kind === undefined || (a.kind !== 'Member' && a.kind !== 'Ident') ? undefined : shapeOf(a, binders, locals)
             if (shape !== undefined && kind !== undefined && shape.fields.size === 0) shape.leaf = kind
           }
         }
@@ -130,6 +139,13 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
   }
 
   for (const policy of set.policies) {
+    // Scoped policies (SEMANTICS.md §6) apply only when principal.id or context.channel names
+    // their agent or channel: generated requests must hit those values to reach their rules.
+    if (policy.scope !== undefined) {
+      strings.add(policy.scope.name)
+      if (policy.scope.kind === 'agent') agents.add(policy.scope.name)
+      if (policy.scope.kind === 'channel') addPath(roots.context, ['channel']).leaf = 'string'
+    }
     for (const rule of policy.rules) {
       const names = new Set<string>()
       const pats = [...rule.patterns, ...(rule.scope ?? [])]
@@ -159,6 +175,7 @@ export function policyHints(set: CheckedSet, ladders?: Ladders): PolicyHints {
     strings: sorted(strings),
     numbers: sorted(numbers),
     approvers: sorted(approvers),
+    agents: sorted(agents),
     shape: { principal: toType(roots.principal), resource: toType(roots.resource), context: toType(roots.context) },
   }
 }

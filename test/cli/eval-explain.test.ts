@@ -115,7 +115,8 @@ describe('symbi-policy eval', () => {
     for (const [req, field] of [
       [{ principal: { id: 7 }, action: 'read' }, 'principal.id'],
       [{ principal: { id: 'a' } }, 'action'],
-      [{ principal: { id: 'a' }, action: { name: 'read', groups: [1] } }, 'action.groups'],
+      [{ principal: { id: 'a' }, action: { name: 'read', groups: [1] } }, 'action.groups[0]'],
+      [{ principal: { id: 'a' }, action: 'read\u200b' }, 'action.name'],
       [{ principal: { id: 'a' }, action: 'read', context: { approvals: 'boss' } }, 'context.approvals'],
       [null, 'request'],
     ] as const) {

@@ -26,10 +26,11 @@ describe('inOp', () => {
     expect(inOp(null, [])).toBe(false)
   })
 
-  it('finds substrings of strings', () => {
-    expect(inOp('call', 'tool_call::x')).toBe(true)
-    expect(inOp('', 'abc')).toBe(true)
-    expect(inOp('x', 'abc')).toBe(false)
+  it('refuses a string on the right: membership is not a substring test (SEMANTICS.md §5)', () => {
+    // Issue 9 item 10: `"admin" in user.roles` was true for roles "not_admin_at_all".
+    expect(codeOf(() => inOp('admin', 'not_admin_at_all'))).toBe(EVAL_CODES.TYPE_MISMATCH)
+    expect(codeOf(() => inOp('call', 'tool_call::x'))).toBe(EVAL_CODES.TYPE_MISMATCH)
+    expect(codeOf(() => inOp('', 'abc'))).toBe(EVAL_CODES.TYPE_MISMATCH)
     expect(codeOf(() => inOp(1, '123'))).toBe(EVAL_CODES.TYPE_MISMATCH)
   })
 
