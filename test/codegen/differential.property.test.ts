@@ -16,7 +16,7 @@ import { createEngine } from '../../index.js'
 import { loadCompiledSet } from '../../runtime/compiled-module.js'
 import { policySet, request } from '../compiler/policy-arbitrary.js'
 
-const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 200)
+const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 500)
 const LADDERS = { priority: ['low', 'medium', 'high'] }
 
 describe('compiled data ≡ engine on random policy sets', () => {

@@ -13,19 +13,22 @@ import { describe, expect, it } from 'vitest'
 import { compilePolicySet, createEvaluator, interpret } from '../../compiler/index.js'
 import type { PolicySet } from '../../compiler/index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
-import { policySet, request } from './policy-arbitrary.js'
+import { policySet, request, VOCABULARIES } from './policy-arbitrary.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 2000)
 const LADDERS = { priority: ['low', 'medium', 'high'] }
 const VERSION = 7
 
-function compile(sources: readonly string[]): PolicySet {
+function compile(sources: readonly string[], vocabulary = 0): PolicySet {
   const r = compilePolicySet(sources.map((source, i) => ({ name: `gen${i}.policy`, source })), { ladders: LADDERS })
   if (r.value === undefined) {
     const ds = r.files.flatMap((f) => f.diagnostics.filter((d) => d.severity === 'error').map((d) => `${f.name} ${d.code} ${d.message}`))
     throw new Error(`generated set does not compile:\n${sources.join('\n')}\n${ds.join('\n')}`)
   }
-  return r.value
+  // Schema action groups, set directly: a schema would also type-check the generated guards,
+  // which read undeclared names on purpose.
+  const groups = VOCABULARIES[vocabulary] ?? []
+  return groups.length === 0 ? r.value : { ...r.value, checked: { ...r.value.checked, vocabulary: { groupsOf: new Map(groups) } } }
 }
 
 /** A decider under test, built once per set and asked every request. */
@@ -37,8 +40,8 @@ const reference = (set: PolicySet, req: AuthzRequest): Decision => interpret(set
 /** Asserts that `decider` agrees with the interpreter on `runs` random sets; returns the fast-check report. */
 function agreement(decider: Decider, runs: number, seed?: number) {
   return fc.check(
-    fc.property(policySet, fc.array(request, { minLength: 1, maxLength: 6 }), (sources, requests) => {
-      const set = compile(sources)
+    fc.property(policySet, fc.nat(VOCABULARIES.length - 1), fc.array(request, { minLength: 1, maxLength: 6 }), (sources, vocabulary, requests) => {
+      const set = compile(sources, vocabulary)
       const decide = decider(set)
       for (const req of requests) {
         const got = decide(req)
@@ -75,8 +78,8 @@ describe('compiled evaluator ≡ reference interpreter', () => {
   }, 300_000)
 
   it('reaches every outcome and the common error codes', () => {
-    const seen = coverage(600)
-    for (const k of ['allow', 'deny', 'allow_with_conditions', 'require_approval', 'deny:request', 'deny:error', 'deny:requirement', 'deny:default', 'deny:rule', 'EVAL001', 'EVAL101', 'EVAL102', 'EVAL103', 'EVAL104', 'EVAL105', 'EVAL110']) {
+    const seen = coverage(1500)
+    for (const k of ['allow', 'deny', 'allow_with_conditions', 'require_approval', 'deny:request', 'deny:error', 'deny:requirement', 'deny:default', 'deny:rule', 'EVAL001', 'EVAL101', 'EVAL102', 'EVAL103', 'EVAL104', 'EVAL105', 'EVAL110', 'EVAL118']) {
       expect(seen.get(k) ?? 0, k).toBeGreaterThan(0)
     }
   }, 120_000)

@@ -8,8 +8,15 @@
 import fc from 'fast-check'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 
-const ACTIONS = ['read', 'write', 'export', 'aggregate', 'tool_call::fetch', 'tool_call::shell', 'delete', 'read\u0000stats', '["read","stats"]'] as const
-const GROUPS = ['stats', 'heavy', 'long_running', 'read\u0000heavy'] as const
+// Case variants meet case-folding denies (SEMANTICS.md §7); NUL, JSON-looking, spaced and
+// look-alike names are malformed requests that every evaluator must refuse alike.
+const ACTIONS = ['read', 'write', 'export', 'aggregate', 'tool_call::fetch', 'tool_call::shell', 'delete', 'READ', 'Tool_Call::Shell', 'Delete', 'read\u0000stats', '["read","stats"]', 'read ', 'sh\u0435ll'] as const
+const GROUPS = ['stats', 'heavy', 'long_running', 'STATS', 'Dangerous', 'read\u0000heavy'] as const
+/** The action vocabulary (schema action groups) a set is compiled with, or none. */
+export const VOCABULARIES: readonly (readonly [string, readonly string[]])[][] = [
+  [],
+  [['delete', ['dangerous', 'heavy']], ['write', ['stats']], ['Export', ['dangerous']]],
+]
 const DOC_TYPES = ['T1', 'T2', 'T3', 'T4'] as const
 const ROLES = ['admin', 'dev', 'guest', 'Admin'] as const
 const RUNGS = ['public', 'internal', 'confidential', 'secret', 'top_secret'] as const
@@ -134,7 +141,7 @@ interface Pattern {
 
 const pattern: fc.Arbitrary<Pattern> = fc.oneof(
   pick(['read', 'write', 'export', 'aggregate', '"read"']).map((text) => ({ text, binds: false })),
-  pick(['stats', 'heavy', 'long_running']).map((text) => ({ text, binds: false })),
+  pick(['stats', 'heavy', 'long_running', 'dangerous', 'Dangerous', 'READ', '"Tool_Call::*"']).map((text) => ({ text, binds: false })),
   pick(['any', '"*"', 'all_operations', '"tool_call::*"', '"tool_call::s*"']).map((text) => ({ text, binds: false })),
   pick(['read(d)', 'export(d)', 'write(d, _)', '"tool_call::*"(d)', 'stats(d)', 'heavy(d, any)', 'write(_, d)', 'export(e, d)']).map((text) => ({ text, binds: true })),
   pick(['read("doc-1")', 'export(_, "bob")', 'delete("doc-2")']).map((text) => ({ text, binds: false })),
@@ -203,20 +210,42 @@ const policyBody: fc.Arbitrary<string[]> = fc
   )
   .map(([rules, run]) => (run === undefined ? rules : [...rules.slice(0, 1), ...run, ...rules.slice(1)]))
 
-/** A policy set: 1–3 policies as source text. */
+/** Where a policy is written (SEMANTICS.md §6): the top level, an agent or a channel. */
+const host = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: pick(['agent alice', 'agent Bob', 'channel ops', 'channel Ops']) },
+)
+
+/** A policy set: 1–3 policies as source text, some embedded in agents or channels. */
 export const policySet: fc.Arbitrary<string[]> = fc
-  .array(policyBody, { minLength: 1, maxLength: 3 })
-  .map((bodies) => bodies.map((rules, i) => `policy p${i} {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`))
+  .array(fc.tuple(policyBody, host), { minLength: 1, maxLength: 3 })
+  .map((bodies) =>
+    bodies.map(([rules, h], i) => {
+      const policy = `policy p${i} {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`
+      return h === undefined ? policy : `${h} {\n${policy}}\n`
+    }),
+  )
 
 // ───────────── requests ─────────────
 
-/** A value that is sometimes of the expected kind, sometimes missing (undefined → key left out), sometimes mistyped. */
+/** Stands for an own property whose value is `undefined` (`{ banned: row?.banned }`). */
+const OWN_UNDEFINED = Symbol('own undefined')
+
+/** Things embedder code puts in requests that are not policy values (SEMANTICS.md §5). */
+const NON_VALUES = fc.constantFrom<unknown>(OWN_UNDEFINED, NaN, Infinity, -0, new Date(0), () => true, [1, NaN])
+
+/** A value that is sometimes of the expected kind, sometimes missing (undefined → key left out), sometimes mistyped, sometimes no value at all. */
 function maybe<T>(good: fc.Arbitrary<T>, weight = 8): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight, arbitrary: good }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom<unknown>('3', 2, true, null, [], {}) })
+  return fc.oneof(
+    { weight, arbitrary: good },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>('3', 2, true, null, [], {}) },
+    { weight: 1, arbitrary: NON_VALUES },
+  )
 }
 
 function record(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
-  return fc.record(fields).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)))
+  return fc.record(fields).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === OWN_UNDEFINED ? undefined : v])))
 }
 
 const tags = fc.subarray([...TAGS])
@@ -247,6 +276,7 @@ const context = record({
   operation: maybe(record({ priority: maybe(pick(['low', 'medium', 'high', 'secret'])) })),
   session: maybe(record({ idle: fc.constantFrom({ $duration: 60_000 }, { $duration: 600_000 }), idle_minutes: maybe(fc.integer({ min: 0, max: 60 })) })),
   time: fc.option(fc.record({ now: fc.constantFrom(0, 5000) }), { nil: undefined }),
+  channel: fc.option(pick(['ops', 'OPS', 'other']), { nil: undefined }),
   approvals: fc.option(fc.subarray(['supervisor', 'legal', 'security']).chain((xs) => fc.constantFrom(xs, xs.map((approver) => ({ approver })))), { nil: undefined }),
 })
 
@@ -266,7 +296,7 @@ const action: fc.Arbitrary<unknown> = fc.oneof(
 /** A request over the vocabulary; about one in twenty is malformed. */
 export const request: fc.Arbitrary<AuthzRequest> = fc
   .record({
-    principal: fc.oneof({ weight: 40, arbitrary: fc.record({ id: pick(['alice', 'bob']), type: fc.constant('agent') }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>({ id: 5 }, 'alice') }),
+    principal: fc.oneof({ weight: 40, arbitrary: fc.record({ id: pick(['alice', 'bob', 'Alice', 'BOB']), type: fc.constant('agent') }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>({ id: 5 }, 'alice') }),
     action,
     resource: fc.option(doc, { nil: undefined, freq: 4 }),
     context,
