@@ -72,7 +72,9 @@ const INVALID_MESSAGES: Record<string, (image: string) => { code: string; messag
     const m = /^(\d+(?:_\d+)*)_([A-Za-z]\w*)$/.exec(image)
     const unit = m?.[2] ?? ''
     const units: Record<string, string> = { days: 'd', day: 'd', hours: 'h', hour: 'h', minutes: 'm', minute: 'm', seconds: 's', second: 's', weeks: 'w', week: 'w', years: 'y', year: 'y', months: 'months', month: 'months' }
-    const suggestion = units[unit.toLowerCase()]
+    const key = unit.toLowerCase()
+    // `10_constructor` must not find Object.prototype.constructor.
+    const suggestion = Object.hasOwn(units, key) ? units[key] : undefined
     return {
       code: 'LEX010',
       message: `\`${image}\` is not a duration or a number`,

@@ -38,7 +38,7 @@ export function resolveParseOptions(options: ParseOptions): Required<ParseOption
   const out: { -readonly [K in keyof ParseOptions]-?: NonNullable<ParseOptions[K]> } = { ...PARSE_DEFAULTS }
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue
-    if (!(key in PARSE_DEFAULTS)) throw new TypeError(`unknown parse option '${key}' (known: ${Object.keys(PARSE_DEFAULTS).join(', ')})`)
+    if (!Object.hasOwn(PARSE_DEFAULTS, key)) throw new TypeError(`unknown parse option '${key}' (known: ${Object.keys(PARSE_DEFAULTS).join(', ')})`)
     if (key === 'strict') {
       if (typeof value !== 'boolean') throw new TypeError(`parse option 'strict' must be a boolean`)
     } else if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {

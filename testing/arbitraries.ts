@@ -68,7 +68,8 @@ export function valueArbitrary(type: SchemaType, hints: GeneratorHints = {}, max
       return fc.array(valueArbitrary(type.element, hints, maxArrayLength), { maxLength: maxArrayLength })
     case 'record': {
       const fields: Record<string, fc.Arbitrary<Value>> = {}
-      for (const [k, t] of type.fields) fields[k] = valueArbitrary(t, hints, maxArrayLength)
+      // Field names come from schemas: defineProperty keeps `__proto__` an own key.
+      for (const [k, t] of type.fields) Object.defineProperty(fields, k, { value: valueArbitrary(t, hints, maxArrayLength), enumerable: true, writable: true, configurable: true })
       return fc.record(fields) as fc.Arbitrary<Value>
     }
   }

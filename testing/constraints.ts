@@ -107,11 +107,13 @@ export function applyConstraints(request: object, constraints: readonly ParsedCo
     for (let j = 0; j < path.length - 1; j++) {
       const key = path[j] as string | number
       const nextIsIndex = typeof path[j + 1] === 'number'
-      let next = cur[key]
+      // Paths come from test files: only own properties are followed, and writes define own
+      // keys, so `context.__proto__.x` names a key instead of reaching Object.prototype.
+      let next = Object.hasOwn(cur, key) ? cur[key] : undefined
       if (next === null || typeof next !== 'object' || (nextIsIndex && !Array.isArray(next))) {
         if (value === ABSENT) return
         next = nextIsIndex ? [] : {}
-        cur[key] = next
+        setOwn(cur, key, next)
       }
       cur = next as Record<string | number, unknown>
     }
@@ -122,7 +124,11 @@ export function applyConstraints(request: object, constraints: readonly ParsedCo
     } else if (Array.isArray(cur) && typeof last === 'number') {
       while (cur.length < last) cur.push(null)
       cur[last] = value as Value
-    } else cur[last] = value
+    } else setOwn(cur, last, value)
   })
   return out
+}
+
+function setOwn(o: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true })
 }

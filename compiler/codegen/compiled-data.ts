@@ -35,7 +35,8 @@ export function compiledSetData(set: PolicySet, sources: readonly PolicySource[]
       locations.push({ policy: rule.ref.policy, rule: rule.ref.rule, kind: rule.ref.kind, file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column })
     }
   }
-  const ladders: Record<string, readonly string[]> = {}
+  // Ladder names come from schemas and embedders: a null prototype keeps `__proto__` a key.
+  const ladders: Record<string, readonly string[]> = Object.create(null) as Record<string, readonly string[]>
   for (const [name, rungs] of set.ladders.byName) if (name !== 'classification') ladders[name] = rungs
   const base = {
     format: COMPILED_FORMAT,
