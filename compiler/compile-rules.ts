@@ -9,11 +9,20 @@ import type { Ladders } from '../stdlib/ladders.js'
 import { isRecord, type Value } from '../stdlib/value.js'
 import type { ActionPattern, ArgPattern, CheckedPolicy, CheckedRule, PolicyScope } from './checked.js'
 import { compileExpr, type Fn, type Scope } from './compile-expr.js'
-import { argAt, globMatcher, inScope } from './patterns.js'
+import { argAt, globMatcher, inScope, missingArgumentOf } from './patterns.js'
 import { asciiFold, type NormalizedRequest } from './request.js'
 
 /** Fills binder slots for a matching request, or returns undefined. */
-export type Matcher = (req: NormalizedRequest) => Value[] | undefined
+export type Matcher = (req: NormalizedRequest) => Value[] | Missing | undefined
+
+/**
+ * A pattern whose verb matched but which names an argument the action lacks (see
+ * `missingArgumentOf` in patterns.ts). Only folding (deny, require, audit) matchers return it;
+ * deny and require rules fail closed on it, audit rules treat it as not applicable.
+ */
+export class Missing {
+  constructor(readonly index: number) {}
+}
 
 /** Where the root of an indexed path comes from. */
 export type PathRoot = { readonly kind: 'arg'; readonly index: number } | { readonly kind: 'name'; readonly name: string }
@@ -83,6 +92,17 @@ function verbTest(p: ActionPattern, fold: boolean): (req: NormalizedRequest) => 
 function compilePattern(p: ActionPattern, slots: ReadonlyMap<string, number>, fold: boolean): Matcher {
   const verb = verbTest(p, fold)
   if (p.kind !== 'call' || p.args.length === 0) return (req) => (verb(req) ? NO_SLOTS : undefined)
+  const full = compileCallPattern(p, slots, verb)
+  if (!fold) return full
+  return (req) => {
+    const r = full(req)
+    if (r !== undefined) return r
+    const i = missingArgumentOf(p, req, true)
+    return i === undefined ? undefined : new Missing(i)
+  }
+}
+
+function compileCallPattern(p: Extract<ActionPattern, { kind: 'call' }>, slots: ReadonlyMap<string, number>, verb: (req: NormalizedRequest) => boolean): Matcher {
   const args = p.args
   const width = slots.size
   const needsSlots = args.some((a) => a.kind === 'bind' && slots.has(a.name))
@@ -124,14 +144,21 @@ function fixedBindersOf(ps: readonly ActionPattern[]): Map<string, number> {
 }
 
 function compilePatterns(ps: readonly ActionPattern[], slots: ReadonlyMap<string, number>, fold: boolean): Matcher {
-  const ms = ps.map((p) => compilePattern(p, slots, fold))
+  return firstMatch(ps.map((p) => compilePattern(p, slots, fold)))
+}
+
+/** The first matcher that matches; else the first missing argument any of them reported. */
+function firstMatch(ms: readonly Matcher[]): Matcher {
   if (ms.length === 1) return ms[0] as Matcher
   return (req) => {
+    let missing: Missing | undefined
     for (const m of ms) {
       const r = m(req)
-      if (r !== undefined) return r
+      if (r === undefined) continue
+      if (!(r instanceof Missing)) return r
+      missing ??= r
     }
-    return undefined
+    return missing
   }
 }
 
@@ -228,14 +255,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
           match = () => NO_SLOTS
           verbs = undefined
         } else {
-          const ms = targets.map((t) => compilePatterns(t, slots, fold))
-          match = (req) => {
-            for (const m of ms) {
-              const r = m(req)
-              if (r !== undefined) return r
-            }
-            return undefined
-          }
+          match = firstMatch(targets.map((t) => compilePatterns(t, slots, fold)))
           const all = targets.map((t) => verbsOf(t, fold))
           verbs = all.some((v) => v === undefined) ? undefined : [...new Set(all.flat() as string[])]
         }

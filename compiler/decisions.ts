@@ -16,7 +16,18 @@ export const EVAL = {
   internal: 'EVAL005',
   /** A lambda used as a value, or statements where a value is needed. */
   notAValue: 'EVAL003',
+  /** A deny or require pattern names an argument the action does not have; fails closed. */
+  missingArgument: 'EVAL004',
 } as const
+
+/**
+ * The error of a deny or require rule whose verb matches but whose pattern names an argument
+ * the request lacks (`deny: export(data) if …` on an `export` with no resource). Without it the
+ * deny would simply not apply, and leaving out the resource would walk past it.
+ */
+export function missingArgumentError(index: number): EvalError {
+  return new EvalError(EVAL.missingArgument, `the action has no argument ${index}${index === 0 ? ' and no resource' : ''}, which the rule's pattern names`)
+}
 
 /** Turns anything thrown during evaluation into an `EvalError`. */
 export function asEvalError(e: unknown): EvalError {

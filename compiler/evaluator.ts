@@ -12,8 +12,8 @@ import { getMember } from '../stdlib/access.js'
 import type { Limits } from '../stdlib/limits.js'
 import { readBase, readValue } from '../stdlib/read-value.js'
 import { EvalError, type Value } from '../stdlib/value.js'
-import { compileRules, deepFreeze, type CompiledRule, type EqualityKey } from './compile-rules.js'
-import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
+import { compileRules, deepFreeze, Missing, type CompiledRule, type EqualityKey } from './compile-rules.js'
+import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, missingArgumentError, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
 import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
 import type { PolicySet } from './pipeline.js'
@@ -44,6 +44,12 @@ interface Block {
   readonly strings: ReadonlyMap<string, readonly CompiledRule[]>
   readonly numbers: ReadonlyMap<number, readonly CompiledRule[]>
   readonly booleans: ReadonlyMap<boolean, readonly CompiledRule[]>
+  /**
+   * Most arguments a deny pattern of the block names. A request with fewer arguments may make a
+   * rule fail closed on a missing argument whatever its guard says, so such a request skips
+   * nothing and evaluates every rule of the block.
+   */
+  readonly arity: number
 }
 
 interface Plan {
@@ -116,7 +122,9 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
       list.push(m)
       map.set(k, list)
     }
-    steps.push({ block: { key: eq, rules: members, strings, numbers, booleans } })
+    let arity = 0
+    for (const m of members) if (m.checked.kind === 'deny') for (const p of m.checked.patterns) if (p.kind === 'call') arity = Math.max(arity, p.args.length)
+    steps.push({ block: { key: eq, rules: members, strings, numbers, booleans, arity } })
     i = j
   }
   return steps
@@ -196,6 +204,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const run = (rule: CompiledRule, req: NormalizedRequest, c: CallContext): number | EvalError => {
     const slots = rule.match(req)
     if (slots === undefined) return NOT_APPLICABLE
+    // Only deny matchers report a missing argument here (allow matchers do not fold).
+    if (slots instanceof Missing) return missingArgumentError(slots.index)
     if (rule.guard === undefined) return FIRED
     let v: Value
     try {
@@ -210,6 +220,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
 
   /** Rules of a block that must be evaluated, in order. */
   const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
+    if (block.arity > 0 && (req.args.length > 0 ? req.args.length : req.resource === undefined ? 0 : 1) < block.arity) return block.rules
     const v = pathValue(block.key, req, limits)
     if (v === undefined) return block.rules
     if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
@@ -273,8 +284,14 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
   for (const rule of extras) {
     const slots = rule.match(req)
     if (slots === undefined) continue
-    const s = { r: req, b: slots, l: NO_LAMBDAS, c, k: rule.k }
     const checked = rule.checked
+    if (slots instanceof Missing) {
+      if (checked.kind === 'audit') continue
+      const err = missingArgumentError(slots.index)
+      errors.push(ruleError(checked, err))
+      return makeDecision({ effect: 'deny', reason: requirementReason(`${checked.source} (${err.message})`) }, [checked.ref], errors, version, undefined)
+    }
+    const s = { r: req, b: slots, l: NO_LAMBDAS, c, k: rule.k }
     if (rule.guard !== undefined) {
       let g: Value | EvalError
       try {

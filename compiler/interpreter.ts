@@ -24,9 +24,9 @@ import { expectBool, inOp } from '../stdlib/operators.js'
 import { EvalError, type Value, type ValueRecord } from '../stdlib/value.js'
 import type { CheckedPolicy, CheckedRule, CheckedSet } from './checked.js'
 import {
-  asEvalError, condition, denyErrorReason, denyReason, EVAL, makeDecision, NO_ALLOW_REASON, requirementReason, ruleError, unboundError,
+  asEvalError, condition, denyErrorReason, denyReason, EVAL, makeDecision, missingArgumentError, NO_ALLOW_REASON, requirementReason, ruleError, unboundError,
 } from './decisions.js'
-import { inScope, matchAny, scopeSubject } from './patterns.js'
+import { inScope, matchAny, matchAnyOrMissing, scopeSubject, type MissingArgument } from './patterns.js'
 import { normalizeRequest, RequestError, type NormalizedRequest } from './request.js'
 
 /** What evaluation needs besides the set and the request. */
@@ -275,12 +275,12 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
       step(rule, 'not_applicable', outOfScope(policy, req))
       return 'skip'
     }
-    const b = matchAny(rule.patterns, req, fold)
+    const b = fold ? matchAnyOrMissing(rule.patterns, req, true) : matchAny(rule.patterns, req, false)
     if (b === undefined) {
       step(rule, 'not_applicable')
       return 'skip'
     }
-    const g = guard(rule, env(b))
+    const g = b instanceof Map ? guard(rule, env(b)) : ({ ok: false, error: missingArgumentError(b.missing) } as const)
     if (!g.ok) {
       errors.push(ruleError(rule, g.error))
       step(rule, 'error', g.error.message)
@@ -325,11 +325,18 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
         step(rule, 'not_applicable', outOfScope(policy, req))
         continue
       }
-      const b = applicability(policy, rule, req)
-      if (b === undefined) {
+      const found = applicability(policy, rule, req)
+      if (found === undefined || (!(found instanceof Map) && rule.kind === 'audit')) {
         step(rule, 'not_applicable')
         continue
       }
+      if (!(found instanceof Map)) {
+        const err = missingArgumentError(found.missing)
+        errors.push(ruleError(rule, err))
+        step(rule, 'error', err.message)
+        return makeDecision({ effect: 'deny', reason: requirementReason(`${rule.source} (${err.message})`) }, [rule.ref], errors, options.version, trace)
+      }
+      const b = found
       const g = guard(rule, env(b))
       if (!g.ok) {
         errors.push(ruleError(rule, g.error))
@@ -393,14 +400,16 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
  * scope's, or those of the first allow/deny target of its policy that matches. Both fold case
  * (SEMANTICS.md §7): a requirement reaching further only ever asks for more.
  */
-export function applicability(policy: CheckedPolicy, rule: CheckedRule, req: NormalizedRequest): Map<string, Value> | undefined {
-  if (rule.scope !== undefined) return matchAny(rule.scope, req, true)
+export function applicability(policy: CheckedPolicy, rule: CheckedRule, req: NormalizedRequest): Map<string, Value> | MissingArgument | undefined {
+  if (rule.scope !== undefined) return matchAnyOrMissing(rule.scope, req, true)
   if (policy.targets.length === 0) return new Map()
+  let missing: MissingArgument | undefined
   for (const t of policy.targets) {
-    const b = matchAny(t.patterns, req, true)
-    if (b !== undefined) return b
+    const b = matchAnyOrMissing(t.patterns, req, true)
+    if (b instanceof Map) return b
+    missing ??= b
   }
-  return undefined
+  return missing
 }
 
 /** `explain`'s words for a policy that does not govern the request. */

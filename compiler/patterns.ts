@@ -146,3 +146,38 @@ export function matchAny(patterns: readonly ActionPattern[], req: NormalizedRequ
   }
   return undefined
 }
+
+/** A pattern whose verb matches but which names an argument the action lacks: its index. */
+export interface MissingArgument {
+  readonly missing: number
+}
+
+/**
+ * As `matchAny`, for rules that fail closed (deny, require): when no pattern matches but one
+ * matched its verb and lacked an argument, says which argument (of the first such pattern).
+ */
+export function matchAnyOrMissing(patterns: readonly ActionPattern[], req: NormalizedRequest, fold: boolean): Map<string, Value> | MissingArgument | undefined {
+  let missing: MissingArgument | undefined
+  for (const p of patterns) {
+    const b = matchPattern(p, req, fold)
+    if (b !== undefined) return b
+    if (missing === undefined) {
+      const i = missingArgumentOf(p, req, fold)
+      if (i !== undefined) missing = { missing: i }
+    }
+  }
+  return missing
+}
+
+/** The first argument a call pattern names that the action lacks, when its verb matches and no literal argument contradicts. */
+export function missingArgumentOf(p: ActionPattern, req: NormalizedRequest, fold: boolean): number | undefined {
+  if (p.kind !== 'call' || !matchesVerb(p, req, fold)) return undefined
+  let first: number | undefined
+  for (let i = 0; i < p.args.length; i++) {
+    const ap = p.args[i] as ArgPattern
+    const v = argAt(req, i)
+    if (v === undefined) first ??= i
+    else if (ap.kind === 'literal' && !(v === ap.value || (isRecord(v) && v['id'] === ap.value))) return undefined
+  }
+  return first
+}

@@ -83,14 +83,18 @@ describe('equality-conjunct blocks', () => {
     deny: read(d) if d.kind == "d"
   }`
   const set = compile(src)
+  // The deny rules bind the resource: requests without one are denied (EVAL004), so the allow
+  // cases carry a resource that no deny matches.
+  const R = { id: 'r', kind: 'z' }
   const cases: [string, AuthzRequest, Decision['effect']][] = [
-    ['bucket hit', { principal: P, action: 'read', context: { doc: { type: 'T2' } } }, 'allow'],
+    ['bucket hit', { principal: P, action: 'read', resource: R, context: { doc: { type: 'T2' } } }, 'allow'],
+    ['no resource for the binding denies', { principal: P, action: 'read', context: { doc: { type: 'T2' } } }, 'deny'],
     ['hit with false rest', { principal: P, action: 'read', context: { doc: { type: 'T1', size: 9 } } }, 'deny'],
     ['hit with erroring rest', { principal: P, action: 'read', context: { doc: { type: 'T3' } } }, 'deny'],
     ['miss', { principal: P, action: 'read', context: { doc: { type: 'T9' } } }, 'deny'],
     ['number never equals string', { principal: P, action: 'read', context: { doc: { type: '3' } } }, 'deny'],
-    ['number bucket', { principal: P, action: 'read', context: { doc: { type: 3 } } }, 'allow'],
-    ['boolean bucket', { principal: P, action: 'read', context: { doc: { type: true } } }, 'allow'],
+    ['number bucket', { principal: P, action: 'read', resource: R, context: { doc: { type: 3 } } }, 'allow'],
+    ['boolean bucket', { principal: P, action: 'read', resource: R, context: { doc: { type: true } } }, 'allow'],
     ['container value', { principal: P, action: 'read', context: { doc: { type: ['T2'] } } }, 'deny'],
     ['missing path evaluates every rule', { principal: P, action: 'read', context: { doc: {} } }, 'deny'],
     ['missing root', { principal: P, action: 'read', context: {} }, 'deny'],
@@ -109,7 +113,7 @@ describe('equality-conjunct blocks', () => {
   }
 
   it('reports the same errors as the interpreter when the path is missing', () => {
-    const req: AuthzRequest = { principal: P, action: 'read', context: { doc: {} } }
+    const req: AuthzRequest = { principal: P, action: 'read', resource: { id: 'r', kind: 'z' }, context: { doc: {} } }
     const d = createEvaluator(set, 1).evaluate(req)
     expect(d.errors.map((x) => x.code)).toEqual(['EVAL105', 'EVAL105', 'EVAL105', 'EVAL105', 'EVAL105'])
   })
