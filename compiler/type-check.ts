@@ -208,6 +208,13 @@ export class TypeChecker {
     if ((e.op === '==' || e.op === '!=' || ORDERING.has(e.op)) && l && r && l.kind !== 'any' && r.kind !== 'any' && typeLabel(l) !== typeLabel(r)) {
       this.report(diagnostic(CHECK.typeMismatch, 'warning', `comparing a ${typeLabel(l)} with a ${typeLabel(r)}`, e.span, { help: e.op === '==' || e.op === '!=' ? 'values of different types are never equal' : 'values of different types have no order' }))
     }
+    if (e.op === 'in' && (e.right.kind === 'String' || r?.kind === 'string')) {
+      // SEMANTICS.md §5: `in` is not a substring test. A literal string can never work (error);
+      // a string-typed attribute always errors at run time (warning: the schema may be wrong).
+      this.report(diagnostic(CHECK.inString, e.right.kind === 'String' ? 'error' : 'warning', '`in` needs an array or a record on the right; with a string it is an evaluation error, not a substring test', e.right.span, {
+        help: 'test substrings with `contains()`: `s.contains("x")`',
+      }))
+    }
     if (e.op === '==' || e.op === '!=' || e.op === 'in' || ORDERING.has(e.op)) return scalar('boolean')
     if (e.op === '+' && l?.kind === 'string') return l
     return l && (l.kind === 'number' || l.kind === 'duration') ? l : undefined

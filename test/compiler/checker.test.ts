@@ -44,6 +44,15 @@ const SCHEMA = {
 }
 
 describe('patterns and rule shape', () => {
+  it('CHECK025: `in` with a string on the right (error for a literal, warning for a typed string)', () => {
+    expectOnly('policy p { allow: read if "a" in "abc" }', 'CHECK025', 'error', '"abc"')
+    expectOnly('policy p { allow: read if "admin" in user.name }', 'CHECK025', 'warning', 'user.name', { schema: { context: { user: { name: 'string' } } } })
+  })
+
+  it('CHECK019: a policy inside a schedule, memory or webhook block has no scope', () => {
+    expectOnly('webhook hook {\n  policy p { allow: any }\n}', 'CHECK019', 'error', 'policy p { allow: any }')
+  })
+
   it('CHECK001: a target that is not an action pattern', () => {
     const src = 'policy p { allow: user.level > 2 }'
     expectOnly(src, CHECK.notAPattern, 'error', 'user.level > 2')

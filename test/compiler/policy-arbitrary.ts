@@ -93,7 +93,8 @@ export function boolExpr(binder: boolean, depth = 2): fc.Arbitrary<string> {
     fc.tuple(pick(['user.clearance', 'doc.classification', ...RUNGS.map(q), '"zebra"']), pick(['<', '<=', '>', '>=']), pick([...RUNGS, 'zebra'].map(q))).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(pick(['operation.priority', '"low"', '"high"']), pick(['<', '>=']), pick(['"medium"', '"high"', '"secret"'])).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(str, arr).map(([s, a]) => `${s} in ${a}`),
-    fc.tuple(pick(TAGS), str).map(([t, s]) => `${q(t)} in ${s}`),
+    // A string on the right of `in` is an evaluation error (a literal one is CHECK025, so only paths here).
+    fc.tuple(pick(TAGS), pick(['user.role', 'doc.type', 'principal.id', 'action.name'])).map(([t, s]) => `${q(t)} in ${s}`),
     pick(['level', 'role', 'clearance', 'nope']).map((k) => `${q(k)} in user`),
     pick(['level', 'tags', 'nope']).map((k) => `has(user, ${q(k)})`),
     pick(['type', 'tags']).map((k) => `doc.has(${q(k)})`),
