@@ -8,10 +8,18 @@
  * entity. Globs match the action name (`action.name like "tool_call::*"`, the mapping gives action
  * entities a `name` attribute). Argument 0 is the resource: a pattern with one argument requires a
  * resource (`resource has id`; mapped resources always carry their `id`).
+ *
+ * Two refinements keep Cedar from allowing what we deny:
+ * - Schema action groups are expanded into the names: `deny: dangerous` with `delete` in group
+ *   `dangerous` becomes `action in [Action::"dangerous", Action::"delete"]`, so the policies are
+ *   right on their own, without an entities file that says `delete` is in `dangerous`.
+ * - Folding rules (deny, and the applicability of require/audit; SEMANTICS.md §7) also match the
+ *   ASCII-folded names the request mapping puts in `context.symbi_fold`; allow rules do not.
  */
 import { diagnostic, type Diagnostic, type Span } from '../../diagnostics/diagnostic.js'
 import type { ActionPattern } from '../checked.js'
 import { CEDAR } from './codes.js'
+import { asciiFold } from '../request.js'
 import { cedarString, entityRef, hasLoneSurrogate, likeFromGlob } from './quote.js'
 
 /** A translated set of patterns. */
@@ -24,24 +32,45 @@ export interface Applicability {
   readonly full: string
   /** Binder names; each names argument 0, i.e. `resource`. */
   readonly binders: ReadonlySet<string>
+  /**
+   * For folding rules whose patterns name an argument: when the verb of such a pattern matches
+   * but the request has no resource. Ours then fails closed (EVAL004), so Cedar must forbid.
+   */
+  readonly missing?: string
 }
+
+/** How patterns are matched: the vocabulary to expand groups with, and whether names fold. */
+export interface PatternOptions {
+  /** Actions by group, from the schema vocabulary. */
+  readonly membersOf?: ReadonlyMap<string, readonly string[]>
+  /** Fold ASCII case (deny, require, audit). */
+  readonly fold?: boolean
+}
+
+const FOLD = 'context.symbi_fold'
+/** Without the mapping's folded names (Cedar used on its own) folding rules match exact names only, never fail. */
+const HAS_FOLD = '(context has symbi_fold)'
 
 interface One {
   readonly verb: string | undefined
-  readonly name?: string
+  /** The exact names (the name and the actions of that group) when the verb is a plain name. */
+  readonly names?: readonly string[]
   readonly arg: string | undefined
   readonly binder: string | undefined
 }
 
 /** Translates the patterns of one rule; reports and returns undefined when it cannot. */
-export function translatePatterns(patterns: readonly ActionPattern[], span: Span, report: (d: Diagnostic) => void, read: ReadonlySet<string>): Applicability | undefined {
+export function translatePatterns(patterns: readonly ActionPattern[], span: Span, report: (d: Diagnostic) => void, read: ReadonlySet<string>, options: PatternOptions = {}): Applicability | undefined {
   if (patterns.length === 0) return { head: 'action', full: 'false', condition: 'false', binders: new Set() }
   const ones: One[] = []
   for (const p of patterns) {
-    const one = translateOne(p, span, report)
+    const one = translateOne(p, span, report, options)
     if (one === undefined) return undefined
     ones.push(one)
   }
+  const withArg = ones.filter((o) => o.arg !== undefined && o.verb !== undefined)
+  const anyWithArg = ones.some((o) => o.arg !== undefined && o.verb === undefined)
+  const missingVerbs = anyWithArg ? 'true' : withArg.length === 0 ? undefined : withArg.length === 1 ? (withArg[0]?.verb as string) : `(${withArg.map((o) => o.verb).join(' || ')})`
   const binderNames = new Set(ones.map((o) => o.binder ?? ''))
   // Which binder a guard sees depends on the pattern that matched; that matters only if it reads one.
   if (binderNames.size > 1 && [...binderNames].some((n) => read.has(n))) {
@@ -50,8 +79,9 @@ export function translatePatterns(patterns: readonly ActionPattern[], span: Span
   }
   const binders = binderNames.size > 1 ? new Set<string>() : new Set(ones.flatMap((o) => (o.binder === undefined ? [] : [o.binder])))
   if (ones.some((o) => o.verb === undefined && o.arg === undefined)) return { head: 'action', full: 'true', binders }
-  if (ones.every((o) => o.name !== undefined && o.arg === undefined)) {
-    const names = [...new Set(ones.map((o) => o.name as string))]
+  // Only exact names go in the head: a folding rule must also reach case variants, which only the condition can.
+  if (!options.fold && ones.every((o) => o.names !== undefined && o.arg === undefined)) {
+    const names = [...new Set(ones.flatMap((o) => o.names as readonly string[]))]
     const refs = names.map((n) => entityRef('Action', n))
     const head = refs.length === 1 ? `action in ${refs[0] as string}` : `action in [${refs.join(', ')}]`
     return { head, full: `(${head})`, binders }
@@ -61,10 +91,12 @@ export function translatePatterns(patterns: readonly ActionPattern[], span: Span
     return conj.length === 1 ? (conj[0] as string) : `(${conj.join(' && ')})`
   })
   const condition = parts.length === 1 ? (parts[0] as string) : `(${parts.join(' || ')})`
-  return { head: 'action', condition, full: condition, binders }
+  const out = { head: 'action', condition, full: condition, binders }
+  // Verb matched, resource absent, and no pattern matched fully (a missing resource makes every `resource has id` false).
+  return options.fold && missingVerbs !== undefined ? { ...out, missing: `(!(resource has id) && ${missingVerbs} && !${condition})` } : out
 }
 
-function translateOne(p: ActionPattern, span: Span, report: (d: Diagnostic) => void): One | undefined {
+function translateOne(p: ActionPattern, span: Span, report: (d: Diagnostic) => void, options: PatternOptions): One | undefined {
   const bad = (s: string): boolean => {
     if (!hasLoneSurrogate(s)) return false
     report(diagnostic(CEDAR.badString, 'error', 'this pattern holds a lone UTF-16 surrogate, which Cedar cannot represent', span))
@@ -73,14 +105,21 @@ function translateOne(p: ActionPattern, span: Span, report: (d: Diagnostic) => v
   switch (p.kind) {
     case 'any':
       return { verb: undefined, arg: undefined, binder: undefined }
-    case 'name':
+    case 'name': {
       if (bad(p.name)) return undefined
-      return { verb: `(action in ${entityRef('Action', p.name)})`, name: p.name, arg: undefined, binder: undefined }
+      const names = [p.name, ...(options.membersOf?.get(p.name) ?? [])]
+      const refs = names.map((n) => entityRef('Action', n))
+      const exact = refs.length === 1 ? `(action in ${refs[0] as string})` : `(action in [${refs.join(', ')}])`
+      if (!options.fold) return { verb: exact, names, arg: undefined, binder: undefined }
+      const f = cedarString(asciiFold(p.name))
+      return { verb: `(${exact} || (${HAS_FOLD} && (${FOLD}.action == ${f} || ${FOLD}.groups.contains(${f}))))`, names, arg: undefined, binder: undefined }
+    }
     case 'glob':
       if (bad(p.pattern)) return undefined
-      return { verb: `(action.name like ${likeFromGlob(p.pattern)})`, arg: undefined, binder: undefined }
+      if (!options.fold) return { verb: `(action.name like ${likeFromGlob(p.pattern)})`, arg: undefined, binder: undefined }
+      return { verb: `((action.name like ${likeFromGlob(p.pattern)}) || (${HAS_FOLD} && ${FOLD}.action like ${likeFromGlob(asciiFold(p.pattern))}))`, arg: undefined, binder: undefined }
     case 'call': {
-      const verb = translateOne(p.verb, span, report)
+      const verb = translateOne(p.verb, span, report, options)
       if (verb === undefined) return undefined
       if (p.args.length === 0) return verb
       if (p.args.length > 1) {
@@ -88,7 +127,7 @@ function translateOne(p: ActionPattern, span: Span, report: (d: Diagnostic) => v
         return undefined
       }
       const a = p.args[0] as (typeof p.args)[number]
-      const base = verb.name === undefined ? { verb: verb.verb } : { verb: verb.verb, name: verb.name }
+      const base = verb.names === undefined ? { verb: verb.verb } : { verb: verb.verb, names: verb.names }
       switch (a.kind) {
         case 'any':
           return { ...base, arg: '(resource has id)', binder: undefined }

@@ -15,7 +15,8 @@ import type { Schema } from '../schema.js'
 import { translatePatterns, type Applicability } from './applicability.js'
 import { CEDAR } from './codes.js'
 import { translateExpr, type ExprContext } from './expr.js'
-import { annotation, hasLoneSurrogate } from './quote.js'
+import { asciiFold } from '../request.js'
+import { annotation, cedarString, hasLoneSurrogate } from './quote.js'
 import { emitCedarSchema } from './schema.js'
 
 /** The context key the obligation probe sets (see the gate); requests must not carry it. */
@@ -92,12 +93,15 @@ export function compileToCedar(input: CedarInput, options: CedarOptions = {}): C
   const policies: Emitted[] = []
   const denyChecks: string[] = []
 
+  // Schema groups expanded into names (applicability.ts), so the output is right without entities.
+  const membersOf = new Map<string, string[]>()
+  for (const [action, groups] of input.checked.vocabulary.groupsOf) for (const g of groups) membersOf.set(g, [...(membersOf.get(g) ?? []), action].sort())
   for (const policy of input.checked.policies) {
     policy.rules.forEach((rule, index) => {
       const id = `${policy.name}.${index}`
       const found: Diagnostic[] = []
       const report = (d: Diagnostic): void => void found.push(d)
-      const out = translateRule(policy, rule, id, ladders, options.schema, report)
+      const out = translateRule(policy, rule, id, ladders, options.schema, membersOf, report)
       const severity = partial ? 'warning' : 'error'
       for (const d of found) diagnostics.push(withSource({ ...d, severity }, policy.file))
       if (out.kind === 'ok') {
@@ -140,10 +144,47 @@ type RuleOut =
   | { kind: 'ok'; emitted: Emitted[]; denyChecks: string[] }
   | { kind: 'omitted'; replacement?: { replacement: 'forbid-applicable' | 'forbid-all'; emitted: Emitted } }
 
-function translateRule(policy: CheckedPolicy, rule: CheckedRule, id: string, ladders: Ladders, schema: Schema | undefined, report: (d: Diagnostic) => void): RuleOut {
+function translateRule(policy: CheckedPolicy, rule: CheckedRule, id: string, ladders: Ladders, schema: Schema | undefined, membersOf: ReadonlyMap<string, readonly string[]>, report: (d: Diagnostic) => void): RuleOut {
   const comment = `// ${policy.file === undefined ? '' : `${policy.file}: `}${policy.name}[${rule.ref.rule}] ${rule.source}`.replace(/[\r\n\u2028\u2029]+/g, ' ')
   const base = (app: Applicability | undefined): Pick<Emitted, 'head' | 'comment'> & { when: string[] } => ({ head: app?.head ?? 'action', comment, when: app?.condition === undefined ? [] : [app.condition] })
-  const app = translatePatterns(applicablePatterns(policy, rule), rule.ref.span, report, referencedNames(rule))
+  const fold = rule.kind !== 'allow'
+  const patterns = translatePatterns(applicablePatterns(policy, rule), rule.ref.span, report, referencedNames(rule), { membersOf, fold })
+  const app = patterns === undefined ? undefined : scoped(patterns, policy, fold)
+  const out = translateRuleBody(policy, rule, id, ladders, schema, report, app, base)
+  // A deny or require whose pattern names an absent argument fails closed (EVAL004): a forbid that cannot error.
+  if (out.kind !== 'ok' || app?.missing === undefined || rule.kind === 'allow' || rule.kind === 'audit') return out
+  const missing: Emitted = { annotations: [annotation('id', `${id}.missing_argument`)], effect: 'forbid', head: app.head, comment: `${comment} (argument missing)`, when: [app.missing] }
+  return { ...out, emitted: [...out.emitted, missing] }
+}
+
+/**
+ * SEMANTICS.md §6 in Cedar: an agent's policy applies when `principal.id` names the agent, a
+ * channel's when `context.channel` names the channel. Allow rules compare exactly; the others
+ * also compare the folded names of `context.symbi_fold` (request mapping).
+ */
+function scoped(app: Applicability, policy: CheckedPolicy, fold: boolean): Applicability {
+  const scope = policy.scope
+  if (scope === undefined) return app
+  const name = cedarString(scope.name)
+  const folded = cedarString(asciiFold(scope.name))
+  const exact = scope.kind === 'agent' ? `(principal.id == ${name})` : `(context has channel && context.channel == ${name})`
+  const loose = scope.kind === 'agent' ? `(context has symbi_fold && context.symbi_fold.principal == ${folded})` : `(context has symbi_fold && context.symbi_fold has channel && context.symbi_fold.channel == ${folded})`
+  const cond = fold ? `(${exact} || ${loose})` : exact
+  const condition = app.condition === undefined ? cond : `(${cond} && ${app.condition})`
+  const out: Applicability = { head: app.head, condition, full: `(${cond} && ${app.full})`, binders: app.binders }
+  return app.missing === undefined ? out : { ...out, missing: `(${cond} && ${app.missing})` }
+}
+
+function translateRuleBody(
+  policy: CheckedPolicy,
+  rule: CheckedRule,
+  id: string,
+  ladders: Ladders,
+  schema: Schema | undefined,
+  report: (d: Diagnostic) => void,
+  app: Applicability | undefined,
+  base: (app: Applicability | undefined) => Pick<Emitted, 'head' | 'comment'> & { when: string[] },
+): RuleOut {
   const ctx = (a: Applicability): ExprContext => (schema === undefined ? { binders: a.binders, ladders, report } : { binders: a.binders, ladders, schema, report })
   const denyReplacement = (): RuleOut => ({
     kind: 'omitted',

@@ -258,8 +258,13 @@ class Translator {
   private membership(element: Translated, container: Translated, span: Span): Translated {
     const test = `${postfixBase(container.text)}.contains(${element.text})`
     if (element.safe || isSafeSetLiteral(container)) return { text: test, type: 'boolean', safe: true }
-    if (element.assert === undefined) this.fail(CEDAR.setEquality, 'membership of a value that may be an array: Cedar compares set elements as sets', span, 'test membership of a literal, or in a literal list of scalars')
-    return { text: `(${element.assert} && ${test})`, type: 'boolean', safe: true }
+    // An element of unknown type might be an array, which Cedar would compare as a set. Guard it
+    // with a string test: for a string both agree; for anything else Cedar errors, which denies
+    // (an erroring permit does not permit; an erroring forbid fails every permit's deny checks),
+    // so Cedar is only ever stricter than we are. The schema-typed path asserts its own type.
+    const check = element.assert ?? `(${element.text} like "*")`
+    void span
+    return { text: `(${check} && ${test})`, type: 'boolean', safe: true }
   }
 
   private arithmetic(e: Extract<Expr, { kind: 'Binary' }>): Translated {

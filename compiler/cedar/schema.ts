@@ -22,7 +22,7 @@ export function emitCedarSchema(schema: Schema, checked: CheckedSet): { text: st
     diagnostics.push(diagnostic(CEDAR.schemaType, 'warning', `schema type \`any\` at ${path} has no Cedar counterpart; the attribute is left out of the Cedar schema`, { start: 0, end: 0 }))
   }
   const entityShape = (t: SchemaType, path: string): CedarType => {
-    const attributes: Record<string, unknown> = { id: { type: 'String' } }
+    const attributes: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, { id: { type: 'String' } })
     if (t.kind === 'record') {
       for (const [k, v] of sorted(t.fields)) {
         if (k === 'id') continue
@@ -32,16 +32,22 @@ export function emitCedarSchema(schema: Schema, checked: CheckedSet): { text: st
     }
     return { type: 'Record', attributes }
   }
-  const contextAttrs: Record<string, unknown> = {}
+  const contextAttrs: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const [k, v] of sorted(schema.context)) {
     const c = cedarType(v, `context.${k}`, note)
     if (c !== undefined) contextAttrs[k] = c
+  }
+  // The folded names the request mapping adds (request-mapping.ts FOLD_KEY); optional, so requests
+  // built without our mapping still validate (folding rules then match exact names only).
+  contextAttrs['symbi_fold'] = {
+    type: 'Record', required: false,
+    attributes: { action: { type: 'String' }, groups: { type: 'Set', element: { type: 'String' } }, principal: { type: 'String' }, channel: { type: 'String', required: false } },
   }
   const actionNames = new Set<string>(schema.actions.keys())
   const groups = new Set<string>()
   for (const gs of schema.actions.values()) for (const g of gs) groups.add(g)
   for (const p of checked.policies) for (const r of p.rules) for (const pat of [...r.patterns, ...(r.scope ?? [])]) collectNames(pat, actionNames)
-  const actions: Record<string, unknown> = {}
+  const actions: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const name of [...new Set([...actionNames, ...groups])].sort()) {
     const entry: Record<string, unknown> = {}
     const memberOf = schema.actions.get(name)
@@ -81,7 +87,8 @@ function cedarType(t: SchemaType, path: string, note: (path: string) => void): C
       return element === undefined ? undefined : { type: 'Set', element }
     }
     case 'record': {
-      const attributes: Record<string, unknown> = {}
+      // Attribute and action names come from the schema: null prototypes keep `__proto__` a key.
+      const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>
       for (const [k, v] of sorted(t.fields)) {
         const c = cedarType(v, `${path}.${k}`, note)
         if (c !== undefined) attributes[k] = c

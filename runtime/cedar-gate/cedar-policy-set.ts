@@ -45,19 +45,21 @@ export function indexPolicySet(text: string): IndexedPolicySet {
   const parts = policySetTextToParts(text)
   if (parts.type !== 'success') throw new CedarPolicyError(`Cedar policies do not parse: ${parts.errors.map((e) => e.message).join('; ')}`)
   if (parts.policy_templates.length > 0) throw new CedarPolicyError('Cedar templates are not supported by the gate')
-  const byId: Record<string, string> = {}
+  // Ids come from `@id` annotations: a null prototype keeps `@id("__proto__")` an ordinary key
+  // (with `{}` the assignment set the prototype and the policy, often a forbid, vanished).
+  const byId: Record<string, string> = Object.create(null) as Record<string, string>
   const info = new Map<string, CedarPolicyInfo>()
   let hasCarriers = false
   parts.policies.forEach((p, index) => {
     const json = policyToJson(p)
     if (json.type !== 'success') throw new CedarPolicyError(`Cedar policy ${index} does not parse: ${json.errors.map((e) => e.message).join('; ')}`)
     const ann = json.json.annotations ?? {}
-    const id = ann['id'] ?? `policy${index}`
+    const id = (Object.hasOwn(ann, 'id') ? ann['id'] : undefined) ?? `policy${index}`
     if (Object.hasOwn(byId, id)) throw new CedarPolicyError(`two Cedar policies have the id '${id}'`)
     const obligations = numbered(ann, 'obligation')
     const audits = numbered(ann, 'audit')
     if (obligations.length > 0 || audits.length > 0) hasCarriers = true
-    const modifiers = (ann['modifiers'] ?? '').split(',').filter((m) => m !== '')
+    const modifiers = ((Object.hasOwn(ann, 'modifiers') ? ann['modifiers'] : undefined) ?? '').split(',').filter((m) => m !== '')
     byId[id] = p
     info.set(id, { id, index, effect: (json.json as PolicyJson).effect, obligations, audits, modifiers })
   })
@@ -66,11 +68,11 @@ export function indexPolicySet(text: string): IndexedPolicySet {
 
 function numbered(ann: Readonly<Record<string, string>>, key: string): string[] {
   const out: string[] = []
-  const first = ann[key]
+  const first = Object.hasOwn(ann, key) ? ann[key] : undefined
   if (first === undefined) return out
   out.push(first)
   for (let i = 2; ; i++) {
-    const v = ann[`${key}_${i}`]
+    const v = Object.hasOwn(ann, `${key}_${i}`) ? ann[`${key}_${i}`] : undefined
     if (v === undefined) return out
     out.push(v)
   }

@@ -21,6 +21,7 @@ import { valueEquals } from '../../stdlib/equality.js'
 import { DEFAULT_LIMITS } from '../../stdlib/limits.js'
 import { isDuration, isRecord, type Value, type ValueRecord } from '../../stdlib/value.js'
 import { hasLoneSurrogate } from '../../compiler/cedar/quote.js'
+import { actionNameProblem, asciiFold } from '../../compiler/request.js'
 
 /** Entity type of principals without a `type`. */
 export const PRINCIPAL_TYPE = 'Agent'
@@ -30,6 +31,12 @@ export const RESOURCE_TYPE = 'Resource'
 export const NO_RESOURCE: TypeAndId = { type: 'Symbi::NoResource', id: '' }
 /** The context key reserved for the obligation probe (compiler/cedar/compile.ts). */
 export const PROBE_KEY = 'symbi_obligation_probe'
+/**
+ * The context key the mapping fills with ASCII-folded names (SEMANTICS.md §7): `{ action,
+ * groups, principal, channel? }`. Deny patterns and agent/channel scopes of deny and require
+ * rules read it, so `Tool_Call::Shell` meets `deny: "tool_call::shell"` in Cedar as in ours.
+ */
+export const FOLD_KEY = 'symbi_fold'
 
 /** A request in Cedar's terms. */
 export interface CedarRequest {
@@ -98,8 +105,13 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
       groups = g as string[]
     }
   } else throw new CedarMappingError('action', 'must be a string or an object with a string name')
-  if (name === '') throw new CedarMappingError('action.name', 'must not be empty')
-  checkString(name, 'action.name')
+  // The same action-name rule as our engine (SEMANTICS.md §7): a look-alike is refused, not mapped.
+  const problem = actionNameProblem(name)
+  if (problem !== undefined) throw new CedarMappingError('action.name', problem)
+  for (const g of groups) {
+    const gp = actionNameProblem(g)
+    if (gp !== undefined) throw new CedarMappingError('action.groups', gp.replace('action name', 'group name'))
+  }
   let resourceValue = req.resource as unknown
   if (resourceValue !== undefined && !isRecord(resourceValue)) throw new CedarMappingError('resource', 'must be an object')
   if (args.length > 0) {
@@ -116,6 +128,7 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
   for (const k of Object.keys(contextValue)) {
     if (SHADOWING.has(k)) throw new CedarMappingError(`context.${k}`, `would shadow the request name \`${k}\` in guards; Cedar cannot express that`)
     if (k === PROBE_KEY) throw new CedarMappingError(`context.${k}`, 'is reserved for the obligation probe')
+    if (k === FOLD_KEY) throw new CedarMappingError(`context.${k}`, 'is reserved for the folded names the mapping adds')
   }
   // Our engine refuses a malformed approvals list before evaluating anything; so must we.
   const approvals = contextValue['approvals']
@@ -124,6 +137,7 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
   }
   const max = options.maxCollectionSize ?? DEFAULT_LIMITS.maxCollectionSize
   const context = mapRecord(contextValue, 'context', 0, max)
+  context[FOLD_KEY] = foldedNames(name, groups, principal.record, contextValue, options.groupsOf)
   const actionUid: TypeAndId = { type: 'Action', id: name }
   const allGroups = [...new Set([...groups, ...(options.groupsOf?.get(name) ?? [])])].filter((g) => g !== name).sort()
   for (const g of allGroups) checkString(g, 'action.groups')
@@ -138,6 +152,18 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
     else if (!valueEquals(resource.record, principal.record)) throw new CedarMappingError('resource', 'has the same type and id as the principal but different attributes')
   }
   return { principal: principal.uid, action: actionUid, resource: resource?.uid ?? NO_RESOURCE, context, entities }
+}
+
+/** `context.symbi_fold`: the names deny rules and their scopes compare, ASCII-folded. */
+function foldedNames(name: string, groups: readonly string[], principal: Value, context: ValueRecord, groupsOf: ReadonlyMap<string, readonly string[]> | undefined): CedarValueJson {
+  const folded = asciiFold(name)
+  const all = new Set(groups.map(asciiFold))
+  // As the engine does: the vocabulary's groups of every action whose name folds the same.
+  for (const [n, gs] of groupsOf ?? []) if (asciiFold(n) === folded) for (const g of gs) all.add(asciiFold(g))
+  const out: Record<string, CedarValueJson> = { action: folded, groups: [...all].sort(), principal: asciiFold((principal as ValueRecord)['id'] as string) }
+  const channel = Object.hasOwn(context, 'channel') ? context['channel'] : undefined
+  if (typeof channel === 'string') out['channel'] = asciiFold(channel)
+  return out
 }
 
 function entityOf(v: unknown, field: string, defaultType: string, max: number): { uid: TypeAndId; entity: EntityJson; record: Value } | undefined {
@@ -156,7 +182,11 @@ function entityOf(v: unknown, field: string, defaultType: string, max: number): 
 }
 
 function mapRecord(r: ValueRecord, path: string, depth: number, max: number): Record<string, CedarValueJson> {
-  const out: Record<string, CedarValueJson> = {}
+  // A Date, Map or class instance is not a record (SEMANTICS.md §5): mapped as one it would be
+  // `{}`, and a deny testing one of its attributes would quietly not fire.
+  const proto: unknown = Object.getPrototypeOf(r)
+  if (proto !== Object.prototype && proto !== null) throw new CedarMappingError(path, 'is not a policy value (a class instance, not a plain record)')
+  const out: Record<string, CedarValueJson> = Object.create(null) as Record<string, CedarValueJson>
   const entries = Object.entries(r)
   if (entries.length > max) throw tooLarge(path, entries.length, max)
   // Our guards see non-enumerable own attributes (`has`, member access); JSON and Cedar would not.
@@ -186,7 +216,8 @@ export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAUL
     if (!Number.isSafeInteger(v)) throw new CedarMappingError(path, `${v} is not an integer Cedar holds exactly`)
     return v
   }
-  if (v === null || v === undefined) throw new CedarMappingError(path, 'null has no Cedar counterpart')
+  if (v === undefined) throw new CedarMappingError(path, 'is undefined, not a policy value')
+  if (v === null) throw new CedarMappingError(path, 'null has no Cedar counterpart')
   if (Array.isArray(v)) {
     if (v.length > max) throw tooLarge(path, v.length, max)
     return (v as readonly Value[]).map((x, i) => mapValue(x, `${path}[${i}]`, depth + 1, max))
@@ -196,7 +227,7 @@ export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAUL
     return { __extn: { fn: 'duration', arg: `${v.$duration}ms` } }
   }
   if (isRecord(v)) return mapRecord(v, path, depth, max)
-  throw new CedarMappingError(path, 'is not a policy value')
+  throw new CedarMappingError(path, `is ${typeof v === 'object' ? 'an object' : `a ${typeof v}`}, not a policy value`)
 }
 
 function checkString(s: string, path: string): void {

@@ -23,6 +23,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'symbi-cedar-cli-'))
   writeFileSync(join(dir, 'seed.policy'), SEED)
   writeFileSync(join(dir, 'ok.policy'), 'policy ok {\n  allow: read if user.age >= 18\n  deny: delete\n}\n')
+  writeFileSync(join(dir, 'lambda.policy'), 'policy lambda {\n  allow: read\n\n  allow: export if any(user.tags, t => t == "x")\n}\n')
 })
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
@@ -38,10 +39,20 @@ describe('symbi-policy compile --target cedar', () => {
     expect(existsSync(join(dir, 'out', 'schema.cedarschema.json'))).toBe(false)
   })
 
-  it('refuses untranslatable rules with located CEDAR diagnostics and writes nothing', async () => {
+  it('translates the seed secure_data_access.policy without a schema (type-uncertain membership is guarded)', async () => {
+    // Issue 9 item 6: this was CEDAR009 on `user.need_to_know.contains(data.classification)`.
     const r = await run('compile', '--target', 'cedar', 'seed.policy', '-o', 'out')
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const text = readFileSync(join(dir, 'out', 'policies.cedar'), 'utf8')
+    expect(text).toContain('(context.data.classification like "*") && context.user.need_to_know.contains(context.data.classification)')
+    expect(checkParsePolicySet({ staticPolicies: text })).toEqual({ type: 'success' })
+  })
+
+  it('refuses untranslatable rules with located CEDAR diagnostics and writes nothing', async () => {
+    const r = await run('compile', '--target', 'cedar', 'lambda.policy', '-o', 'out')
     expect(r.code).toBe(1)
-    expect(r.err).toMatch(/^seed\.policy:4:9: error\[CEDAR009\]: /m)
+    expect(r.err).toMatch(/^lambda\.policy:4:20: error\[CEDAR001\]: /m)
     expect(r.err).toContain('--allow-partial')
     expect(existsSync(join(dir, 'out'))).toBe(false)
   })
@@ -49,8 +60,8 @@ describe('symbi-policy compile --target cedar', () => {
   it('--allow-partial translates the rest and lists what was left out', async () => {
     const r = await run('compile', '--target', 'cedar', '.', '-o', 'out', '--allow-partial')
     expect(r.code).toBe(0)
-    expect(r.err).toMatch(/warning\[CEDAR009\]/)
-    expect(r.out).toMatch(/secure_data_access\.0 \(allow\) left out: CEDAR009/)
+    expect(r.err).toMatch(/warning\[CEDAR001\]/)
+    expect(r.out).toMatch(/lambda\.1 \(allow\) left out: CEDAR001/)
     expect(checkParsePolicySet({ staticPolicies: readFileSync(join(dir, 'out', 'policies.cedar'), 'utf8') })).toEqual({ type: 'success' })
   })
 

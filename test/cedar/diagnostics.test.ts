@@ -43,8 +43,6 @@ describe('CEDAR diagnostics', () => {
     ['lower(user.role) == "admin"', CEDAR.unsupportedFunction, 'lower(user.role)'],
     ['now() > 5', CEDAR.unsupportedFunction, 'now()'],
     ['user.groups == resource.groups', CEDAR.setEquality, 'user.groups == resource.groups'],
-    ['user.team in resource.teams', CEDAR.setEquality, 'user.team in resource.teams'],
-    ['resource.teams.contains(user.team)', CEDAR.setEquality, 'resource.teams.contains(user.team)'],
     ['action.name == "read"', CEDAR.requestValue, 'action'],
     ['resource == principal', CEDAR.requestValue, 'resource'],
     ['user.name == "\\ud800"', CEDAR.badString, '"\\ud800"'],
@@ -83,7 +81,8 @@ describe('CEDAR diagnostics', () => {
     expect(partial.diagnostics.map((d) => d.severity)).toEqual(['warning'])
     expect(partial.omitted.map((o) => [o.id, o.replacement])).toEqual([['ops.1', 'forbid-applicable']])
     expect(partial.text).toContain('@id("ops.1")\n@symbi_partial(')
-    expect(partial.text).toContain('forbid (principal, action in Action::"deploy", resource);')
+    // Require rules fold case (SEMANTICS.md §7): the stand-in names the action in its condition.
+    expect(partial.text).toMatch(/forbid \(principal, action, resource\)\nwhen \{\n  \(\(action in Action::"deploy"\) \|\| \(\(context has symbi_fold\) && \(context\.symbi_fold\.action == "deploy"/)
     expect(verifyCedar(partial.text)).toEqual([])
   })
 
@@ -101,7 +100,16 @@ describe('CEDAR diagnostics', () => {
     const out = translate('policy p {\n  allow: [read, export]\n  deny: export if any(user.groups, g => g == "x")\n}\n', { allowPartial: true })
     expect(out.omitted.map((o) => [o.id, o.replacement, o.codes])).toEqual([['p.1', 'forbid-applicable', [CEDAR.collectionPredicate]]])
     expect(out.text).toContain('@id("p.1")')
-    expect(out.text).toMatch(/forbid \(principal, action in Action::"export", resource\);/)
+    expect(out.text).toMatch(/forbid \(principal, action, resource\)\nwhen \{\n  \(\(action in Action::"export"\) \|\| /)
+  })
+
+  it('membership of a value of unknown type is guarded by a string test (fail closed), not refused', () => {
+    for (const g of ['user.team in resource.teams', 'resource.teams.contains(user.team)']) {
+      const out = translate(guarded(g))
+      expect(out.diagnostics, g).toEqual([])
+      expect(out.text, g).toContain('(context.user.team like "*") && resource.teams.contains(context.user.team)')
+      expect(verifyCedar(out.text)).toEqual([])
+    }
   })
 
   it('scalar types from the schema make equality, membership and ordering translatable; string ordering stays CEDAR002', () => {

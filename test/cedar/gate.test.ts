@@ -124,7 +124,7 @@ describe('CedarPolicyGate', () => {
     expect(m.principal).toEqual({ type: 'Agent', id: 'w' })
     expect(m.action).toEqual({ type: 'Action', id: 'read' })
     expect(m.resource).toEqual({ type: 'Ns::File', id: 'doc' })
-    expect(m.context).toEqual({ ttl: { __extn: { fn: 'duration', arg: '5000ms' } }, n: 3 })
+    expect(m.context).toEqual({ ttl: { __extn: { fn: 'duration', arg: '5000ms' } }, n: 3, symbi_fold: { action: 'read', groups: ['data_ops'], principal: 'w' } })
     expect(m.entities).toEqual([
       { uid: { type: 'Action', id: 'read' }, attrs: { name: 'read' }, parents: [{ type: 'Action', id: 'data_ops' }] },
       { uid: { type: 'Action', id: 'data_ops' }, attrs: { name: 'data_ops' }, parents: [] },

@@ -10,7 +10,8 @@ import { duration, type Value, type ValueRecord } from '../../stdlib/value.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 
 const LADDER = ['public', 'internal', 'confidential', 'secret', 'top_secret']
-const ACTIONS = ['read', 'write', 'export', 'tool_a', 'tool_b']
+// Case variants meet folding denies (SEMANTICS.md §7) in Cedar as in ours.
+const ACTIONS = ['read', 'write', 'export', 'tool_a', 'tool_b', 'READ', 'Export', 'TOOL_A']
 
 const ladderLit = fc.constantFrom(...LADDER, 'zebra').map((s) => JSON.stringify(s))
 const cmp = fc.constantFrom('<', '<=', '>', '>=')
@@ -69,9 +70,15 @@ const requirement = fc.oneof(
 
 const rule = fc.oneof({ weight: 3, arbitrary: allowOrDeny }, { weight: 1, arbitrary: requirement })
 
-/** One to three policies of one to four rules, as sources. */
-export const policySources: fc.Arbitrary<string[]> = fc.array(fc.array(rule, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 })
-  .map((policies) => policies.map((rules, i) => `policy p${i} {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`))
+/** Where a policy is written (SEMANTICS.md §6): top level, an agent or a channel. */
+const host = fc.oneof({ weight: 3, arbitrary: fc.constant<string | undefined>(undefined) }, { weight: 1, arbitrary: fc.constantFrom('agent alice', 'agent Bob', 'channel ops') })
+
+/** One to three policies of one to four rules, as sources; some embedded in agents or channels. */
+export const policySources: fc.Arbitrary<string[]> = fc.array(fc.tuple(fc.array(rule, { minLength: 1, maxLength: 4 }), host), { minLength: 1, maxLength: 3 })
+  .map((policies) => policies.map(([rules, h], i) => {
+    const text = `policy p${i} {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`
+    return h === undefined ? text : `${h} {\n${text}}\n`
+  }))
 
 const ladderValue = fc.constantFrom<Value>(...LADDER, 'zebra', 7)
 const userRecord: fc.Arbitrary<ValueRecord> = fc.record(
@@ -94,12 +101,12 @@ const resource = fc.option(
   fc.record({ id: fc.constantFrom('r1', 'r2'), kind: fc.constantFrom<Value>('doc', 'img', 1), owner: fc.constantFrom<Value>('alice', 'bob', ['alice']) }, { requiredKeys: ['id'] }),
   { nil: undefined },
 )
-const principal = fc.record({ id: fc.constantFrom('alice', 'bob'), role: fc.constantFrom<Value>('admin', 'dev', true) }, { requiredKeys: ['id'] })
+const principal = fc.record({ id: fc.constantFrom('alice', 'bob', 'Alice', 'BOB'), role: fc.constantFrom<Value>('admin', 'dev', true) }, { requiredKeys: ['id'] })
 const action = fc.oneof(
   fc.constantFrom(...ACTIONS),
   fc.record({ name: fc.constantFrom(...ACTIONS), groups: fc.subarray(['data_ops', 'other']) }),
 )
-const contextOf = fc.record({ user: fc.oneof({ weight: 5, arbitrary: userRecord }, { weight: 1, arbitrary: fc.constant<Value>('nobody') }), session: sessionRecord, flag: fc.constantFrom<Value>(true, false) }, { requiredKeys: [] })
+const contextOf = fc.record({ user: fc.oneof({ weight: 5, arbitrary: userRecord }, { weight: 1, arbitrary: fc.constant<Value>('nobody') }), session: sessionRecord, flag: fc.constantFrom<Value>(true, false), channel: fc.constantFrom<Value>('ops', 'OPS', 'other', 3) }, { requiredKeys: [] })
 
 /** Requests inside the request mapping's domain (Cedar can represent them exactly). */
 export const requests: fc.Arbitrary<AuthzRequest> = fc.record({ principal, action, resource, context: contextOf }, { requiredKeys: ['principal', 'action'] })
@@ -118,6 +125,10 @@ export const wildRequests: fc.Arbitrary<AuthzRequest> = fc.tuple(requests, fc.co
   (r) => ({ ...r, action: { name: typeof r.action === 'string' ? r.action : r.action.name, args: [{ id: 'r1', kind: 'doc' }] } }),
   (r) => ({ ...r, context: { ...r.context, user: { ...(r.context?.['user'] as ValueRecord), level: 2 ** 60 } } }),
   (r) => ({ ...r, context: { ...r.context, symbi_obligation_probe: true } }),
+  (r) => ({ ...r, context: { ...r.context, symbi_fold: { action: 'read', groups: [], principal: 'alice' } } }),
+  (r) => ({ ...r, context: { ...r.context, user: { ...(r.context?.['user'] as ValueRecord), age: undefined as never } } }),
+  (r) => ({ ...r, context: { ...r.context, user: { ...(r.context?.['user'] as ValueRecord), age: new Date(0) as never } } }),
+  (r) => ({ ...r, action: typeof r.action === 'string' ? `${r.action} ` : { ...r.action, name: `${r.action.name}\u200b` } }),
   (r) => ({ ...r, context: { ...r.context, approvals: 5 } }),
   (r) => ({ ...r, context: { ...r.context, approvals: ['security', { approver: 'ops', at: 1 }] } }),
 )).map(([r, f]) => f(r))
