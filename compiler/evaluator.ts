@@ -17,7 +17,7 @@ import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, miss
 import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
 import type { PolicySet } from './pipeline.js'
-import { normalizeRequest, RequestError, type NormalizedRequest } from './request.js'
+import { invalidRequestReason, normalizeRequest, type NormalizedRequest } from './request.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -235,7 +235,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     try {
       req = normalizeRequest(request, checked.vocabulary)
     } catch (e) {
-      const message = e instanceof RequestError ? `invalid request: ${e.field}: ${e.message}` : 'invalid request'
+      const message = invalidRequestReason(e)
       return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
     }
     const now = req.now ?? readClock(clock)

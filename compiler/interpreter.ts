@@ -27,7 +27,7 @@ import {
   asEvalError, condition, denyErrorReason, denyReason, EVAL, makeDecision, missingArgumentError, NO_ALLOW_REASON, requirementReason, ruleError, unboundError,
 } from './decisions.js'
 import { inScope, matchAny, matchAnyOrMissing, scopeSubject, type MissingArgument } from './patterns.js'
-import { normalizeRequest, RequestError, type NormalizedRequest } from './request.js'
+import { invalidRequestReason, normalizeRequest, type NormalizedRequest } from './request.js'
 
 /** What evaluation needs besides the set and the request. */
 export interface EvalOptions {
@@ -254,7 +254,7 @@ export function interpret(set: CheckedSet, request: AuthzRequest, options: EvalO
   try {
     req = normalizeRequest(request, set.vocabulary)
   } catch (e) {
-    const message = e instanceof RequestError ? `invalid request: ${e.field}: ${e.message}` : 'invalid request'
+    const message = invalidRequestReason(e)
     return makeDecision({ effect: 'deny', reason: message }, [], [], options.version, trace)
   }
   const call: CallContext = { now: req.now ?? readClock(options.clock), ladders: options.ladders, limits: options.limits }

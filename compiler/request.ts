@@ -107,6 +107,21 @@ class Normalized implements NormalizedRequest {
   }
 }
 
+/**
+ * The deny reason of a request that could not be normalised: the field and what is wrong, or,
+ * when reading the request itself threw (a getter, a Proxy), what it threw.
+ */
+export function invalidRequestReason(e: unknown): string {
+  if (e instanceof RequestError) return `invalid request: ${e.field}: ${e.message}`
+  let what = 'a value that cannot be printed'
+  try {
+    what = e instanceof Error ? e.message : String(e)
+  } catch {
+    // keep the placeholder
+  }
+  return `invalid request: reading it threw: ${what}`
+}
+
 /** Validates and normalises a request; throws `RequestError` naming the bad field. */
 export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary): NormalizedRequest {
   if (!isRecord(req as unknown)) throw new RequestError('request', 'request must be an object')

@@ -150,7 +150,13 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       }
       // A decision that read the clock holds only for that instant: it is never cached.
       if (decisions === undefined || (a.readsClock && !carriesTime(request))) return a.evaluator.evaluate(request)
-      const key = stableKey(request)
+      let key: string | undefined
+      try {
+        key = stableKey(request)
+      } catch {
+        // A request that throws when read has no key; the evaluator denies it with the reason.
+        key = undefined
+      }
       if (key === undefined) return a.evaluator.evaluate(request)
       const hit = decisions.get(key)
       if (hit !== undefined) return hit

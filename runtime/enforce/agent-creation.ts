@@ -1,3 +1,4 @@
+import { callerContext } from './caller-context.js'
 import type { Entity } from '../../stdlib/decision.js'
 import type { Value, ValueRecord } from '../../stdlib/value.js'
 import type { Authorization, Enforced, Enforcer } from './enforcer.js'
@@ -80,7 +81,7 @@ export async function guardAgentCreation<T>(
       agentId: id,
       auditType: 'agent_lifecycle',
       details,
-      request: { principal, action: { name: 'create_agent', args: [resource] }, resource, ...(options.context === undefined ? {} : { context: options.context }) },
+      request: { principal, action: { name: 'create_agent', args: [resource] }, resource, context: callerContext(options.context, 'agent creation') },
     },
     (auth) => create(definition, tier, auth),
   )

@@ -1,3 +1,4 @@
+import { callerContext } from './caller-context.js'
 import type { Entity } from '../../stdlib/decision.js'
 import type { ValueRecord } from '../../stdlib/value.js'
 import type { Authorization, Enforced, Enforcer } from './enforcer.js'
@@ -49,7 +50,7 @@ export async function guardDataOperation<T>(
       point: 'data_operation',
       agentId: access.principal.id,
       details: { classification: data.classification },
-      request: { principal: access.principal, action, resource, ...(access.context === undefined ? {} : { context: access.context }) },
+      request: { principal: access.principal, action, resource, context: callerContext(access.context, 'data operation') },
     },
     operation,
   )

@@ -22,7 +22,14 @@ export async function decideSafely(
   } catch (e) {
     return syntheticDeny(`policy engine error: ${message(e)}`)
   }
-  if (isThenable(answer)) {
+  let thenable: boolean
+  try {
+    thenable = isThenable(answer)
+  } catch (e) {
+    // Reading `then` threw (a revoked Proxy, a hostile getter).
+    return syntheticDeny(`malformed decision: reading it threw: ${message(e)}`)
+  }
+  if (thenable) {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<Decision>((resolve) => {
       timer = setTimeout(() => resolve(syntheticDeny(`policy engine timed out after ${timeoutMs} ms`)), timeoutMs)
@@ -40,8 +47,17 @@ export async function decideSafely(
   return validated(answer)
 }
 
+/**
+ * An answer that throws when read (a getter, a Proxy, a revoked Proxy) is a malformed answer
+ * like any other: a deny, never a TypeError escaping to the caller (issue 9, item 11).
+ */
 function validated(v: unknown): Decision {
-  const d = checkDecision(v)
+  let d: Decision | string
+  try {
+    d = checkDecision(v)
+  } catch (e) {
+    return syntheticDeny(`malformed decision: reading it threw: ${message(e)}`)
+  }
   return typeof d === 'string' ? syntheticDeny(`malformed decision: ${d}`) : d
 }
 
@@ -50,5 +66,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    // A thrown value whose own message or toString throws.
+    return 'an unprintable value was thrown'
+  }
 }

@@ -64,8 +64,28 @@ export class Enforcer {
     this.timeoutMs = t
   }
 
-  /** Decides, parks for approval when asked to, audits, and throws `ForbiddenError` unless permitted. */
+  /**
+   * Decides, parks for approval when asked to, audits, and throws `ForbiddenError` unless
+   * permitted. Whatever else goes wrong on the way (a decision whose fields throw when read, a
+   * request object that throws) is a `ForbiddenError` too: the one way a caller learns "no".
+   */
   async authorize(p: PointRequest): Promise<Authorization> {
+    try {
+      return await this.authorizeUnchecked(p)
+    } catch (e) {
+      if (e instanceof ForbiddenError) throw e
+      const reason = `enforcement failed: ${describeError(e)}`
+      let action = '?'
+      try {
+        action = actionName(p.request.action)
+      } catch {
+        // The request itself is what throws; the reason says enough.
+      }
+      throw new ForbiddenError(p.point, action, undefined, reason, syntheticDeny(reason))
+    }
+  }
+
+  private async authorizeUnchecked(p: PointRequest): Promise<Authorization> {
     let decision = await decideSafely(this.options.decider, p.request, this.timeoutMs)
     await this.audit(p, decision, undefined)
     let approvalId: string | undefined
@@ -130,6 +150,14 @@ export class Enforcer {
 
   private forbidden(p: PointRequest, reason: string, decision: Decision): ForbiddenError {
     return new ForbiddenError(p.point, actionName(p.request.action), p.request.resource?.id, reason, decision)
+  }
+}
+
+function describeError(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    return 'an unprintable value was thrown'
   }
 }
 

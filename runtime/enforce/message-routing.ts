@@ -1,5 +1,6 @@
 import type { AuthzRequest, Entity } from '../../stdlib/decision.js'
-import type { ValueRecord } from '../../stdlib/value.js'
+import type { Value, ValueRecord } from '../../stdlib/value.js'
+import { callerContext, setAuthoritative } from './caller-context.js'
 import type { Authorization, Enforced, Enforcer } from './enforcer.js'
 import { EnforcementInputError } from './resource-access.js'
 
@@ -14,11 +15,16 @@ export interface RouteTarget {
   readonly topic: string
 }
 
-/** One routed message: who sends, to whom, about what. */
+/** One routed message: who sends, to whom, about what, on which channel. */
 export interface Route extends RouteTarget {
   /** Sending agent id. */
   readonly sender: string
-  /** Further request context. */
+  /**
+   * The channel the message travels on; the request's `context.channel` (SEMANTICS.md §6:
+   * channel policies apply only to messages on their channel). Never taken from `context`.
+   */
+  readonly channel?: string
+  /** Further request context (reserved keys are refused, see caller-context.ts). */
   readonly context?: ValueRecord
 }
 
@@ -48,37 +54,45 @@ export class MessageRouter {
   constructor(private readonly enforcer: Enforcer) {}
 
   /** Asks `recipient` and waits for its answer. */
-  ask<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
+  async ask<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
     return this.enforcer.guard(this.point('ask', route), run)
   }
 
   /** Delegates a task to `recipient`. */
-  delegate<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
+  async delegate<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
     return this.enforcer.guard(this.point('delegate', route), run)
   }
 
   /** Sends a one-way message to `recipient`. */
-  sendTo<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
+  async sendTo<T>(route: Route, run: (auth: Authorization) => T | Promise<T>): Promise<Enforced<T>> {
     return this.enforcer.guard(this.point('send_to', route), run)
   }
 
   /** Authorizes every target, then starts all of them and waits for all. */
-  async parallel<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord): Promise<ParallelResult<T>> {
-    const authorizations = await this.authorizeAll('parallel', sender, targets, context)
+  async parallel<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord, channel?: string): Promise<ParallelResult<T>> {
+    const authorizations = await this.authorizeAll('parallel', sender, targets, context, channel)
     const values = await Promise.all(targets.map((t, i) => start(t, authorizations[i] as Authorization)))
     return { values, authorizations }
   }
 
   /** Authorizes every target, then starts all of them and returns the first to settle. */
-  async race<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord): Promise<RaceResult<T>> {
-    const authorizations = await this.authorizeAll('race', sender, targets, context)
+  async race<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord, channel?: string): Promise<RaceResult<T>> {
+    const authorizations = await this.authorizeAll('race', sender, targets, context, channel)
     const value = await Promise.race(targets.map((t, i) => start(t, authorizations[i] as Authorization)))
     return { value, authorizations }
   }
 
-  private async authorizeAll(verb: 'parallel' | 'race', sender: string, targets: readonly RouteTarget[], context: ValueRecord | undefined): Promise<Authorization[]> {
+  private async authorizeAll(verb: 'parallel' | 'race', sender: string, targets: readonly RouteTarget[], context: ValueRecord | undefined, channel: string | undefined): Promise<Authorization[]> {
     if (!Array.isArray(targets) || targets.length === 0) throw new EnforcementInputError(`${verb}: expected at least one target`)
-    const points = targets.map((t) => this.point(verb, context === undefined ? { sender, ...t } : { sender, ...t, context }))
+    // Field by field: a target is a recipient and a topic, nothing more. `{ sender, ...target }`
+    // let a target carrying `sender` or `context` replace the real ones (issue 9, item 1).
+    const points = targets.map((t) => {
+      if (typeof t !== 'object' || t === null) throw new EnforcementInputError(`${verb}: every target must be a { recipient, topic } record`)
+      const route: { -readonly [K in keyof Route]: Route[K] } = { sender, recipient: t.recipient, topic: t.topic }
+      if (context !== undefined) route.context = context
+      if (channel !== undefined) route.channel = channel
+      return this.point(verb, route)
+    })
     const out: Authorization[] = []
     for (const p of points) out.push(await this.enforcer.authorize(p))
     return out
@@ -88,19 +102,23 @@ export class MessageRouter {
     for (const field of ['sender', 'recipient', 'topic'] as const) {
       if (typeof route?.[field] !== 'string' || (field !== 'topic' && route[field] === '')) throw new EnforcementInputError(`${verb}: ${field} must be a ${field === 'topic' ? '' : 'non-empty '}string`)
     }
+    const channel = route.channel
+    if (channel !== undefined && (typeof channel !== 'string' || channel === '')) throw new EnforcementInputError(`${verb}: channel must be a non-empty string when given`)
     const principal: Entity = { id: route.sender, type: 'agent' }
     const resource: Entity = { id: route.recipient, type: 'agent' }
+    const context = callerContext(route.context, verb, ['sender', 'recipient', 'topic'])
+    setAuthoritative(context, 'sender', route.sender)
+    setAuthoritative(context, 'recipient', route.recipient)
+    setAuthoritative(context, 'topic', route.topic)
+    if (channel !== undefined) setAuthoritative(context, 'channel', channel)
+    const details: Record<string, Value> = { verb, sender: route.sender, recipient: route.recipient, topic: route.topic }
+    if (channel !== undefined) details['channel'] = channel
     return {
       point: 'message_routing',
       agentId: route.sender,
       auditType: 'message',
-      details: { verb, sender: route.sender, recipient: route.recipient, topic: route.topic },
-      request: {
-        principal,
-        action: { name: verb, args: [resource] },
-        resource,
-        context: { ...route.context, sender: route.sender, recipient: route.recipient, topic: route.topic },
-      },
+      details,
+      request: { principal, action: { name: verb, args: [resource] }, resource, context },
     }
   }
 }

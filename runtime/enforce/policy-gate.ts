@@ -1,5 +1,6 @@
 import type { AuthzRequest, Condition, Decision, Entity } from '../../stdlib/decision.js'
 import type { Value, ValueRecord } from '../../stdlib/value.js'
+import { callerContext, setAuthoritative } from './caller-context.js'
 import { maskSensitive } from '../masking.js'
 import type { Enforcer } from './enforcer.js'
 import { ForbiddenError, syntheticDeny } from './forbidden-error.js'
@@ -49,13 +50,13 @@ export class DeciderPolicyGate implements PolicyGate {
 /** The authorization request (and masked audit details) for one proposed action. */
 export function proposalRequest(proposed: ProposedAction, agent: Entity, context: ValueRecord | undefined): { request: AuthzRequest; details: ValueRecord } {
   if (typeof agent?.id !== 'string' || agent.id === '') throw new Error('agent must be an entity with a non-empty string id')
-  const ctx: Record<string, Value> = { ...context }
+  const ctx = callerContext(context, `proposed ${String((proposed as { kind?: unknown } | undefined)?.kind)}`, ['arguments', 'sender', 'recipient', 'topic'])
   switch (proposed?.kind) {
     case 'tool_call': {
       if (typeof proposed.tool !== 'string' || proposed.tool === '') throw new Error('tool_call: tool must be a non-empty string')
       const args = proposed.arguments ?? {}
       const resource: Entity = { id: proposed.tool, type: 'tool' }
-      ctx['arguments'] = args
+      setAuthoritative(ctx, 'arguments', args)
       return {
         request: { principal: agent, action: { name: `tool_call::${proposed.tool}`, args: [resource, args] }, resource, context: ctx },
         details: { proposal: 'tool_call', tool: proposed.tool, arguments: maskSensitive(args) as Value },
@@ -64,7 +65,9 @@ export function proposalRequest(proposed: ProposedAction, agent: Entity, context
     case 'delegate': {
       if (typeof proposed.target !== 'string' || proposed.target === '') throw new Error('delegate: target must be a non-empty string')
       const resource: Entity = { id: proposed.target, type: 'agent' }
-      Object.assign(ctx, { sender: agent.id, recipient: proposed.target, topic: proposed.topic ?? '' })
+      setAuthoritative(ctx, 'sender', agent.id)
+      setAuthoritative(ctx, 'recipient', proposed.target)
+      setAuthoritative(ctx, 'topic', proposed.topic ?? '')
       return { request: { principal: agent, action: { name: 'delegate', args: [resource] }, resource, context: ctx }, details: { proposal: 'delegate', target: proposed.target } }
     }
     case 'respond':

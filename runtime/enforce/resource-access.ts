@@ -1,3 +1,5 @@
+import { callerContext } from './caller-context.js'
+import { EnforcementInputError } from './input-error.js'
 import type { Entity } from '../../stdlib/decision.js'
 import type { ValueRecord } from '../../stdlib/value.js'
 import type { Authorization, Enforced, Enforcer } from './enforcer.js'
@@ -28,10 +30,7 @@ export interface ResourceAccess {
   readonly context?: ValueRecord
 }
 
-/** Bad input to an enforcement point (unknown operation, kind or shape); nothing was decided or run. */
-export class EnforcementInputError extends Error {
-  override readonly name = 'EnforcementInputError'
-}
+export { EnforcementInputError }
 
 /** Builds the request for a resource access and runs `operation` only if it is permitted. */
 export async function guardResourceAccess<T>(
@@ -54,7 +53,7 @@ export async function guardResourceAccess<T>(
       agentId: access.principal.id,
       auditType: 'resource_allocation',
       details: { kind: access.kind },
-      request: { principal: access.principal, action: { name: access.operation, args: [resource] }, resource, ...(access.context === undefined ? {} : { context: access.context }) },
+      request: { principal: access.principal, action: { name: access.operation, args: [resource] }, resource, context: callerContext(access.context, 'resource access') },
     },
     operation,
   )

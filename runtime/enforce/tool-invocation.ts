@@ -1,6 +1,7 @@
 import type { Entity } from '../../stdlib/decision.js'
 import type { Value, ValueRecord } from '../../stdlib/value.js'
 import { DEFAULT_SENSITIVE_KEYS, maskSensitive } from '../masking.js'
+import { callerContext, setAuthoritative } from './caller-context.js'
 import type { ToolDescriptor, ToolVerification, ToolVerifier } from '../tools/tool-verifier.js'
 import { ToolBlockedError } from '../tools/tool-verifier.js'
 import type { Authorization, Enforced, Enforcer } from './enforcer.js'
@@ -73,10 +74,17 @@ export async function guardToolCall<T>(enforcer: Enforcer, verifier: ToolVerifie
         principal: call.principal,
         action: { name: action, args: [resource, call.arguments] },
         resource,
-        context: { ...call.context, arguments: call.arguments },
+        context: toolContext(call, name),
       },
     },
     (auth) => transport(name, call.arguments, auth),
   )
   return Object.assign(enforced, { verification })
+}
+
+/** The caller's context, field by field, with the arguments as the point supplies them. */
+function toolContext(call: ToolCall, name: string): Record<string, Value> {
+  const context = callerContext(call.context, `tool call '${name}'`, ['arguments'])
+  setAuthoritative(context, 'arguments', call.arguments)
+  return context
 }

@@ -1,5 +1,6 @@
 import type { AuthzRequest } from '../../stdlib/decision.js'
-import type { ValueRecord } from '../../stdlib/value.js'
+import type { Value, ValueRecord } from '../../stdlib/value.js'
+import { callerContext, setAuthoritative } from '../enforce/caller-context.js'
 import type { ResolvedSandboxOptions } from './options.js'
 import type { SandboxTier } from '../enforce/index.js'
 
@@ -27,7 +28,17 @@ export function sandboxRequest(input: {
 }): AuthzRequest {
   const { agentId, tier, options: o } = input
   const command = [...o.command]
-  const sandbox: ValueRecord = { tier, ...(input.selection ?? {}) }
+  // The tier actually used is authoritative: a `tier` in the selection (how the tier was chosen)
+  // must not change what the policy sees (issue 9, item 1: `{ tier, ...selection }` let a tier1
+  // run pass a policy that requires tier2). Selection fields are copied one by one, then the tier.
+  const sandbox: Record<string, Value> = {}
+  for (const key of Object.keys(input.selection ?? {})) {
+    if (key === 'tier') continue
+    Object.defineProperty(sandbox, key, { value: (input.selection as ValueRecord)[key] as Value, enumerable: true, writable: true, configurable: true })
+  }
+  sandbox['tier'] = tier
+  const context = callerContext(input.context, 'sandbox run', ['sandbox'])
+  setAuthoritative(context, 'sandbox', sandbox)
   return {
     principal: { id: agentId, type: 'agent' },
     action: { name: 'execute', args: [{ id: 'sandbox', tier, image: o.image, command }] },
@@ -46,6 +57,6 @@ export function sandboxRequest(input: {
       capabilities: [...o.capAdd],
       mounts: o.mounts.map((m) => ({ source: m.source, target: m.target, read_only: m.readOnly })),
     },
-    context: { ...(input.context ?? {}), sandbox },
+    context,
   }
 }

@@ -278,32 +278,39 @@ describe('evaluate never throws', () => {
     ALLOW_READ,
     { name: 'g.policy', source: 'policy g { allow: scan if any(doc.tags, |t| t == "x")  allow: cmp if a == b  allow: big(xs) if xs.contains(3) }' },
   ])
-  const garbage: [string, unknown][] = [
-    ['null', null],
-    ['undefined', undefined],
-    ['a number', 42],
-    ['a string', 'read'],
-    ['an array', [read]],
-    ['a function', () => read],
-    ['principal with a symbol id', { principal: { id: Symbol('x') }, action: 'read' }],
-    ['action with a getter that throws', { principal: P, get action() { throw new Error('boom') } }],
-    ['a proxy that throws on every access', new Proxy({}, { get() { throw new Error('trap') }, has() { throw new Error('trap') }, ownKeys() { throw new Error('trap') } })],
-    ['a huge array for a builtin', { principal: P, action: 'scan', context: { doc: { tags: new Array(200_000).fill('y') } } }],
-    ['a huge action argument', { principal: P, action: { name: 'big', args: [new Array(500_000).fill(1)] } }],
-    ['deeply nested data', { principal: P, action: 'read', context: { user: JSON.parse(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) } }],
-    ['NaN and Infinity in data', { principal: P, action: 'read', context: { user: { level: Number.NaN } } }],
-    ['a cyclic context', (() => { const c: Record<string, unknown> = { user: { level: 3 } }; c['me'] = c; return { principal: P, action: 'read', context: c } })()],
+  // Each row: the request, the decision it must get (effect, reason, error codes), from the
+  // compiled path and from explain alike. Only the cyclic context is allowed: the cycle is in an
+  // attribute no rule reads, and `user.level` is a plain 3.
+  const NOT_AN_OBJECT = /^invalid request: request: request must be an object$/
+  const garbage: [string, unknown, Decision['effect'], RegExp | undefined, readonly string[]][] = [
+    ['null', null, 'deny', NOT_AN_OBJECT, []],
+    ['undefined', undefined, 'deny', NOT_AN_OBJECT, []],
+    ['a number', 42, 'deny', NOT_AN_OBJECT, []],
+    ['a string', 'read', 'deny', NOT_AN_OBJECT, []],
+    ['an array', [read], 'deny', NOT_AN_OBJECT, []],
+    ['a function', () => read, 'deny', NOT_AN_OBJECT, []],
+    ['principal with a symbol id', { principal: { id: Symbol('x') }, action: 'read' }, 'deny', /^invalid request: principal\.id: /, []],
+    ['action with a getter that throws', { principal: P, get action() { throw new Error('boom') } }, 'deny', /^invalid request: reading it threw: boom$/, []],
+    ['a proxy that throws on every access', new Proxy({}, { get() { throw new Error('trap') }, has() { throw new Error('trap') }, ownKeys() { throw new Error('trap') } }), 'deny', /^invalid request: reading it threw: trap$/, []],
+    ['a huge array for a builtin', { principal: P, action: 'scan', context: { doc: { tags: new Array(200_000).fill('y') } } }, 'deny', /^no allow rule matched$/, ['EVAL116']],
+    ['a huge action argument', { principal: P, action: { name: 'big', args: [new Array(500_000).fill(1)] } }, 'deny', /^no allow rule matched$/, ['EVAL116']],
+    ['deeply nested data', { principal: P, action: 'read', context: { user: JSON.parse(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) } }, 'deny', /^no allow rule matched$/, ['EVAL105']],
+    ['NaN in data', { principal: P, action: 'read', context: { user: { level: Number.NaN } } }, 'deny', /^no allow rule matched$/, ['EVAL118']],
+    ['Infinity in data', { principal: P, action: 'read', context: { user: { level: Infinity } } }, 'deny', /^no allow rule matched$/, ['EVAL118']],
+    ['a malformed action name', { principal: P, action: 'read\u200b' }, 'deny', /^invalid request: action\.name: .*U\+200B/, []],
+    ['a cyclic context', (() => { const c: Record<string, unknown> = { user: { level: 3 } }; c['me'] = c; return { principal: P, action: 'read', context: c } })(), 'allow', undefined, []],
   ]
-  for (const [name, req] of garbage) {
-    it(`returns a decision for ${name}`, () => {
-      let d: Decision | undefined
-      expect(() => {
-        d = e.evaluate(req as AuthzRequest)
-      }).not.toThrow()
-      expect(d).toBeDefined()
-      expect(['allow', 'deny']).toContain(d?.effect)
-      if (d?.effect === 'deny') expect(d.reason.length).toBeGreaterThan(0)
-      expect(() => e.evaluate(req as AuthzRequest, { explain: true })).not.toThrow()
+  for (const [name, req, effect, reason, codes] of garbage) {
+    it(`decides ${name}: ${effect}`, () => {
+      for (const explain of [false, true]) {
+        let d: Decision | undefined
+        expect(() => {
+          d = e.evaluate(req as AuthzRequest, { explain })
+        }).not.toThrow()
+        expect(d?.effect, `explain ${explain}`).toBe(effect)
+        if (reason !== undefined) expect(d?.effect === 'deny' ? d.reason : '', `explain ${explain}`).toMatch(reason)
+        expect(d?.errors.map((x) => x.code), `explain ${explain}`).toEqual(codes)
+      }
     })
   }
 

@@ -4,7 +4,6 @@
  * parallel: this file skips (printing why) until `runtime/engine.ts` exists and the package
  * root exports `createEngine`.
  */
-import { existsSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { PolicyDecider } from '../../../stdlib/decision.js'
@@ -12,25 +11,15 @@ import type { CommCondition, CommRule } from '../../../runtime/comm-gate/index.j
 import { Allow, Always, CommunicationPolicyGate, Deny, SenderIs } from '../../../runtime/comm-gate/index.js'
 import type { RoutingVerb } from '../../../runtime/enforce/index.js'
 import { Enforcer, ForbiddenError, MessageRouter } from '../../../runtime/enforce/index.js'
+import { createEngine } from '../../../index.js'
 import { MemorySink } from '../enforce/helpers.js'
 import { AGENTS, agent, rules } from './arbitraries.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 100)
 
-const engineFile = new URL('../../../runtime/engine.ts', import.meta.url)
-const root = (await import('../../../index.js').catch((e: unknown) => ({ importError: e }))) as Record<string, unknown>
-const createEngine = typeof root['createEngine'] === 'function' ? (root['createEngine'] as () => unknown) : undefined
-const skipReason = !existsSync(engineFile)
-  ? 'runtime/engine.ts does not exist yet'
-  : createEngine === undefined
-    ? `index.ts does not export createEngine (${root['importError'] instanceof Error ? root['importError'].message : 'no such export'})`
-    : ''
-const engineAvailable = skipReason === ''
-if (!engineAvailable) console.info(`[dsl-equivalence] skipped: ${skipReason}`)
-
 /** An engine serving exactly `source` (`createEngine()` then `load([{ name, source }])`). */
 async function deciderFor(source: string): Promise<PolicyDecider> {
-  const engine = (createEngine as () => { load(s: { name: string; source: string }[]): { ok: boolean; files: unknown }; evaluate: PolicyDecider['evaluate'] })()
+  const engine = createEngine()
   const loaded = engine.load([{ name: 'comms.policy', source }])
   if (!loaded.ok) throw new Error(`policy did not compile:\n${source}\n${JSON.stringify(loaded.files)}`)
   return engine
@@ -100,7 +89,7 @@ const COMMS = `policy comms {
 }`
 
 describe('CommunicationPolicyGate ≡ DSL policies', () => {
-  it.skipIf(!engineAvailable)(`the comms policy and its gate agree on generated messages${engineAvailable ? '' : ` (skipped: ${skipReason})`}`, async () => {
+  it('the comms policy and its gate agree on generated messages', async () => {
     const engine = await deciderFor(COMMS)
     const gate = gateDecider({
       ask: new CommunicationPolicyGate([{ name: 'ask', priority: 0, condition: Always(), effect: Allow() }]),
@@ -122,7 +111,7 @@ describe('CommunicationPolicyGate ≡ DSL policies', () => {
     expect(allowed).toBeGreaterThan(0)
   })
 
-  it.skipIf(!engineAvailable)(`random rule lists translated to DSL agree with the gate${engineAvailable ? '' : ` (skipped: ${skipReason})`}`, async () => {
+  it('random rule lists translated to DSL agree with the gate', async () => {
     await fc.assert(
       fc.asyncProperty(rules, fc.constantFrom<RoutingVerb>('ask', 'send_to', 'delegate'), async (rs, verb) => {
         const engine = await deciderFor(policyOf('gate_equiv', verb, rs))

@@ -1,9 +1,9 @@
 /**
  * The enforcement points end to end with the project's engine (`createEngine` + `load`),
- * rather than hand-built deciders. Skips, printing why, when the engine is not available.
+ * rather than hand-built deciders.
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -11,14 +11,11 @@ import type { PolicyDecider } from '../../../stdlib/decision.js'
 import { ApprovalQueue, ManualTimers } from '../../../runtime/approvals/index.js'
 import { DeciderPolicyGate, Enforcer, ForbiddenError, MessageRouter, guardDataOperation, guardResourceAccess, guardToolCall } from '../../../runtime/enforce/index.js'
 import { TofuKeyStore, ToolVerifier, withSignature } from '../../../runtime/tools/index.js'
+import { createEngine } from '../../../index.js'
 import { MemorySink, spy } from './helpers.js'
 
-const root = (await import('../../../index.js').catch(() => ({}))) as Record<string, unknown>
-const available = existsSync(new URL('../../../runtime/engine.ts', import.meta.url)) && typeof root['createEngine'] === 'function'
-if (!available) console.info('[engine-integration] skipped: the engine (runtime/engine.ts, createEngine) is not available')
-
 function engine(source: string): PolicyDecider {
-  const e = (root['createEngine'] as () => { load(s: { name: string; source: string }[]): { ok: boolean; files: unknown }; evaluate: PolicyDecider['evaluate'] })()
+  const e = createEngine()
   const r = e.load([{ name: 'it.policy', source }])
   if (!r.ok) throw new Error(`policy did not compile: ${JSON.stringify(r.files)}`)
   return e
@@ -32,7 +29,7 @@ const RESOURCE_GOVERNANCE = `policy resource_governance {
 const agent = { id: 'agent-1', type: 'agent' }
 const access = (maintenance: boolean) => ({ principal: agent, operation: 'execute' as const, kind: 'command' as const, resource: 'train.sh', context: { system: { maintenance_mode: maintenance } } })
 
-describe.skipIf(!available)('enforcement with the real engine', () => {
+describe('enforcement with the real engine', () => {
   it('require_approval parks; the wrong approver leaves it parked; the supervisor releases it', async () => {
     const decider = engine(RESOURCE_GOVERNANCE)
     const timers = new ManualTimers()

@@ -64,6 +64,12 @@ const FAILURES: Record<string, { decider: PolicyDecider | undefined; audit?: Aud
   'audit missing': { decider: decider(allow), audit: undefined, reason: /audit trail unavailable/ },
   'explicit deny': { decider: decider(() => deny('no allow rule matched')), reason: /no allow rule matched/ },
   'approval without queue': { decider: decider(() => needsApproval('supervisor')), reason: /approval required from supervisor but no approval queue/ },
+  // Issue 9 item 11: answers that throw when read escaped as a plain TypeError.
+  'effect getter throws': { decider: decider(() => Object.defineProperty({}, 'effect', { get() { throw new TypeError('boom') }, enumerable: true }) as never), reason: /malformed decision: reading it threw: boom/ },
+  'async answer getter throws': { decider: decider(async () => Object.defineProperty({}, 'effect', { get() { throw new TypeError('late boom') } }) as never), reason: /malformed decision: reading it threw: late boom/ },
+  'revoked proxy': { decider: decider(() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy as never }), reason: /malformed decision/ },
+  'determining entries throw': { decider: decider(() => ({ effect: 'allow', determining: [Object.defineProperty({}, 'policy', { get() { throw new Error('rule boom') } })], errors: [], version: 1 }) as never), reason: /audit append failed|enforcement failed/ },
+  'thrown value unprintable': { decider: decider(() => { throw { toString() { throw new Error('x') } } }), reason: /policy engine error: an unprintable value was thrown/ },
 }
 
 describe('every enforcement wrapper fails closed', () => {
