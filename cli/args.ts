@@ -6,6 +6,11 @@ export interface ArgSpec {
   readonly options?: readonly string[]
   /** Options that may be given more than once. */
   readonly repeatable?: readonly string[]
+  /**
+   * What follows `--`: by default more positionals (`check -- -odd-name.policy`), for
+   * `sandbox run` the command to run (kept apart in `rest`).
+   */
+  readonly restIsCommand?: boolean
 }
 
 /** Parsed arguments. */
@@ -30,7 +35,11 @@ export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
   const known = new Set([...(spec.flags ?? []), ...(spec.options ?? []), ...(spec.repeatable ?? [])])
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
-    if (a === '--') return { flags, options, repeated, positionals, rest: args.slice(i + 1) }
+    if (a === '--') {
+      const rest = args.slice(i + 1)
+      if (spec.restIsCommand !== true) positionals.push(...rest)
+      return { flags, options, repeated, positionals, rest: spec.restIsCommand === true ? rest : [] }
+    }
     if (!a.startsWith('-') || a === '-') {
       positionals.push(a)
       continue

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
+import { describeFsError, readRegularFileSync } from '../runtime/regular-file.js'
 import { UsageError } from './io.js'
 
 /** Source extensions the policy commands read. */
@@ -23,7 +24,12 @@ export function collectFiles(inputs: readonly string[], cwd: string, extensions:
     for (const name of readdirSync(dir).sort()) {
       if (name.startsWith('.') || name === 'node_modules') continue
       const full = join(dir, name)
-      const st = statSync(full)
+      let st
+      try {
+        st = statSync(full)
+      } catch (e) {
+        throw new UsageError(`cannot read '${full}': ${describeFsError(e)}`)
+      }
       if (st.isDirectory()) walk(full)
       else if (extensions.some((e) => name.endsWith(e))) out.push(full)
     }
@@ -33,8 +39,8 @@ export function collectFiles(inputs: readonly string[], cwd: string, extensions:
     let st
     try {
       st = statSync(full)
-    } catch {
-      throw new UsageError(`cannot read '${input}': no such file or directory`)
+    } catch (e) {
+      throw new UsageError(`cannot read '${input}': ${describeFsError(e)}`)
     }
     if (st.isDirectory()) walk(full)
     else out.push(full)
@@ -45,11 +51,13 @@ export function collectFiles(inputs: readonly string[], cwd: string, extensions:
 /** Reads files, naming each by its path relative to `cwd`. Unreadable files are usage errors. */
 export function readSources(paths: readonly string[], cwd: string): SourceFile[] {
   return paths.map((p) => {
+    const rel = relative(cwd, p)
+    const path = rel.startsWith('..') ? p : rel
     try {
-      const rel = relative(cwd, p)
-      return { path: rel.startsWith('..') ? p : rel, text: readFileSync(p, 'utf8') }
+      return { path, text: readRegularFileSync(p, path) }
     } catch (e) {
-      throw new UsageError(`cannot read '${p}': ${e instanceof Error ? e.message : String(e)}`)
+      // FIFOs, sockets and devices are refused: reading one would block or never end.
+      throw new UsageError(e instanceof Error ? e.message : String(e))
     }
   })
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { FileReadError, readRegularFileSync } from '../runtime/regular-file.js'
 import { resolve } from 'node:path'
 import { formatDiagnostic, hasErrors, LineIndex } from '../diagnostics/index.js'
 import { createEngine, type Engine } from '../index.js'
@@ -10,9 +10,9 @@ import { EXIT, UsageError, type CliIO } from './io.js'
 export async function readJson(path: string, io: CliIO, what: string): Promise<unknown> {
   let text: string
   try {
-    text = path === '-' ? await io.readStdin() : readFileSync(resolve(io.cwd, path), 'utf8')
+    text = path === '-' ? await io.readStdin() : readRegularFileSync(resolve(io.cwd, path), path)
   } catch (e) {
-    throw new UsageError(`cannot read ${what} '${path}': ${e instanceof Error ? e.message : String(e)}`)
+    throw new UsageError(`cannot read ${what} '${path}': ${e instanceof FileReadError ? e.why : e instanceof Error ? e.message : String(e)}`)
   }
   try {
     return JSON.parse(text) as unknown

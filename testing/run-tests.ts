@@ -3,7 +3,6 @@
  * (shrinking failures to a minimal request), and rule coverage from the decisions' determining
  * rules. `symbi-policy test` prints what this returns.
  */
-import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import fc from 'fast-check'
 import { formatDiagnostic, hasErrors, LineIndex } from '../diagnostics/index.js'
@@ -13,6 +12,7 @@ import { requestArbitrary } from './arbitraries.js'
 import { ConstraintError } from './constraints.js'
 import { checkExpectation } from './expectation.js'
 import { policyHints } from './hints.js'
+import { readRegularFileSync } from '../runtime/regular-file.js'
 import { readTestFile, TestFileError, type PolicyTestFile } from './test-file.js'
 
 /** Options of a test run. */
@@ -89,7 +89,7 @@ interface Loaded {
 type MutableCoverage = Map<string, { entry: Omit<CoverageEntry, 'hits'>; hits: number }>
 
 function load(test: PolicyTestFile, cwd: string, coverage: MutableCoverage): Loaded | string[] {
-  const sources = test.policies.map((p) => ({ name: relative(cwd, p) || p, source: readFileSync(p, 'utf8') }))
+  const sources = test.policies.map((p) => ({ name: relative(cwd, p) || p, source: readRegularFileSync(p) }))
   const engine = createEngine(test.schema === undefined ? {} : { schema: test.schema })
   const result = engine.load(sources)
   const set = engine.policySet

@@ -2,9 +2,10 @@
  * Policy test files (`*.test.json`, documented in docs/testing.md): which policies to load,
  * an optional schema, example cases and properties.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { validateExpectation, type Expectation } from './expectation.js'
+import { readRegularFileSync } from '../runtime/regular-file.js'
 import type { Constraints } from './constraints.js'
 
 /** The suffix that marks a policy test file. */
@@ -75,7 +76,7 @@ function policyFilesIn(dir: string): string[] {
 
 function readJsonFile(path: string, what: string, problems: string[]): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown
+    return JSON.parse(readRegularFileSync(path)) as unknown
   } catch (e) {
     problems.push(`cannot read ${what} '${path}': ${e instanceof Error ? e.message : String(e)}`)
     return undefined

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { AuthzRequest, Effect } from '../../stdlib/decision.js'
 import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type Command } from '../io.js'
+import { FileReadError, readRegularFileSync } from '../../runtime/regular-file.js'
 import { loadEngine } from '../load-policies.js'
 
 const HELP = `Usage: symbi-policy bench <policy files or dirs> --requests <file.jsonl> [--schema f]
@@ -45,9 +45,9 @@ function count(text: string | undefined, option: string, fallback: number, min: 
 function readRequests(path: string, cwd: string): AuthzRequest[] {
   let text: string
   try {
-    text = readFileSync(resolve(cwd, path), 'utf8')
+    text = readRegularFileSync(resolve(cwd, path), path)
   } catch (e) {
-    throw new UsageError(`cannot read requests '${path}': ${e instanceof Error ? e.message : String(e)}`)
+    throw new UsageError(`cannot read requests '${path}': ${e instanceof FileReadError ? e.why : e instanceof Error ? e.message : String(e)}`)
   }
   const out: AuthzRequest[] = []
   text.split(/\r?\n/).forEach((line, i) => {

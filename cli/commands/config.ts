@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from '../io.js'
 import { EXIT, UsageError } from '../io.js'
 import { parseArgs } from '../args.js'
 import { LineIndex } from '../../diagnostics/source-map.js'
+import { readRegularFileSync } from '../../runtime/regular-file.js'
 import { loadConfig } from '../../runtime/config/index.js'
 
 const HELP = `Usage: symbi-policy config check <file.toml> [--env]
@@ -21,14 +21,14 @@ export const config: Command = async (args, io) => {
     io.out(HELP)
     return EXIT.ok
   }
-  const [sub, file, ...extra] = [...parsed.positionals, ...parsed.rest]
+  const [sub, file, ...extra] = parsed.positionals
   if (sub !== 'check') throw new UsageError(sub === undefined ? `missing subcommand\n\n${HELP}` : `unknown subcommand '${sub}' (expected 'check')`)
   if (file === undefined || extra.length > 0) throw new UsageError(`expected exactly one file\n\n${HELP}`)
   let text: string
   try {
-    text = await readFile(resolve(io.cwd, file), 'utf8')
+    text = readRegularFileSync(resolve(io.cwd, file), file)
   } catch (e) {
-    throw new UsageError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new UsageError(e instanceof Error ? e.message : String(e))
   }
   const env = parsed.flags.has('--env') ? io.env : {}
   const result = loadConfig({ env, tomlText: text, path: file })

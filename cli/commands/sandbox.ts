@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import type { Diagnostic } from '../../diagnostics/diagnostic.js'
@@ -19,6 +18,7 @@ import {
 } from '../../runtime/sandbox/index.js'
 import { parseArgs } from '../args.js'
 import type { CliIO, Command } from '../io.js'
+import { FileReadError, readRegularFileSync } from '../../runtime/regular-file.js'
 import { EXIT, UsageError } from '../io.js'
 
 /** Exit codes of `sandbox run` besides the command's own (documented in docs/sandbox.md). */
@@ -86,9 +86,9 @@ async function loadPolicies(files: readonly string[], io: CliIO, deps: SandboxCl
   const sources: { name: string; source: string }[] = []
   for (const f of files) {
     try {
-      sources.push({ name: f, source: await readFile(abs(io, f), 'utf8') })
+      sources.push({ name: f, source: readRegularFileSync(abs(io, f), f) })
     } catch (e) {
-      throw new UsageError(`cannot read policy '${f}': ${(e as NodeJS.ErrnoException).code ?? message(e)}`)
+      throw new UsageError(`cannot read policy '${f}': ${e instanceof FileReadError ? e.why : message(e)}`)
     }
   }
   const engine = await (deps.createPolicyEngine ?? rootPolicyEngine)()
@@ -126,6 +126,7 @@ async function run(args: readonly string[], io: CliIO, deps: SandboxCliDeps): Pr
     flags: ['--json', '--help'],
     options: ['--tier', '--memory', '--cpus', '--timeout', '--output-limit', '--image', '--agent'],
     repeatable: ['--policy'],
+    restIsCommand: true,
   })
   if (a.flags.has('--help')) return (io.out(USAGE), EXIT.ok)
   if (a.positionals.length > 0) throw new UsageError(`put the command after '--' (got '${a.positionals[0]}' before it)`)

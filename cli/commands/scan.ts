@@ -52,7 +52,7 @@ export const scan: Command = async (args, io) => {
   }
   const format = parsed.options.get('--format') ?? 'text'
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`)
-  const targets = [...parsed.positionals, ...parsed.rest]
+  const targets = parsed.positionals
   if (targets.length !== 1) throw new UsageError(`expected exactly one directory or file to scan, got ${targets.length}\n\n${HELP}`)
   const given = targets[0] as string
   const allow = parsed.repeated.get('--allow-exec')

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readRegularFileSync } from '../regular-file.js'
 
 /** A key could not be read or is not the Ed25519 key of the kind asked for. */
 export class AuditKeyError extends Error {
@@ -26,7 +26,7 @@ function pemLabel(pem: string): string | undefined {
 function readPem(source: string, what: string): { pem: string; where: string } {
   if (source.includes('-----BEGIN ')) return { pem: source, where: `the ${what} PEM text` }
   try {
-    return { pem: readFileSync(source, 'utf8'), where: `'${source}'` }
+    return { pem: readRegularFileSync(source), where: `'${source}'` }
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))
     throw new AuditKeyError('AUDIT_KEY_READ', `cannot read ${what} file '${source}': ${reason}`)

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { parse, TomlError } from 'smol-toml'
 import type { Diagnostic, Span } from '../../diagnostics/diagnostic.js'
 import type { ConfigSource, KeySpec, SymbiontConfig } from './schema.js'
 import { diagnostic } from '../../diagnostics/diagnostic.js'
 import { DEFAULTS, KEYS, META_ENV, SECTIONS } from './schema.js'
 import { formatDuration, parseDuration } from './duration.js'
+import { readRegularFileSync } from '../regular-file.js'
 import { locateKey, locateTable } from './toml-locate.js'
 
 /** A configuration diagnostic: where it came from and which key it is about. */
@@ -129,7 +129,7 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
   const path = options.path ?? env['SYMBIONT_CONFIG']
   if (text === undefined && path !== undefined) {
     try {
-      text = readFileSync(path, 'utf8')
+      text = readRegularFileSync(path)
     } catch (e) {
       err('file', path, 'CONFIG009', `cannot read config file '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
     }

@@ -59,6 +59,6 @@ describe('symbi-policy config check', () => {
     expect(await main(['config', 'lint', 'x.toml'], io)).toBe(2)
     expect(await main(['config', 'check'], io)).toBe(2)
     expect(await main(['config', 'check', 'missing.toml'], io)).toBe(2)
-    expect(io.stderr).toContain("cannot read 'missing.toml': ENOENT")
+    expect(io.stderr).toContain("cannot read 'missing.toml': no such file or directory")
   })
 })
