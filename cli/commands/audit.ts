@@ -7,11 +7,14 @@ import { verify } from '../../runtime/audit/verify-log.js'
 import type { KeyObject } from 'node:crypto'
 
 const USAGE = `Usage:
-  symbi-policy audit verify <log> [--public-key <public.pem>] [--anchor <hex head hash>]
+  symbi-policy audit verify <log> [--public-key <public.pem>] [--anchor <hex head hash>] [--live]
   symbi-policy audit keygen --out <dir> [--force]
 
-verify   checks the hash chain (and, with --public-key, every signature and checkpoint) and,
-         with --anchor, that the log still contains the head hash recorded earlier.
+verify   checks the hash chain (and, with --public-key, every signature, that every record is
+         covered by one, and that no session's signing mode was downgraded) and, with
+         --anchor, that the log still contains the head hash recorded earlier. --live accepts
+         an unsigned tail of at most the declared checkpoint interval (a log still being written)
+         and says how many records it could not vouch for.
          Prints "ok: N events, head <hash>" (exit 0) or the first bad event and why (exit 1).
 keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir>/public.pem (SPKI).
 `
@@ -33,7 +36,7 @@ function abs(io: CliIO, p: string): string {
 }
 
 async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help'], options: ['--public-key', '--anchor'] })
+  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor'] })
   if (a.flags.has('--help')) {
     io.out(USAGE)
     return EXIT.ok
@@ -55,7 +58,7 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   }
   let result
   try {
-    result = await verify(log, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }) })
+    result = await verify(log, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }), live: a.flags.has('--live') })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (typeof code !== 'string') throw e
@@ -69,7 +72,7 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   const notes: string[] = []
   if (result.signaturesChecked) notes.push(`${result.signatures} signatures verified`)
   else notes.push('signatures not checked (no --public-key)')
-  if (result.unsignedTail > 0) notes.push(`${result.unsignedTail} trailing events not yet covered by a signature`)
+  if (result.unsignedTail > 0) notes.push(`--live: ${result.unsignedTail} trailing events are not yet covered by a signature and could not be vouched for`)
   if (result.anchorIndex !== undefined) notes.push(`anchor found at event ${result.anchorIndex}, ${result.count - 1 - result.anchorIndex} events appended after it`)
   io.out(`  ${notes.join('; ')}\n`)
   return EXIT.ok

@@ -5,6 +5,7 @@ import type { AuditSink } from '../audit-sink.js'
 import { decideSafely } from '../enforce/decide.js'
 import { actionName, syntheticDeny } from '../enforce/forbidden-error.js'
 import type { Timers } from './timers.js'
+import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import { systemTimers } from './timers.js'
 
 /** Default time a parked request waits for a decision before it is denied with reason `timeout`. */
@@ -191,7 +192,7 @@ export class ApprovalQueue {
     const details: Record<string, Value> = { approval_id: entry.id, outcome, by, reason, action: actionName(entry.request.action) }
     if (entry.request.resource !== undefined) details['resource'] = entry.request.resource.id
     try {
-      await sink.append({ agentId: entry.agentId, type: 'approval', details })
+      await withinBound(sink.append({ agentId: entry.agentId, type: 'approval', details }), DEFAULT_AUDIT_TIMEOUT_MS, 'audit append')
       return true
     } catch {
       return false

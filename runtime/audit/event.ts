@@ -4,8 +4,23 @@ import type { ValueRecord } from '../../stdlib/value.js'
 /** Record type of a signed checkpoint over the chain head (checkpoint mode). */
 export const CHECKPOINT_TYPE = 'checkpoint'
 
-/** Every record type a log may hold: the enforcement event types plus checkpoints. */
-export type AuditRecordType = AuditEventType | typeof CHECKPOINT_TYPE
+/**
+ * Record type of the signed record that opens every signing writer session and names its
+ * signing mode (RUNTIME.md: the mode is a signed fact of the log, so records cannot be
+ * downgraded from every-event signatures to checkpoint coverage).
+ */
+export const SESSION_TYPE = 'session_start'
+
+/** Every record type a log may hold: the enforcement event types plus checkpoints and session starts. */
+export type AuditRecordType = AuditEventType | typeof CHECKPOINT_TYPE | typeof SESSION_TYPE
+
+/** `details` of a session-start record: the mode, and in checkpoint mode the interval verify enforces. */
+export interface SessionDetails extends ValueRecord {
+  /** `every`: every record of the session is signed; `checkpoint`: signed checkpoints cover runs. */
+  readonly mode: 'every' | 'checkpoint'
+  /** Checkpoint mode only: the longest unsigned run, and the timer. */
+  readonly interval?: { readonly events: number; readonly ms: number }
+}
 
 /** The `agentId` written on checkpoint records: they are about the trail, not an agent. */
 export const CHECKPOINT_AGENT = 'symbi-audit'

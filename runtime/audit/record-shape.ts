@@ -1,4 +1,4 @@
-import type { AuditEvent, CheckpointDetails } from './event.js'
+import type { AuditEvent, CheckpointDetails, SessionDetails } from './event.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
@@ -52,4 +52,20 @@ export function checkCheckpointDetails(e: AuditEvent, index: number): Checkpoint
   if (typeof ev !== 'number' || !Number.isSafeInteger(ev) || ev < 1) return 'checkpoint interval.events must be a positive integer'
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 'checkpoint interval.ms must be a non-negative number'
   return d as CheckpointDetails
+}
+
+/** Checks a session-start record's details; returns them or a message. */
+export function checkSessionDetails(e: AuditEvent): SessionDetails | string {
+  const d = e.details
+  const keys = Object.keys(d).sort().join(',')
+  if (d['mode'] === 'every') return keys === 'mode' ? (d as SessionDetails) : `an every-event session start has only a mode (has ${keys})`
+  if (d['mode'] !== 'checkpoint') return `session start names an unknown signing mode ${JSON.stringify(d['mode'])}`
+  if (keys !== 'interval,mode') return `a checkpoint session start has exactly mode and interval (has ${keys})`
+  const iv = d['interval']
+  if (!isPlainRecord(iv) || Object.keys(iv).sort().join(',') !== 'events,ms') return 'session interval must be {events, ms}'
+  const ev = iv['events']
+  const ms = iv['ms']
+  if (typeof ev !== 'number' || !Number.isSafeInteger(ev) || ev < 1) return 'session interval.events must be a positive integer'
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 'session interval.ms must be a non-negative number'
+  return d as SessionDetails
 }

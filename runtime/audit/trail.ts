@@ -3,7 +3,7 @@ import type { AuditInput, AuditSink } from '../audit-sink.js'
 import { DEFAULT_MASK_MAX_DEPTH, maskSensitive } from '../masking.js'
 import type { ValueRecord } from '../../stdlib/value.js'
 import { CanonicalError, chainHash } from './canonical.js'
-import { CHECKPOINT_AGENT, CHECKPOINT_TYPE, type AuditEvent, type AuditRecordType, type CheckpointDetails } from './event.js'
+import { CHECKPOINT_AGENT, CHECKPOINT_TYPE, SESSION_TYPE, type AuditEvent, type AuditRecordType, type CheckpointDetails, type SessionDetails } from './event.js'
 import { loadPrivateKey, type SigningKeyInput } from './keys.js'
 import { SignWorker } from './sign-worker.js'
 import { signHash } from './signing.js'
@@ -142,13 +142,18 @@ export class AuditTrail implements AuditSink {
       await store.close()
       throw e
     }
-    if (mode === 'checkpoint') {
+    if (mode !== 'none') {
+      // The session start is signed and names the mode: verify holds the records after it to
+      // that mode, so they cannot be passed off as covered by a weaker one.
       try {
-        await trail.checkpoint()
+        const details: SessionDetails = mode === 'every' ? { mode } : { mode, interval: { events: every, ms } }
+        await trail.#push(trail.#seal(CHECKPOINT_AGENT, SESSION_TYPE, details, true)).done
       } catch (e) {
         await store.close()
         throw e
       }
+    }
+    if (mode === 'checkpoint') {
       if (ms > 0) {
         trail.#timer = setInterval(() => {
           if (trail.#uncovered > 0 && !trail.#closed) trail.#autoCheckpoint()
@@ -225,7 +230,7 @@ export class AuditTrail implements AuditSink {
     if (typeof input !== 'object' || input === null) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input must be an object {agentId, type, details}')
     const { agentId, type, details } = input as { agentId?: unknown; type?: unknown; details?: unknown }
     if (typeof agentId !== 'string' || agentId === '') throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: agentId must be a non-empty string')
-    if (typeof type !== 'string' || type === '' || type === CHECKPOINT_TYPE) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input: type must be an event type other than '${CHECKPOINT_TYPE}'`)
+    if (typeof type !== 'string' || type === '' || type === CHECKPOINT_TYPE || type === SESSION_TYPE) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input: type must be an event type other than '${CHECKPOINT_TYPE}' and '${SESSION_TYPE}'`)
     if (typeof details !== 'object' || details === null || Array.isArray(details)) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: details must be a record')
     const masked = maskSensitive(details, this.#keys, { maxDepth: this.#maxDepth }) as ValueRecord
     return this.#seal(maskSensitive(agentId) as string, maskSensitive(type) as AuditRecordType, masked, sign)

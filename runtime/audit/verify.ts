@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto'
 import { CanonicalError, chainHash } from './canonical.js'
-import { CHECKPOINT_TYPE, GENESIS_HASH, type AuditEvent } from './event.js'
+import { CHECKPOINT_TYPE, GENESIS_HASH, SESSION_TYPE, type AuditEvent } from './event.js'
 import { loadPublicKey, type PublicKeyInput } from './keys.js'
-import { checkCheckpointDetails, checkRecordShape, isHashHex } from './record-shape.js'
+import { checkCheckpointDetails, checkRecordShape, checkSessionDetails, isHashHex } from './record-shape.js'
 import { verifyHashSignature } from './signing.js'
 
 /** Stable reason codes of a failed verification (docs/audit.md "Verify reasons"). */
@@ -18,6 +18,9 @@ export type AuditVerifyCode =
   | 'AUDIT_MISSING_CHECKPOINT'
   | 'AUDIT_BAD_CHECKPOINT'
   | 'AUDIT_TRUNCATED'
+  | 'AUDIT_UNSIGNED_TAIL'
+  | 'AUDIT_MODE_DOWNGRADE'
+  | 'AUDIT_BAD_SESSION'
 
 /** Options of a verification. */
 export interface AuditVerifyOptions {
@@ -25,6 +28,12 @@ export interface AuditVerifyOptions {
   readonly publicKey?: PublicKeyInput
   /** Expected head hash (64 hex digits) recorded elsewhere; a log that does not contain it was cut off or rewritten. */
   readonly anchor?: string
+  /**
+   * A log still being written: accept an unsigned tail of at most the checkpoint interval its
+   * session declared (and report how many records nothing vouches for). Without it every record
+   * must be covered by a signature.
+   */
+  readonly live?: boolean
 }
 
 /** A log that verified. */
@@ -39,7 +48,7 @@ export interface AuditVerifyOk {
   readonly signaturesChecked: boolean
   /** Number of signatures that were checked and valid. */
   readonly signatures: number
-  /** Records after the last signed record, protected only by the hash chain (and the anchor). */
+  /** Records after the last signed record, protected only by the hash chain (and the anchor); non-zero only with `live`. */
   readonly unsignedTail: number
   /** Position of the anchor in the log, when one was given (later records were appended after it). */
   readonly anchorIndex?: number
@@ -87,13 +96,24 @@ export interface BrokenLink {
  * stream. Per record: shape, hash, link, checkpoint details, signature, coverage; `finish` then
  * checks the anchor.
  *
- * Coverage (only with a public key): a record is covered by its own signature or by the next signed
- * checkpoint. A run of unsigned records may be at most `interval.events` long, taken from the last
- * checkpoint before the run; with no checkpoint before it, every record must be signed.
+ * Coverage (only with a public key), strict (RUNTIME.md "Audit trail"):
+ * - a signed `session_start` record opens each writer session and names its mode; after an
+ *   `every` session start an unsigned record is a downgrade (AUDIT_MODE_DOWNGRADE); after a
+ *   `checkpoint` one, unsigned runs may be at most its `interval.events` long;
+ * - before any session start (logs of older writers) a run of unsigned records is allowed only
+ *   after a checkpoint, at most that checkpoint's `interval.events` long;
+ * - every record must be covered by a later signature: the log must end with a signed record
+ *   (AUDIT_UNSIGNED_TAIL), so a closing checkpoint cannot simply be deleted and the records
+ *   after the last signature cannot be rewritten without the key. With `live`, an unsigned
+ *   tail of at most the declared interval is accepted and reported.
  */
 export class ChainVerifier {
   readonly #key: KeyObject | undefined
   readonly #anchor: string | undefined
+  readonly #live: boolean
+  /** The signing mode of the current session (`undefined` before any session start). */
+  #mode: 'every' | 'checkpoint' | undefined
+  #sessionAt = -1
   #index = 0
   #prev = GENESIS_HASH
   #allowedRun: number | undefined
@@ -105,6 +125,7 @@ export class ChainVerifier {
     const { key, anchor } = resolveVerifyOptions(opts)
     this.#key = key
     this.#anchor = anchor
+    this.#live = opts.live === true
   }
 
   /** Number of records accepted so far. */
@@ -128,25 +149,39 @@ export class ChainVerifier {
     if (computed !== e.hash) return fail(i, 'AUDIT_HASH_MISMATCH', `event ${i} (${e.id}): stored hash does not match its content; a field was changed`)
     if (e.previousHash !== this.#prev) return { brokenLink: true, index: i, event: e, expected: this.#prev }
     const isCheckpoint = e.type === CHECKPOINT_TYPE
+    const isSession = e.type === SESSION_TYPE
     let interval: number | undefined
+    let sessionMode: 'every' | 'checkpoint' | undefined
     if (isCheckpoint) {
       const d = checkCheckpointDetails(e, i)
       if (typeof d === 'string') return fail(i, 'AUDIT_BAD_CHECKPOINT', `event ${i}: ${d}`)
       interval = d.interval.events
+    }
+    if (isSession) {
+      const d = checkSessionDetails(e)
+      if (typeof d === 'string') return fail(i, 'AUDIT_BAD_SESSION', `event ${i}: ${d}`)
+      sessionMode = d.mode
+      interval = d.interval?.events
     }
     if (this.#key !== undefined) {
       if (e.signature !== undefined) {
         if (!verifyHashSignature(e.hash, e.signature, this.#key)) return fail(i, 'AUDIT_BAD_SIGNATURE', `event ${i} (${e.id}): signature does not verify with the given public key`)
         this.#signatures++
         this.#run = 0
-      } else if (isCheckpoint) {
-        return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i}: checkpoint is not signed`)
+      } else if (isCheckpoint || isSession) {
+        return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i}: ${isCheckpoint ? 'checkpoint' : 'session start'} is not signed`)
+      } else if (this.#mode === 'every') {
+        return fail(i, 'AUDIT_MODE_DOWNGRADE', `event ${i} (${e.id}): not signed, but the session started at event ${this.#sessionAt} signs every event`)
       } else {
         this.#run++
         if (this.#allowedRun === undefined) return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i} (${e.id}): not signed and no checkpoint policy precedes it`)
         if (this.#run > this.#allowedRun) return fail(i, 'AUDIT_MISSING_CHECKPOINT', `event ${i} (${e.id}): more than ${this.#allowedRun} events without a signed checkpoint`)
       }
-      if (interval !== undefined) this.#allowedRun = interval
+      if (sessionMode !== undefined) {
+        this.#mode = sessionMode
+        this.#sessionAt = i
+        this.#allowedRun = interval
+      } else if (interval !== undefined && this.#mode !== 'every') this.#allowedRun = interval
     } else if (e.signature === undefined) this.#run++
     else this.#run = 0
     if (this.#anchorIndex === undefined && e.hash === this.#anchor) this.#anchorIndex = i
@@ -155,11 +190,22 @@ export class ChainVerifier {
     return undefined
   }
 
-  /** The verdict after the last record: ok, or `AUDIT_TRUNCATED` when the anchor was not seen. */
+  /**
+   * The verdict after the last record: ok; `AUDIT_TRUNCATED` when the anchor was not seen;
+   * `AUDIT_UNSIGNED_TAIL` when records after the last signature are not covered (with a key and
+   * without `live`, or with `live` beyond the declared interval).
+   */
   finish(): AuditVerifyResult {
     const n = this.#index
     if (this.#anchor !== undefined && this.#anchor !== GENESIS_HASH && this.#anchorIndex === undefined) {
       return fail(n, 'AUDIT_TRUNCATED', `expected head ${this.#anchor} is not in the log, which ends after ${n} events at ${this.#prev}: its tail was cut off or rewritten`)
+    }
+    if (this.#key !== undefined && this.#run > 0) {
+      const first = n - this.#run
+      if (!this.#live) {
+        return fail(first, 'AUDIT_UNSIGNED_TAIL', `events ${first}..${n - 1} are covered by no signature (the closing checkpoint is missing, or they were rewritten); use --live for a log that is still being written`)
+      }
+      // Push already bounds each run by the declared interval; a live tail is that run.
     }
     return {
       ok: true,

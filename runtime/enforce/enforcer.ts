@@ -2,6 +2,7 @@ import type { AuthzRequest, Condition, Decision, PolicyDecider } from '../../std
 import type { Value, ValueRecord } from '../../stdlib/value.js'
 import type { ApprovalQueue } from '../approvals/approval-queue.js'
 import type { AuditEventType, AuditInput, AuditSink } from '../audit-sink.js'
+import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import { DEFAULT_DECISION_TIMEOUT_MS, decideSafely } from './decide.js'
 import type { EnforcementPoint } from './forbidden-error.js'
 import { ForbiddenError, actionName, syntheticDeny } from './forbidden-error.js'
@@ -14,6 +15,11 @@ export interface EnforcerOptions {
   readonly audit: AuditSink | undefined
   /** Time an asynchronous decider gets; default 1000 ms. */
   readonly timeoutMs?: number
+  /**
+   * Time an audit append gets before it counts as failed (a deny): an append that never
+   * settles must not hang the request (RUNTIME.md "Audit trail"). Default 5000 ms.
+   */
+  readonly auditTimeoutMs?: number
   /** Where `require_approval` decisions are parked; without one they are denied. */
   readonly approvals?: ApprovalQueue
   /** Told the approval id when a request is parked, so a UI can route it to an approver. */
@@ -57,11 +63,15 @@ export interface Enforced<T> extends Authorization {
  */
 export class Enforcer {
   private readonly timeoutMs: number
+  private readonly auditTimeoutMs: number
 
   constructor(private readonly options: EnforcerOptions) {
     const t = options.timeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS
     if (!Number.isFinite(t) || t <= 0) throw new RangeError(`enforcer timeoutMs must be a positive number (got ${String(t)})`)
     this.timeoutMs = t
+    const a = options.auditTimeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS
+    if (!Number.isFinite(a) || a <= 0) throw new RangeError(`enforcer auditTimeoutMs must be a positive number (got ${String(a)})`)
+    this.auditTimeoutMs = a
   }
 
   /**
@@ -127,7 +137,7 @@ export class Enforcer {
    */
   async report(event: AuditInput): Promise<boolean> {
     try {
-      await this.options.audit?.append(event)
+      await withinBound(this.options.audit?.append(event), this.auditTimeoutMs, 'audit append')
       return this.options.audit !== undefined
     } catch {
       return false
@@ -141,7 +151,7 @@ export class Enforcer {
       throw this.forbidden(p, 'audit trail unavailable', syntheticDeny('audit trail unavailable'))
     }
     try {
-      await sink.append({ agentId: p.agentId, type: p.auditType ?? 'policy_decision', details: decisionDetails(p, decision, approvalId) })
+      await withinBound(sink.append({ agentId: p.agentId, type: p.auditType ?? 'policy_decision', details: decisionDetails(p, decision, approvalId) }), this.auditTimeoutMs, 'audit append')
     } catch (e) {
       const reason = `audit append failed: ${e instanceof Error ? e.message : String(e)}`
       throw this.forbidden(p, reason, syntheticDeny(reason))

@@ -15,6 +15,7 @@ import { OutputCapture } from './output.js'
 import type { RealPath } from './mounts.js'
 import { sandboxRequest } from './request.js'
 import type { TierSelection } from './tier.js'
+import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import { TIER_RUNTIME } from './tier.js'
 
 /** How a runner is set up. */
@@ -153,7 +154,7 @@ export class SandboxRunner {
     await this.checkAvailable(tier, options.image)
     const result = await this.execute(options, tier, req, auth.conditions)
     try {
-      await this.sink.append({
+      await withinBound(this.sink.append({
         agentId: req.agentId,
         type: 'sandbox_execution',
         details: {
@@ -165,7 +166,7 @@ export class SandboxRunner {
           truncated: result.truncated,
           duration_ms: result.durationMs,
         },
-      })
+      }), DEFAULT_AUDIT_TIMEOUT_MS, 'audit append')
     } catch (e) {
       // The command has run; withholding its result is the closed failure left to us.
       throw new Error(`sandbox: the audit trail rejected the result record (${message(e)})`)

@@ -72,7 +72,8 @@ describe('file store', () => {
     const path = join(dir, 'audit.log')
     await writeSome(path, 3, { signingKey: join(dir, 'private.pem') })
     await writeSome(path, 3, { signingKey: privateKeyPem, mode: 'checkpoint' })
-    expect(await verify(path, { publicKey: publicKeyPem })).toMatchObject({ ok: true, count: 3 + 1 + 3 + 1, signatures: 5 })
+    // every: session start + 3 signed; checkpoint: session start + 3 unsigned + closing checkpoint.
+    expect(await verify(path, { publicKey: publicKeyPem })).toMatchObject({ ok: true, count: 1 + 3 + 1 + 3 + 1, signatures: 4 + 2 })
   })
 
   it('recovers from a torn last record: truncates it, reports it, keeps every complete record', async () => {

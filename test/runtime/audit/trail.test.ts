@@ -75,8 +75,11 @@ describe('AuditTrail', () => {
     const cp = await AuditTrail.open(s2, { signingKey: privateKey, mode: 'checkpoint', checkpointEvery: 4, checkpointIntervalMs: 0 })
     for (let i = 0; i < 10; i++) await cp.append({ agentId: 'a', type: 'message', details: { i } })
     await cp.close()
-    const kinds = s2.records.map((r) => (r.type === 'checkpoint' ? 'C' : r.signature === undefined ? 'e' : 'S')).join('')
-    expect(kinds).toBe('CeeeeCeeeeCeeC')
+    const kinds = s2.records.map((r) => (r.type === 'checkpoint' ? 'C' : r.type === 'session_start' ? 'S' : r.signature === undefined ? 'e' : '?')).join('')
+    // A signed session start names the mode and interval; then checkpoints cover each run of 4.
+    expect(kinds).toBe('SeeeeCeeeeCeeC')
+    expect(s2.records[0]).toMatchObject({ type: 'session_start', details: { mode: 'checkpoint', interval: { events: 4, ms: 0 } } })
+    expect(s1.records[0]).toMatchObject({ type: 'session_start', details: { mode: 'every' } })
     expect(s2.records[5]?.details).toMatchObject({ head: s2.records[4]?.hash, index: 5, interval: { events: 4, ms: 0 } })
     expect(verifyEvents(s2.records, { publicKey })).toMatchObject({ ok: true, signatures: 4 })
   })
@@ -88,8 +91,8 @@ describe('AuditTrail', () => {
       const returned = await Promise.all(Array.from({ length: 50 }, (_, i) => trail.append({ agentId: 'a', type: 'message', details: { i } })))
       await trail.close()
       expect(returned.every((r) => typeof r.signature === 'string' && r.signature.length === 128), `signingThread ${signingThread}`).toBe(true)
-      expect(store.records).toEqual(returned)
-      expect(verifyEvents(store.records, { publicKey })).toMatchObject({ ok: true, count: 50, signatures: 50 })
+      expect(store.records.slice(1)).toEqual(returned)
+      expect(verifyEvents(store.records, { publicKey })).toMatchObject({ ok: true, count: 51, signatures: 51 })
     }
   })
 
@@ -99,7 +102,7 @@ describe('AuditTrail', () => {
     await trail.append({ agentId: 'a', type: 'message', details: {} })
     const deadline = Date.now() + 2000
     while (store.records.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-    expect(store.records.map((r) => r.type)).toEqual(['checkpoint', 'message', 'checkpoint'])
+    expect(store.records.map((r) => r.type)).toEqual(['session_start', 'message', 'checkpoint'])
     await trail.close()
     expect(store.records.length).toBe(3)
   })
@@ -112,8 +115,9 @@ describe('AuditTrail', () => {
     const t2 = await AuditTrail.open(store, { signingKey: privateKey })
     await t2.append({ agentId: 'a', type: 'message', details: { n: 2 } })
     await t2.close()
-    expect(store.records.length).toBe(4)
-    expect(verifyEvents(store.records, { publicKey })).toMatchObject({ ok: true, count: 4 })
+    // session start, event, closing checkpoint; session start (every), event.
+    expect(store.records.map((r) => r.type)).toEqual(['session_start', 'message', 'checkpoint', 'session_start', 'message'])
+    expect(verifyEvents(store.records, { publicKey })).toMatchObject({ ok: true, count: 5 })
   })
 
   it('serializes concurrent appends into one unforked chain in call order, group-committing them', async () => {

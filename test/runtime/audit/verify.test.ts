@@ -36,13 +36,15 @@ describe('verify: valid logs', () => {
   })
 
   it('accepts an every-event-signed log with its public key', () => {
-    expect(verifyEvents(signed, { publicKey })).toMatchObject({ ok: true, count: 8, signatures: 8, unsignedTail: 0 })
+    // The signed session start, then 8 signed events.
+    expect(signed[0]).toMatchObject({ type: 'session_start', details: { mode: 'every' } })
+    expect(verifyEvents(signed, { publicKey })).toMatchObject({ ok: true, count: 9, signatures: 9, unsignedTail: 0 })
   })
 
-  it('accepts a checkpointed log: opening checkpoint, one every 3 events, final checkpoint', () => {
+  it('accepts a checkpointed log: signed session start, one checkpoint every 3 events, final checkpoint', () => {
     const types = checkpointed.map((e) => e.type)
-    expect(types.filter((t) => t === 'checkpoint').length).toBe(4)
-    expect(types[0]).toBe('checkpoint')
+    expect(types.filter((t) => t === 'checkpoint').length).toBe(3)
+    expect(types[0]).toBe('session_start')
     expect(types.at(-1)).toBe('checkpoint')
     expect(verifyEvents(checkpointed, { publicKey })).toMatchObject({ ok: true, count: 12, signatures: 4, unsignedTail: 0 })
   })
@@ -93,7 +95,8 @@ describe('verify: each reason', () => {
   it('AUDIT_MISSING_SIGNATURE for an unsigned event or checkpoint when a key is given', () => {
     expect(failure(verifyEvents(plain, { publicKey }))).toEqual({ index: 0, code: 'AUDIT_MISSING_SIGNATURE' })
     const stripped = signed.map((e, i) => (i === 6 ? { ...e, signature: undefined } : e)).map(({ signature, ...rest }) => (signature === undefined ? rest : { ...rest, signature }))
-    expect(failure(verifyEvents(stripped, { publicKey }))).toEqual({ index: 6, code: 'AUDIT_MISSING_SIGNATURE' })
+    // In an every-event session an unsigned event is a downgrade.
+    expect(failure(verifyEvents(stripped, { publicKey }))).toEqual({ index: 6, code: 'AUDIT_MODE_DOWNGRADE' })
     const { signature: _s, ...unsignedCheckpoint } = checkpointed[4] as AuditEvent
     expect(checkpointed[4]?.type).toBe('checkpoint')
     expect(failure(verifyEvents(checkpointed.map((e, i) => (i === 4 ? unsignedCheckpoint : e)), { publicKey }))).toEqual({ index: 4, code: 'AUDIT_MISSING_SIGNATURE' })
@@ -110,8 +113,16 @@ describe('verify: each reason', () => {
   it('AUDIT_BAD_CHECKPOINT for a checkpoint whose details do not match its position', () => {
     const bad = rechain(checkpointed.map((e, i) => (i === 4 ? { ...e, details: { ...e.details, index: 99 } } : e)), privateKey)
     expect(failure(verifyEvents(bad, { publicKey }))).toEqual({ index: 4, code: 'AUDIT_BAD_CHECKPOINT' })
-    const noInterval = rechain(checkpointed.map((e, i) => (i === 0 ? { ...e, details: { head: GENESIS_HASH, index: 0 } } : e)), privateKey)
-    expect(failure(verifyEvents(noInterval))).toEqual({ index: 0, code: 'AUDIT_BAD_CHECKPOINT' })
+    const noInterval = rechain(checkpointed.map((e, i) => (i === 4 ? { ...e, details: { head: e.previousHash, index: 4 } } : e)), privateKey, false)
+    expect(failure(verifyEvents(noInterval))).toEqual({ index: 4, code: 'AUDIT_BAD_CHECKPOINT' })
+  })
+
+  it('AUDIT_BAD_SESSION for a session start that names no known mode or a bad interval', () => {
+    expect(checkpointed[0]?.type).toBe('session_start')
+    for (const details of [{ mode: 'none' }, { mode: 'checkpoint' }, { mode: 'every', interval: { events: 3, ms: 0 } }, { mode: 'checkpoint', interval: { events: 0, ms: 0 } }]) {
+      const bad = rechain(checkpointed.map((e, i) => (i === 0 ? { ...e, details } : e)), privateKey)
+      expect(failure(verifyEvents(bad)), JSON.stringify(details)).toEqual({ index: 0, code: 'AUDIT_BAD_SESSION' })
+    }
   })
 
   it('AUDIT_TRUNCATED when the anchor (expected head) is missing', () => {
