@@ -1,6 +1,6 @@
 import type { RuleCategory, ScanRule, SkillSeverity } from './rule.js'
 import type { LineTest } from './matchers.js'
-import { all, any, isDnsName, isRemoteIpv4, PIPE_TO_SHELL, seq, SHELL_WORD, toTest, verbAimedAt } from './matchers.js'
+import { all, any, FETCH_TO_INTERPRETER, isDnsName, isRemoteIpv4, PIPE_TO_SHELL, seq, SHELL_WORD, toTest, verbAimedAt } from './matchers.js'
 import { eachInvocation, firstOperand, invocations, shortFlags } from './shell-words.js'
 
 /*
@@ -55,8 +55,9 @@ function identityFile(file: string): LineTest {
 }
 
 const FETCH = /\b(?:fetch|curl|wget|urlopen|urllib|requests\.(?:get|post)|https?\.get|axios|XMLHttpRequest|Invoke-WebRequest|iwr|DownloadString|WebClient|httpx|aiohttp)\b/i
-const EVAL_CALL = /\b(?:eval|exec)\s*[(\x60"'$]/
-const EVAL_USE = /\b(?:eval|exec)\s*[(\x60"'$)]/
+// eval/exec in shell, Python, JS; PowerShell's iex/Invoke-Expression; JS `new Function(…)`.
+const EVAL_CALL = /\b(?:eval|exec|iex|invoke-expression)\s*[(\x60"'$]|\bnew\s+Function\s*\(/i
+const EVAL_USE = /\b(?:eval|exec|iex|invoke-expression)\s*[(\x60"'$)]|\|\s*(?:iex|invoke-expression)\b|\bnew\s+Function\s*\(/i
 
 function rmAbsolute(args: readonly string[]): boolean {
   const recursive = hasShortFlag(args, 'rR') || args.includes('--recursive')
@@ -123,26 +124,54 @@ function symlinkToSystemDir(args: readonly string[]): boolean {
   return target !== undefined && /^\/(?:etc|home|root|var|tmp)(?:\/|$)/.test(target)
 }
 
+/** Tools that read or copy a file's contents (not `ls`, `stat`, `chmod`, which only look at it). */
+const READERS = ['cat', 'tac', 'head', 'tail', 'less', 'more', 'cp', 'scp', 'rsync', 'install', 'tar', 'zip', 'gzip', 'bzip2', 'xz', '7z', 'base64', 'xxd', 'od', 'hexdump', 'dd', 'grep', 'egrep', 'fgrep', 'awk', 'gawk', 'sed', 'strings', 'nl', 'sort', 'uniq', 'cut', 'paste', 'tee', 'vi', 'vim', 'nano', 'view', 'openssl', 'curl', 'nc', 'ncat', 'socat', 'unshadow', 'john']
+const SHADOW_PATH = /^\/etc\/g?shadow-?$/
+
+/**
+ * credential-etc-shadow: /etc/shadow given to any tool that reads or copies it (cp, scp, tar,
+ * base64, curl -F …, not only cat/head/tail/less/more), redirected into a command, or opened by
+ * code: reading the password hashes is the harm, whichever tool does it. `ls -l /etc/shadow` and
+ * prose that mentions the file are not flagged.
+ */
+function shadowRule(): ScanRule {
+  const readers = command(READERS, (args) => args.some((a) => SHADOW_PATH.test(a.replace(/^[\w-]*[=@]/, ''))))
+  const code = /<\s*\/etc\/g?shadow\b|\b(?:open|readFile(?:Sync)?|read_text|File\.read|fopen|file_get_contents)\s*\(\s*["'\x60]\/etc\/g?shadow\b/
+  return { name: 'credential-etc-shadow', severity: 'high', category: 'credential-harvesting', message: 'reading /etc/shadow', triggers: ['shadow'], test: (line) => readers(line) || code.test(line) }
+}
+
 /** The 40 built-in rules, in the order of RUNTIME.md's table. */
 export const BUILTIN_RULES: readonly ScanRule[] = [
   // Original defences (10).
-  rule('pipe-to-shell', 'critical', 'original-defences', 'curl download piped into a shell', ['curl'], any(seq(/\bcurl\b/, PIPE_TO_SHELL), /\b(?:ba|z|da)?sh\s+<\(\s*curl\b/, /\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*curl\b/)),
-  rule('wget-pipe-to-shell', 'critical', 'original-defences', 'wget download piped into a shell', ['wget'], any(seq(/\bwget\b/, PIPE_TO_SHELL), /\b(?:ba|z|da)?sh\s+<\(\s*wget\b/, /\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*wget\b/)),
+  rule('pipe-to-shell', 'critical', 'original-defences', 'curl download piped into a shell', ['curl'], any(seq(/\bcurl\b/, PIPE_TO_SHELL), (line) => FETCH_TO_INTERPRETER.test(line) && /\bcurl\b/i.test(line))),
+  rule('wget-pipe-to-shell', 'critical', 'original-defences', 'wget download piped into a shell', ['wget'], any(seq(/\bwget\b/, PIPE_TO_SHELL), (line) => FETCH_TO_INTERPRETER.test(line) && /\bwget\b/i.test(line))),
   rule('env-file-reference', 'warning', 'original-defences', 'reference to a .env file (secrets)', ['.env'], /(?:^|[^\w.$])\.env\b/),
   rule('soul-md-modification', 'critical', 'original-defences', 'attempt to modify SOUL.md (identity tampering)', ['soul.md'], identityFile('SOUL')),
   rule('memory-md-modification', 'critical', 'original-defences', 'attempt to modify MEMORY.md (memory tampering)', ['memory.md'], identityFile('MEMORY')),
-  rule('eval-with-fetch', 'critical', 'original-defences', 'eval/exec of content fetched from the network', ['eval', 'exec'], seq(EVAL_CALL, FETCH)),
-  rule('fetch-with-eval', 'critical', 'original-defences', 'network fetch whose result is passed to eval/exec', ['eval', 'exec'], seq(FETCH, EVAL_USE)),
-  rule('base64-decode-exec', 'critical', 'original-defences', 'base64-decoded content piped into a shell', ['base64'], seq(/\bbase64\b/, /\s(?:-[a-ce-zA-CE-Z]*[dD]|--decode)/, PIPE_TO_SHELL)),
+  rule('eval-with-fetch', 'critical', 'original-defences', 'eval/exec of content fetched from the network', ['eval', 'exec', 'iex', 'invoke-expression', 'function'], seq(EVAL_CALL, FETCH)),
+  rule('fetch-with-eval', 'critical', 'original-defences', 'network fetch whose result is passed to eval/exec', ['eval', 'exec', 'iex', 'invoke-expression', 'function'], seq(FETCH, EVAL_USE)),
+  rule('base64-decode-exec', 'critical', 'original-defences', 'base64-decoded content piped into a shell', ['base64'], any(
+    seq(/\bbase64\b/, /\s(?:-[a-ce-zA-CE-Z]*[dD]|--decode)/, PIPE_TO_SHELL),
+    // eval "$(… | base64 --decode)": the decoded text is run without a pipe to a shell.
+    seq(/\beval\b/, /\bbase64\b/, /\s(?:-[a-ce-zA-CE-Z]*[dD]|--decode)/),
+  )),
   rule('rm-rf-pattern', 'critical', 'original-defences', 'recursive rm of an absolute path', ['rm'], command(['rm'], rmAbsolute)),
   rule('chmod-777', 'warning', 'original-defences', 'world-writable permission mode', ['chmod'], any(
     command(['chmod'], (args) => operands(args).some(worldWritable)),
     /\bchmod(?:Sync)?\s*\([^)]{0,200}?(?:\b0o?[0-7]?[0-7][0-7][2367]\b|["'][0-7]?[0-7][0-7][2367]["'])/,
   )),
   // Reverse shells (7).
-  rule('reverse-shell-bash', 'critical', 'reverse-shells', 'interactive shell redirected to /dev/tcp (reverse shell)', ['/dev/'], seq(/\b(?:ba|z|k)?sh\s+-i\b/, /\/dev\/(?:tcp|udp)\//)),
+  rule('reverse-shell-bash', 'critical', 'reverse-shells', 'interactive shell redirected to /dev/tcp, or awk over /inet/tcp (reverse shell)', ['/dev/', '/inet/'], any(
+    seq(/\b(?:ba|z|k)?sh\s+-i\b/, /\/dev\/(?:tcp|udp)\//),
+    // gawk's network files: a command loop over /inet/tcp is a shell served to a remote host.
+    all(/\/inet[46]?\/(?:tcp|udp)\/\d{1,5}\/[\w.:-]{1,253}\/\d{1,5}/, /\|&|getline/),
+  )),
   rule('reverse-shell-nc', 'critical', 'reverse-shells', 'netcat executing a shell (reverse shell)', ['nc', 'netcat'], command(['nc', 'netcat'], netcatShell)),
-  rule('reverse-shell-ncat', 'critical', 'reverse-shells', 'ncat executing a shell (reverse shell)', ['ncat'], command(['ncat'], netcatShell)),
+  rule('reverse-shell-ncat', 'critical', 'reverse-shells', 'ncat or socat executing a shell (reverse shell)', ['ncat', 'socat'], any(
+    command(['ncat'], netcatShell),
+    // socat joining a network address to a process: TCP:host:port EXEC:/SYSTEM:.
+    all(/\bsocat\b/i, /\b(?:exec|system):/i, /\b(?:tcp|udp|openssl|sctp)[46]?(?:-connect)?:/i),
+  )),
   rule('reverse-shell-mkfifo', 'critical', 'reverse-shells', 'named pipe combined with netcat (reverse shell)', ['mkfifo', 'mknod'], all(
     /\bmkfifo\b|\bmknod\b[^;|&]{0,200}?\sp\b/,
     (line) => invocations(line, ['nc', 'ncat', 'netcat', 'telnet']).length > 0,
@@ -151,10 +180,13 @@ export const BUILTIN_RULES: readonly ScanRule[] = [
     all(/\bsocket\b/, /\.connect\s*\(/, /\bsubprocess\b|\bpty\.spawn\b|\bos\.system\b|\bos\.popen\b/),
     /\bdup2\s*\(\s*[\w.]{1,64}\.fileno\s*\(/,
   )),
-  rule('reverse-shell-perl', 'critical', 'reverse-shells', 'Perl socket with exec of a shell (reverse shell)', ['socket'], all(
-    /\bperl\b|IO::Socket|\buse\s+Socket\b/,
-    /\bsocket\s*\(|IO::Socket|\buse\s+Socket\b|-MSocket\b/,
-    /\b(?:exec|system)\s*(?:\(\s*)?["']?(?:\/bin\/)?(?:ba|z|da)?sh\b/,
+  rule('reverse-shell-perl', 'critical', 'reverse-shells', 'Perl or PHP socket with exec of a shell (reverse shell)', ['socket', 'fsockopen'], any(
+    all(
+      /\bperl\b|IO::Socket|\buse\s+Socket\b/,
+      /\bsocket\s*\(|IO::Socket|\buse\s+Socket\b|-MSocket\b/,
+      /\b(?:exec|system)\s*(?:\(\s*)?["']?(?:\/bin\/)?(?:ba|z|da)?sh\b/,
+    ),
+    all(/\b(?:fsockopen|stream_socket_client|socket_connect)\s*\(/i, /\b(?:exec|system|shell_exec|passthru|proc_open|popen)\s*\(/i),
   )),
   rule('reverse-shell-ruby', 'critical', 'reverse-shells', 'Ruby TCPSocket with exec of a shell (reverse shell)', ['tcpsocket'], all(
     /\bTCPSocket\b/,
@@ -170,7 +202,7 @@ export const BUILTIN_RULES: readonly ScanRule[] = [
   )),
   rule('credential-browser-cookies', 'high', 'credential-harvesting', 'access to browser cookie or saved-login stores', ['cookies', 'login data', 'web data', 'local state', 'logins.json', 'key3.db', 'key4.db', 'browser_cookie3'], /[/\\](?:Cookies|Login Data|Web Data|Local State)(?=$|["'\s;|&)`,])|\b(?:cookies\.sqlite|logins\.json|key[34]\.db|Cookies\.binarycookies|browser_cookie3)\b/),
   rule('credential-keychain', 'high', 'credential-harvesting', 'reading passwords from the OS keychain or kernel keyring', ['security', 'keyctl', 'secret-tool'], /\bsecurity\s+(?:find-[a-z]+-password|dump-keychain)\b|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b/),
-  rule('credential-etc-shadow', 'high', 'credential-harvesting', 'reading /etc/shadow', ['shadow'], command(['cat', 'head', 'tail', 'less', 'more'], (args) => args.some((a) => /^\/etc\/g?shadow-?$/.test(a)))),
+  shadowRule(),
   // Network exfiltration (3).
   rule('exfil-dns-tunnel', 'high', 'network-exfiltration', 'DNS lookup with interpolated data (DNS tunnelling)', ['dig', 'nslookup', 'host'], dnsInterpolation),
   rule('exfil-dev-tcp', 'high', 'network-exfiltration', 'use of /dev/tcp or /dev/udp', ['/dev/'], /\/dev\/(?:tcp|udp)\b/),

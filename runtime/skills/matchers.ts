@@ -76,7 +76,15 @@ export function verbAimedAt(verbs: RegExp, target: RegExp): LineTest {
 }
 
 /** A `| sh`, `| sudo bash`, `| /bin/bash` … sink. */
-export const PIPE_TO_SHELL = /\|\s*(?:sudo\s+(?:-[A-Za-z]+\s+)?)?(?:\/usr(?:\/local)?\/bin\/|\/bin\/)?(?:env\s+)?(?:ba|z|da|k|fi)?sh\b(?![-.\w])/
+export const PIPE_TO_SHELL = /\|\s*(?:sudo\s+(?:-[A-Za-z]+\s+)?)?(?:exec\s+)?(?:busybox\s+)?(?:\/usr(?:\/local)?\/bin\/|\/bin\/)?(?:env\s+)?(?:(?:ba|z|da|k|fi)?sh\b(?![-.\w])|(?:python[0-9.]{0,5}|perl|ruby|node|php|pwsh|powershell)(?:\.exe)?\s*(?:-\s*)?(?=$|[;&|)]))/
+
+/**
+ * Text fetched and handed to an interpreter without a pipe: `source <(curl …)`, `. <(wget …)`,
+ * `bash <(curl …)`, `python3 -c "$(curl …)"`, `node -e "$(wget -qO- …)"`. (Interpreters other
+ * than shells count only when they run stdin or the fetched text, so `| python3 -m json.tool`
+ * or `| perl -pe …` are not downloads being run.)
+ */
+export const FETCH_TO_INTERPRETER = /(?:^|[\s;&|(])(?:source|\.|(?:ba|z|da|k)?sh|python[0-9.]{0,5}|perl|ruby|node|php)\s+(?:<\(\s*|-[ceE]\s+["']?\$\(\s*)(?:curl|wget|fetch|iwr|invoke-webrequest)\b/i
 
 /** A word that names a shell program (basename or path). */
 export const SHELL_WORD = /(?:^|\/)(?:ba|z|da|k|c|tc|fi)?sh$|^cmd(?:\.exe)?$|(?:^|\/)(?:powershell|pwsh)(?:\.exe)?$/i

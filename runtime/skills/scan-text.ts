@@ -1,5 +1,6 @@
 import type { FileKind, LineContext, ScanRule, SkillFinding } from './rule.js'
 import type { ScanLimits } from './limits.js'
+import { logicalLines, normalizeShellLine } from './normalize.js'
 
 /** Guesses how to read a file from its name and first line. */
 export function fileKindOf(path: string, firstLine: string): FileKind {
@@ -50,19 +51,21 @@ const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)/
  */
 export function scanText(text: string, path: string, rules: readonly ScanRule[], limits: ScanLimits): SkillFinding[] {
   const findings: SkillFinding[] = []
-  const lines = text.split(/\r\n|\r|\n/)
-  const fileKind = fileKindOf(path, lines[0] ?? '')
+  // Continuations are joined (normalize.ts): `curl … \` + `| sh` is one command to a shell.
+  const lines = logicalLines(text)
+  const fileKind = fileKindOf(path, lines[0]?.text ?? '')
   const triggers = new TriggerIndex(rules)
   let fence: string | undefined
   let block: string | undefined
   for (let i = 0; i < lines.length; i++) {
-    let line = lines[i] as string
+    let line = (lines[i] as { text: string }).text
+    const lineNo = (lines[i] as { line: number }).line
     if (line.length > limits.maxLineLength) {
       findings.push({
         rule: 'limit-line-length',
         severity: 'high',
         category: 'scanner-limits',
-        line: i + 1,
+        line: lineNo,
         message: `line is ${line.length} characters long; the limit is ${limits.maxLineLength}, so it was only partly scanned`,
       })
       line = line.slice(0, limits.maxLineLength)
@@ -84,12 +87,16 @@ export function scanText(text: string, path: string, rules: readonly ScanRule[],
       }
     }
     const ctx: LineContext = block === undefined ? { fileKind } : { fileKind, codeBlock: block }
+    // Every rule sees the line as written and, when it differs, as a shell reads its words.
+    const normal = normalizeShellLine(line)
+    const variants = normal === line ? [line] : [line, normal]
     // Trigger words let most rules skip most lines (bench/results/scanner.md measures the effect).
-    const present = triggers.present(line.toLowerCase())
+    const present = triggers.present(variants.join('\n').toLowerCase())
     for (const r of rules) {
       if (r.triggers !== undefined && !r.triggers.some((t) => present.has(t))) continue
-      if (r.test(line, ctx)) {
-        findings.push({ rule: r.name, severity: r.severity, category: r.category, line: i + 1, message: r.explain ? r.explain(line, ctx) : r.message })
+      const hit = variants.find((v) => r.test(v, ctx))
+      if (hit !== undefined) {
+        findings.push({ rule: r.name, severity: r.severity, category: r.category, line: lineNo, message: r.explain ? r.explain(hit, ctx) : r.message })
       }
     }
   }

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { allowedExecutablesOnly, BUILTIN_RULES, DEFAULT_SCAN_LIMITS, scanText } from '../../../runtime/skills/index.js'
 import type { LineContext, ScanRule } from '../../../runtime/skills/index.js'
 import { RULE_CASES } from './rule-table.js'
+import { normalizeShellLine } from '../../../runtime/skills/normalize.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 6)
 const LIMIT_MS = 50
@@ -16,6 +17,10 @@ const FRAGMENTS = [
   'dig', 'host', '/dev/tcp/', 'PTRACE_', 'LD_PRELOAD', '/proc/', '/mem', 'gdb', '-p', 'sudo', 'setcap', 'chown', 'root',
   'nsenter', 'unshare', 'ln', '-s', '../', '..', '-o', '-O', 'SOUL.md', 'MEMORY.md', 'write', 'edit', 'not ', '>', '>>', 'tee',
   'open(', '.env', 'os.chmod(', '0o', '4755', 'sed -i', 'home/', 'env ',
+  // Issue 9 item 7: the interpreter families and disguises the normaliser and rules now read.
+  '| exec ', 'busybox ', 'python3', ' -', 'node', 'php', 'ruby', 'pwsh', 'source <(', '. <(', '-c "$(', '$(', '${IFS}', '$IFS', '${IFS%??}',
+  's\\h', '""', "''", 'socat', 'TCP:', 'EXEC:', 'fsockopen(', 'exec(', '/inet/tcp/', '|&', 'getline', 'iex', 'IEX (', 'DownloadString', 'Invoke-Expression',
+  'new Function(', ')(', 'cp ', 'base64 --decode', 'eval "$(',
 ]
 
 const hostileLine = fc
@@ -122,10 +127,25 @@ describe('the trigger pre-filter changes no result', () => {
     fc.assert(
       fc.property(line, (l) => {
         const got = scanText(l, 'x.txt', BUILTIN_RULES, DEFAULT_SCAN_LIMITS).map((f) => f.rule)
-        const want = BUILTIN_RULES.filter((r) => r.test(l, { fileKind: 'other' })).map((r) => r.name)
+        // scanText runs each rule on the line and on its normal form (normalize.ts).
+        const normal = normalizeShellLine(l)
+        const want = BUILTIN_RULES.filter((r) => r.test(l, { fileKind: 'other' }) || r.test(normal, { fileKind: 'other' })).map((r) => r.name)
         expect(got).toEqual(want)
       }),
       { numRuns: RUNS * 100 },
     )
+  })
+})
+
+describe('the disguise normaliser is linear', () => {
+  it('normalises and joins 100 KB hostile lines quickly', async () => {
+    const { normalizeShellLine, logicalLines } = await import('../../../runtime/skills/normalize.js')
+    for (const unit of ['\\', '"\'', '${IFS', '$IFS$IFS', '${IFS%' + 'x'.repeat(40), 'a\\\n', '\\\n']) {
+      const line = unit.repeat(Math.ceil(100_000 / unit.length))
+      const t0 = performance.now()
+      normalizeShellLine(line)
+      logicalLines(line)
+      expect(performance.now() - t0, JSON.stringify(unit)).toBeLessThan(LIMIT_MS * 4)
+    }
   })
 })
