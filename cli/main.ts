@@ -47,7 +47,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.out(`${packageVersion()}\n`)
     return EXIT.ok
   }
-  const entry = COMMANDS[name]
+  // The command name comes from argv: `constructor` or `__proto__` must not find Object.prototype.
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (entry === undefined) {
     io.err(`symbi-policy: unknown command '${name}'\n\n${usage()}`)
     return EXIT.usage

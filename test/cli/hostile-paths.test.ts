@@ -72,4 +72,12 @@ describe('hostile paths on the command line', () => {
     expect(e.status).toBe(0)
     expect(JSON.parse(e.out)).toMatchObject({ effect: 'allow' })
   })
+
+  it('a command named like an Object.prototype member is an unknown command (exit 2), not an internal error', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const r = cli(name)
+      expect(r.status, name).toBe(2)
+      expect(r.err, name).toMatch(new RegExp(`unknown command '${name}'`))
+    }
+  })
 })
