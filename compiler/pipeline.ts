@@ -18,7 +18,8 @@ import { CHECK } from './codes.js'
 import { parseSchema, SchemaError, type Schema } from './schema.js'
 
 /** Bumped whenever compiled output may change for the same input (part of every cache key). */
-export const COMPILER_VERSION = '0.1.0'
+// 0.2.0: issue 9's semantics (scope, case-folded denies, checked reads, missing arguments, clock).
+export const COMPILER_VERSION = '0.2.0'
 
 /** One named policy source. */
 export interface PolicySource {

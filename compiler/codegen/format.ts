@@ -8,7 +8,9 @@ import type { Limits } from '../../stdlib/limits.js'
 import type { CheckedPolicy } from '../checked.js'
 
 /** Bumped whenever the embedded data changes shape; the runtime refuses formats it does not know. */
-export const COMPILED_FORMAT = 1
+// 2: policies carry their agent/channel `scope` (SEMANTICS.md §6). A format-1 runtime would ignore
+// it and let an agent's allows grant everyone, so the number changes and old runtimes refuse.
+export const COMPILED_FORMAT = 2
 
 /** Where one rule was written, for mapping decisions back to policy lines. */
 export interface RuleLocation {

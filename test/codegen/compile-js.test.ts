@@ -172,7 +172,9 @@ describe('runtime: loading compiled data', () => {
 
   it('rejects unknown formats, bad JSON and altered number patches with CompiledDataError', () => {
     expect(() => loadCompiledSet('{')).toThrow(CompiledDataError)
-    expect(() => loadCompiledSet(data().replace('"format":1', '"format":99'))).toThrow(/format 99 is not supported/)
+    expect(() => loadCompiledSet(data().replace('"format":2', '"format":99'))).toThrow(/format 99 is not supported/)
+    // Format 1 predates policy scope: loading it would make agent policies global.
+    expect(() => loadCompiledSet(data().replace('"format":2', '"format":1'))).toThrow(/format 1 is not supported/)
     expect(() => decodeCompiledSet(data().replace('"numbers":[]', '"numbers":[[["hash"],"Infinity"]]'))).toThrow(CompiledDataError)
     expect(() => decodeCompiledSet('[]')).toThrow(/must be an object/)
   })
