@@ -38,6 +38,9 @@ export function stableKey(value: unknown): string | undefined {
           // that left them out would serve one request's decision to a different request.
           const names = Object.getOwnPropertyNames(v)
           if (names.length !== Object.keys(v).length) return undefined
+          // A symbol key makes a record read as a value an error (SEMANTICS.md §5); a key without
+          // it would serve the symbol-free request's decision.
+          if (Object.getOwnPropertySymbols(v).length > 0) return undefined
           const parts: string[] = []
           for (const key of names.sort()) {
             const k = walk((v as Record<string, unknown>)[key], depth + 1)

@@ -61,3 +61,15 @@ describe('decision cache', () => {
     )
   }, 120_000)
 })
+
+describe('decision cache keys', () => {
+  it('a record with a symbol key is not served the decision of the same record without it', () => {
+    const e = createEngine({ decisionCache: true })
+    expect(e.load([{ name: 'p.policy', source: 'policy p { allow: read if user == { a: 1 } }' }]).ok).toBe(true)
+    const plain: AuthzRequest = { principal: { id: 'a' }, action: 'read', context: { user: { a: 1 } } }
+    const withSymbol: AuthzRequest = { principal: { id: 'a' }, action: 'read', context: { user: Object.assign({ a: 1 }, { [Symbol('x')]: 1 }) } }
+    expect(e.evaluate(plain).effect).toBe('allow')
+    // Reading a record with a symbol key as a value is EVAL118 (SEMANTICS.md §5).
+    expect(e.evaluate(withSymbol)).toMatchObject({ effect: 'deny', errors: [expect.objectContaining({ code: 'EVAL118' })] })
+  })
+})
