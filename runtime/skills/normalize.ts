@@ -112,3 +112,19 @@ export function isScriptLike(path: string, head: string): boolean {
   if (head.startsWith('#!')) return true
   return /\.(?:sh|bash|zsh|ksh|dash|fish|command|py|pyw|pl|pm|rb|js|mjs|cjs|ts|php|ps1|psm1|bat|cmd|lua|tcl|awk)$/i.test(path)
 }
+
+/**
+ * Whether bytes are text with a few binary bytes sprinkled in (at least 95 % printable ASCII,
+ * tabs and newlines, or bytes of UTF-8 sequences, in the first 8 KB): a disguised script rather
+ * than an image or an archive, whose bytes are spread over the whole range.
+ */
+export function mostlyText(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 8192)
+  if (n === 0) return false
+  let text = 0
+  for (let i = 0; i < n; i++) {
+    const b = buf[i] as number
+    if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d || b >= 0x80) text++
+  }
+  return text / n >= 0.95
+}

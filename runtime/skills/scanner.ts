@@ -9,7 +9,7 @@ import { BUILTIN_RULES } from './builtin-rules.js'
 import { allowedExecutablesOnly } from './allowed-executables.js'
 import { customRule, CustomRuleError } from './custom-rule.js'
 import { scanText } from './scan-text.js'
-import { CONTROL_BYTES, isScriptLike } from './normalize.js'
+import { CONTROL_BYTES, isScriptLike, mostlyText } from './normalize.js'
 
 /** Findings of one file (or of the skill as a whole, under the root's path). */
 export interface FileScanResult {
@@ -196,7 +196,8 @@ export class SkillScanner {
       const text = buf.toString('utf8')
       // A NUL does not stop bash or python from running a script, so it must not stop the scan:
       // a script-like file is scanned with its control bytes removed, and the NUL is itself a finding.
-      if (!isScriptLike(shown, text.slice(0, 2))) return { path: shown, findings: [finding('binary-file-skipped', 'info', 'binary file (contains NUL bytes); not scanned')] }
+      // `sh payload.dat` runs a file whatever its name: text with a few NULs sprinkled in counts too.
+      if (!isScriptLike(shown, text.slice(0, 2)) && !mostlyText(buf)) return { path: shown, findings: [finding('binary-file-skipped', 'info', 'binary file (contains NUL bytes); not scanned')] }
       const scanned = this.scanText(text.replace(CONTROL_BYTES, ''), shown)
       return { path: shown, findings: [finding('binary-in-script', 'high', 'NUL or other binary bytes in a script (a disguise: the interpreter still runs it); scanned without them'), ...scanned.findings] }
     }

