@@ -42,6 +42,8 @@ export const CHECK = {
   notOnLadder: 'CHECK023',
   /** A guard or precondition that is not a boolean. */
   notBoolean: 'CHECK024',
+  /** A channel's data_classification entry with an unknown action. */
+  classificationAction: 'CHECK026',
   /** `in` with a string on the right (not a substring test, SEMANTICS.md §5). */
   inString: 'CHECK025',
   /** A rule that can never fire. */

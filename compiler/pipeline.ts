@@ -6,7 +6,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js'
 import { parse } from '../grammar/parse.js'
-import { collectScopedPolicies } from '../grammar/ir-utils.js'
+import { collectChannelClassifications, collectScopedPolicies } from '../grammar/ir-utils.js'
+import { classificationPolicy } from './classification.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import { createFunctionTable } from '../stdlib/function-table.js'
 import type { HostFunctionRegistry } from '../stdlib/host-functions.js'
@@ -98,6 +99,12 @@ export function compilePolicySet(sources: readonly PolicySource[], options: Comp
     files.push({ name: s.name, diagnostics: [...r.diagnostics] })
     if (r.value) {
       for (const { policy, host } of collectScopedPolicies(r.value)) policies.push(host === undefined ? { policy, file: s.name } : { policy, file: s.name, host })
+      // A channel's data classification is checked on every message on it (classification.ts).
+      for (const { channel, block } of collectChannelClassifications(r.value)) {
+        const fileDiagnostics = files[files.length - 1] as { diagnostics: Diagnostic[] }
+        const policy = classificationPolicy(channel, block, (d) => fileDiagnostics.diagnostics.push(d))
+        if (policy.rules.length > 0) policies.push({ policy, file: s.name, host: { kind: 'Channel', name: channel, span: block.span } })
+      }
       // The IR (spans included) is a pure function of the source text and COMPILER_VERSION, so
       // hashing the source identifies the IR's content without serialising it (which cost more
       // than parsing on a 10,000-rule set).

@@ -65,6 +65,21 @@ export function collectPolicies(program: Program): import('./ir.js').Policy[] {
   return collectScopedPolicies(program).map((p) => p.policy)
 }
 
+/** Every `data_classification { … }` block written directly in a channel (or a section of it), with the channel. */
+export function collectChannelClassifications(program: Program): { readonly channel: string; readonly block: import('./ir.js').DataClassificationBlock }[] {
+  const out: { channel: string; block: import('./ir.js').DataClassificationBlock }[] = []
+  for (const item of program.items) {
+    if (item.kind !== 'Channel') continue
+    const stack: object[] = [...item.members].reverse()
+    while (stack.length > 0) {
+      const node = stack.pop() as { kind?: string; members?: object[] }
+      if (node.kind === 'DataClassification') out.push({ channel: item.name, block: node as import('./ir.js').DataClassificationBlock })
+      else if (node.kind !== 'Policy' && node.members) for (let i = node.members.length - 1; i >= 0; i--) stack.push(node.members[i] as object)
+    }
+  }
+  return out
+}
+
 /** The item a policy is embedded in: what decides whose requests it governs (SEMANTICS.md §6). */
 export interface PolicyHost {
   readonly kind: 'Agent' | 'Channel' | 'Schedule' | 'Memory' | 'Webhook'

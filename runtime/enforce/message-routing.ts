@@ -24,6 +24,11 @@ export interface Route extends RouteTarget {
    * channel policies apply only to messages on their channel). Never taken from `context`.
    */
   readonly channel?: string
+  /**
+   * The message's data classification (`public`, `secret`, …): the request's
+   * `context.classification`, which a channel's `data_classification` block is checked against.
+   */
+  readonly classification?: string
   /** Further request context (reserved keys are refused, see caller-context.ts). */
   readonly context?: ValueRecord
 }
@@ -69,20 +74,20 @@ export class MessageRouter {
   }
 
   /** Authorizes every target, then starts all of them and waits for all. */
-  async parallel<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord, channel?: string): Promise<ParallelResult<T>> {
-    const authorizations = await this.authorizeAll('parallel', sender, targets, context, channel)
+  async parallel<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord, channel?: string, classification?: string): Promise<ParallelResult<T>> {
+    const authorizations = await this.authorizeAll('parallel', sender, targets, context, channel, classification)
     const values = await Promise.all(targets.map((t, i) => start(t, authorizations[i] as Authorization)))
     return { values, authorizations }
   }
 
   /** Authorizes every target, then starts all of them and returns the first to settle. */
-  async race<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord, channel?: string): Promise<RaceResult<T>> {
-    const authorizations = await this.authorizeAll('race', sender, targets, context, channel)
+  async race<T>(sender: string, targets: readonly RouteTarget[], start: (target: RouteTarget, auth: Authorization) => Promise<T>, context?: ValueRecord, channel?: string, classification?: string): Promise<RaceResult<T>> {
+    const authorizations = await this.authorizeAll('race', sender, targets, context, channel, classification)
     const value = await Promise.race(targets.map((t, i) => start(t, authorizations[i] as Authorization)))
     return { value, authorizations }
   }
 
-  private async authorizeAll(verb: 'parallel' | 'race', sender: string, targets: readonly RouteTarget[], context: ValueRecord | undefined, channel: string | undefined): Promise<Authorization[]> {
+  private async authorizeAll(verb: 'parallel' | 'race', sender: string, targets: readonly RouteTarget[], context: ValueRecord | undefined, channel: string | undefined, classification: string | undefined): Promise<Authorization[]> {
     if (!Array.isArray(targets) || targets.length === 0) throw new EnforcementInputError(`${verb}: expected at least one target`)
     // Field by field: a target is a recipient and a topic, nothing more. `{ sender, ...target }`
     // let a target carrying `sender` or `context` replace the real ones (issue 9, item 1).
@@ -91,6 +96,7 @@ export class MessageRouter {
       const route: { -readonly [K in keyof Route]: Route[K] } = { sender, recipient: t.recipient, topic: t.topic }
       if (context !== undefined) route.context = context
       if (channel !== undefined) route.channel = channel
+      if (classification !== undefined) route.classification = classification
       return this.point(verb, route)
     })
     const out: Authorization[] = []
@@ -106,13 +112,17 @@ export class MessageRouter {
     if (channel !== undefined && (typeof channel !== 'string' || channel === '')) throw new EnforcementInputError(`${verb}: channel must be a non-empty string when given`)
     const principal: Entity = { id: route.sender, type: 'agent' }
     const resource: Entity = { id: route.recipient, type: 'agent' }
-    const context = callerContext(route.context, verb, ['sender', 'recipient', 'topic'])
+    const classification = route.classification
+    if (classification !== undefined && (typeof classification !== 'string' || classification === '')) throw new EnforcementInputError(`${verb}: classification must be a non-empty string when given`)
+    const context = callerContext(route.context, verb, ['sender', 'recipient', 'topic', 'classification'])
     setAuthoritative(context, 'sender', route.sender)
     setAuthoritative(context, 'recipient', route.recipient)
     setAuthoritative(context, 'topic', route.topic)
     if (channel !== undefined) setAuthoritative(context, 'channel', channel)
+    if (classification !== undefined) setAuthoritative(context, 'classification', classification)
     const details: Record<string, Value> = { verb, sender: route.sender, recipient: route.recipient, topic: route.topic }
     if (channel !== undefined) details['channel'] = channel
+    if (classification !== undefined) details['classification'] = classification
     return {
       point: 'message_routing',
       agentId: route.sender,
