@@ -97,8 +97,10 @@ describe('Cedar differential', () => {
       { numRuns: RUNS },
     )
     expect(cases).toBe(RUNS * REQUESTS_PER_SET)
+    console.info(`Cedar differential: ${allows} allows in ${cases} cases`)
     // The generator must exercise both outcomes, or agreement would prove little.
-    expect(allows).toBeGreaterThan(cases / 50)
+    // (1 in 100: the generator now also makes scoped policies and case variants, which allow less.)
+    expect(allows).toBeGreaterThan(cases / 100)
     expect(allows).toBeLessThan(cases)
   }, 120_000)
 

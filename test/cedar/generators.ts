@@ -11,7 +11,10 @@ import type { AuthzRequest } from '../../stdlib/decision.js'
 
 const LADDER = ['public', 'internal', 'confidential', 'secret', 'top_secret']
 // Case variants meet folding denies (SEMANTICS.md §7) in Cedar as in ours.
-const ACTIONS = ['read', 'write', 'export', 'tool_a', 'tool_b', 'READ', 'Export', 'TOOL_A']
+const ACTIONS = ['read', 'write', 'export', 'tool_a', 'tool_b']
+const CASE_VARIANTS = ['READ', 'Export', 'TOOL_A']
+/** Mostly the names the policies use (so allows are reached), sometimes a case variant. */
+const actionName = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...ACTIONS) }, { weight: 1, arbitrary: fc.constantFrom(...CASE_VARIANTS) })
 
 const ladderLit = fc.constantFrom(...LADDER, 'zebra').map((s) => JSON.stringify(s))
 const cmp = fc.constantFrom('<', '<=', '>', '>=')
@@ -71,7 +74,7 @@ const requirement = fc.oneof(
 const rule = fc.oneof({ weight: 3, arbitrary: allowOrDeny }, { weight: 1, arbitrary: requirement })
 
 /** Where a policy is written (SEMANTICS.md §6): top level, an agent or a channel. */
-const host = fc.oneof({ weight: 3, arbitrary: fc.constant<string | undefined>(undefined) }, { weight: 1, arbitrary: fc.constantFrom('agent alice', 'agent Bob', 'channel ops') })
+const host = fc.oneof({ weight: 5, arbitrary: fc.constant<string | undefined>(undefined) }, { weight: 1, arbitrary: fc.constantFrom('agent alice', 'agent Bob', 'channel ops') })
 
 /** One to three policies of one to four rules, as sources; some embedded in agents or channels. */
 export const policySources: fc.Arbitrary<string[]> = fc.array(fc.tuple(fc.array(rule, { minLength: 1, maxLength: 4 }), host), { minLength: 1, maxLength: 3 })
@@ -101,10 +104,10 @@ const resource = fc.option(
   fc.record({ id: fc.constantFrom('r1', 'r2'), kind: fc.constantFrom<Value>('doc', 'img', 1), owner: fc.constantFrom<Value>('alice', 'bob', ['alice']) }, { requiredKeys: ['id'] }),
   { nil: undefined },
 )
-const principal = fc.record({ id: fc.constantFrom('alice', 'bob', 'Alice', 'BOB'), role: fc.constantFrom<Value>('admin', 'dev', true) }, { requiredKeys: ['id'] })
+const principal = fc.record({ id: fc.oneof({ weight: 5, arbitrary: fc.constantFrom('alice', 'bob') }, { weight: 1, arbitrary: fc.constantFrom('Alice', 'BOB') }), role: fc.constantFrom<Value>('admin', 'dev', true) }, { requiredKeys: ['id'] })
 const action = fc.oneof(
-  fc.constantFrom(...ACTIONS),
-  fc.record({ name: fc.constantFrom(...ACTIONS), groups: fc.subarray(['data_ops', 'other']) }),
+  actionName,
+  fc.record({ name: actionName, groups: fc.subarray(['data_ops', 'other']) }),
 )
 const contextOf = fc.record({ user: fc.oneof({ weight: 5, arbitrary: userRecord }, { weight: 1, arbitrary: fc.constant<Value>('nobody') }), session: sessionRecord, flag: fc.constantFrom<Value>(true, false), channel: fc.constantFrom<Value>('ops', 'OPS', 'other', 3) }, { requiredKeys: [] })
 
