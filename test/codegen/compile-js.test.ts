@@ -45,17 +45,22 @@ describe('compile --target js: equivalence with the engine', () => {
     const { module } = await importModule(engine, sources)
     const set = engine.policySet
     if (set === undefined) throw new Error('no set')
-    const effects = new Set<string>()
-    fc.assert(
-      fc.property(requestArbitrary(undefined, {}, { hints: policyHints(set.checked, set.ladders) }), (req) => {
-        const want = engine.evaluate(req)
-        effects.add(want.effect)
-        expect(plain(module.evaluate(req))).toEqual(plain(want))
-      }),
-      { numRuns: RUNS },
-    )
-    // The generator must reach more than the default deny for the comparison to mean anything.
-    expect(effects.size).toBeGreaterThanOrEqual(3)
+    const run = (runs: number, seed?: number): Set<string> => {
+      const effects = new Set<string>()
+      fc.assert(
+        fc.property(requestArbitrary(undefined, {}, { hints: policyHints(set.checked, set.ladders) }), (req) => {
+          const want = engine.evaluate(req)
+          effects.add(want.effect)
+          expect(plain(module.evaluate(req))).toEqual(plain(want))
+        }),
+        { numRuns: runs, ...(seed === undefined ? {} : { seed }) },
+      )
+      return effects
+    }
+    run(RUNS)
+    // The generator must reach more than the default deny for the comparison to mean anything;
+    // checked on a fixed seed so that an unlucky draw cannot fail the run.
+    expect(run(600, 20261202).size).toBeGreaterThanOrEqual(3)
   })
 
   it('equals the engine under a schema, with ladders and action groups', async () => {
