@@ -49,7 +49,9 @@ export const explain: Command = async (args, io) => {
     const index = indexes.get(file)
     const pos = index?.position(step.rule.span.start)
     const text = index && pos ? index.lineText(pos.line).trim() : ''
-    lines.push(`${file}:${pos?.line ?? 0}:${pos?.column ?? 0}  ${step.rule.policy}[${step.rule.rule}] ${step.rule.kind}: ${OUTCOMES[step.outcome]}${step.detail ? ` (${step.detail})` : ''}`)
+    // A scoped policy that does not govern the request says so instead of "does not apply to this action".
+    const outcome = step.outcome === 'not_applicable' && step.detail?.startsWith('out of scope') ? 'does not apply to this request' : OUTCOMES[step.outcome]
+    lines.push(`${file}:${pos?.line ?? 0}:${pos?.column ?? 0}  ${step.rule.policy}[${step.rule.rule}] ${step.rule.kind}: ${outcome}${step.detail ? ` (${step.detail})` : ''}`)
     if (text) lines.push(`    ${text}`)
   }
   if (d.errors.length > 0) {

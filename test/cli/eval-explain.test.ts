@@ -218,6 +218,14 @@ describe('symbi-policy explain', () => {
     expect(r.out).toContain('    require: supervisor_approval for high_memory_operations')
   })
 
+  it('names the scope of an agent policy that does not govern the principal', async () => {
+    write('agent.symbi', 'agent janitor {\n  policy cleanup { allow: delete }\n}\n')
+    write('req.json', { principal: { id: 'mallory' }, action: 'delete' })
+    const r = await run(['explain', 'agent.symbi', '--request', 'req.json'])
+    expect(r.out.split('\n')[0]).toBe('decision: DENY — no allow rule matched  (policy set version 1)')
+    expect(r.out).toContain('cleanup[0] allow: does not apply to this request (out of scope: policy `cleanup` governs agent "janitor", and principal.id is "mallory")')
+  })
+
   it('exits 1 for policy errors and 2 for bad request JSON', async () => {
     write('bad.policy', 'policy x {')
     write('req.json', readSecret)
