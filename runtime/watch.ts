@@ -10,10 +10,11 @@
  * loaded is exactly what was read and compared. A writer that keeps writing (a slow `cat > f`,
  * an upload) keeps the old set serving until it stops.
  */
-import { watch as fsWatch, readdirSync, readFileSync, statSync, type FSWatcher } from 'node:fs'
+import { watch as fsWatch, readdirSync, statSync, type FSWatcher } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { PolicySource } from '../compiler/pipeline.js'
 import type { Engine, LoadResult } from './engine.js'
+import { readRegularFileSync } from './regular-file.js'
 
 /** A running watcher. */
 export interface PolicyWatcher {
@@ -44,7 +45,8 @@ export function readPolicyDir(dir: string): PolicySource[] {
       if (name.startsWith('.')) continue
       const full = join(d, name)
       if (statSync(full).isDirectory()) walk(full)
-      else if (name.endsWith('.policy') || name.endsWith('.symbi')) out.push({ name: relative(dir, full), source: readFileSync(full, 'utf8') })
+      // A FIFO or device named *.policy would block a plain read (and the whole process) forever.
+      else if (name.endsWith('.policy') || name.endsWith('.symbi')) out.push({ name: relative(dir, full), source: readRegularFileSync(full, relative(dir, full)) })
     }
   }
   walk(dir)

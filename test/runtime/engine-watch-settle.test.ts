@@ -6,11 +6,12 @@
  * rewritten a few bytes at a time, and no decision in the window may be more permissive than
  * both the old and the new set (both deny mallory).
  */
+import { spawnSync } from 'node:child_process'
 import { appendFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createEngine, type PolicyWatcher } from '../../index.js'
+import { createEngine, type LoadResult, type PolicyWatcher } from '../../index.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 
 const mallory: AuthzRequest = { principal: { id: 'mallory' }, action: 'read' }
@@ -90,5 +91,20 @@ describe('watch settles before it swaps', () => {
 
   it('refuses a settle period that is not a number', () => {
     expect(() => createEngine().watch(dir, { settleMs: Number.NaN })).toThrow(/settleMs/)
+  })
+
+  it('a FIFO named like a policy file fails the load instead of blocking the process', async () => {
+    writeFileSync(join(dir, 'allow.policy'), 'policy open {\n  allow: read\n}\n')
+    const r = spawnSync('mkfifo', [join(dir, 'pipe.policy')])
+    expect(r.status).toBe(0)
+    const engine = createEngine()
+    const results: LoadResult[] = []
+    const start = Date.now()
+    watcher = engine.watch(dir, { settleMs: 20, onReload: (x) => void results.push(x) })
+    expect(Date.now() - start).toBeLessThan(2000)
+    // The failed load is reported and nothing serves (deny everything), as for any unreadable directory.
+    expect(results.map((x) => x.ok)).toEqual([false])
+    expect(JSON.stringify(results[0]?.files)).toMatch(/pipe\.policy': a FIFO, not a regular file/)
+    expect(engine.evaluate({ principal: { id: 'a' }, action: 'read' }).effect).toBe('deny')
   })
 })
