@@ -15,7 +15,9 @@
  *
  * A message without a classification on a channel that has such a block cannot be checked:
  * `classification` is unbound, the deny (or requirement) errors, and an erroring deny or
- * requirement denies. Unknown actions are CHECK026.
+ * requirement denies. A classification the block does not list (`SECRET`, `top-secret`, a
+ * typo) is refused too: otherwise a spelling the `deny` entry does not match would walk past it.
+ * Unknown actions are CHECK026.
  */
 import { diagnostic, type Diagnostic, type Span } from '../diagnostics/diagnostic.js'
 import type { DataClassificationBlock, Expr, Policy, Rule } from '../grammar/ir.js'
@@ -50,6 +52,13 @@ export function classificationPolicy(channel: string, block: DataClassificationB
     if (action === 'deny') rules.push({ kind: 'Rule', ruleKind: 'deny', target: verbs, guard, span })
     if (action === 'encrypt' || action === 'encrypt_and_audit') rules.push({ kind: 'Rule', ruleKind: 'require', target: ident('encrypt'), scope: verbs, guard, span })
     if (action === 'audit' || action === 'encrypt_and_audit') rules.push({ kind: 'Rule', ruleKind: 'audit', target: ident('classified_message'), scope: verbs, guard, span })
+  }
+  if (rules.length > 0 || block.rules.length > 0) {
+    const span = block.span
+    const listed: Expr = { kind: 'Array', elements: block.rules.map((r) => ({ kind: 'String', value: r.category, raw: JSON.stringify(r.category), span: r.span })), span }
+    const verbs: Expr = { kind: 'Array', elements: MESSAGING_VERBS.map((v) => ({ kind: 'Ident', name: v, span })), span }
+    const known: Expr = { kind: 'Binary', op: 'in', left: { kind: 'Ident', name: 'classification', span }, right: listed, span }
+    rules.push({ kind: 'Rule', ruleKind: 'deny', target: verbs, guard: { kind: 'Unary', op: '!', operand: known, span }, span })
   }
   return { kind: 'Policy', name: classificationPolicyName(channel), rules, span: block.span }
 }

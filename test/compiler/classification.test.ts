@@ -44,6 +44,11 @@ describe('channel data classification', () => {
     expect(e.evaluate(msg('secret'))).toMatchObject({ effect: 'deny', determining: [{ policy: 'data_classification@ops' }] })
   })
 
+  it('a classification the block does not list is refused: a case variant cannot walk past the deny', () => {
+    const e = engine()
+    for (const c of ['SECRET', 'Secret', 'top-secret', 'secret ', '']) expect(e.evaluate(msg(c)).effect, JSON.stringify(c)).toBe('deny')
+  })
+
   it('an unclassified message on a classified channel cannot be checked and is refused', () => {
     expect(engine().evaluate(msg(undefined))).toMatchObject({ effect: 'deny', errors: [expect.objectContaining({ code: 'EVAL001' })] })
   })
