@@ -12,8 +12,12 @@ import type { Limits } from './limits.js'
  * searches scan disjoint stretches of `s`, so with a linear search per piece the whole match is
  * O(|s| + |pattern|): hostile inputs like `*a*a*a…b` against `aaaa…` stay linear.
  * Patterns longer than `maxPatternLength` are refused with EVAL119.
+ *
+ * `meter`, when given, counts the character comparisons a match costs (for a native search, the
+ * worst case `indexOf` may spend: positions scanned × piece length), so tests can check that the
+ * cost stays linear without timing anything.
  */
-export function globToMatcher(pattern: string, limits: Pick<Limits, 'maxPatternLength'>): (s: string) => boolean {
+export function globToMatcher(pattern: string, limits: Pick<Limits, 'maxPatternLength'>, meter?: GlobMeter): (s: string) => boolean {
   if (pattern.length > limits.maxPatternLength) {
     return fail(EVAL_CODES.PATTERN_TOO_LONG, `glob pattern of ${pattern.length} characters is longer than maxPatternLength (${limits.maxPatternLength})`)
   }
@@ -21,7 +25,7 @@ export function globToMatcher(pattern: string, limits: Pick<Limits, 'maxPatternL
   if (pieces.length === 1) return (s) => s === pattern
   const prefix = pieces[0] as string
   const suffix = pieces[pieces.length - 1] as string
-  const middle = pieces.slice(1, -1).filter((p) => p.length > 0).map(pieceFinder)
+  const middle = pieces.slice(1, -1).filter((p) => p.length > 0).map((p) => pieceFinder(p, meter))
   const fixed = prefix.length + suffix.length
   if (middle.length === 0) {
     if (fixed === 0) return () => true
@@ -40,6 +44,11 @@ export function globToMatcher(pattern: string, limits: Pick<Limits, 'maxPatternL
   }
 }
 
+/** Counts comparisons made by matchers built with it (see `globToMatcher`). */
+export interface GlobMeter {
+  steps: number
+}
+
 /** Finds a piece in `s` from `from`; returns the index just past the match, or -1. */
 type PieceFinder = (s: string, from: number) => number
 
@@ -50,10 +59,11 @@ type PieceFinder = (s: string, from: number) => number
  */
 const NATIVE_SEARCH_MAX = 32
 
-function pieceFinder(piece: string): PieceFinder {
+function pieceFinder(piece: string, meter: GlobMeter | undefined): PieceFinder {
   if (piece.length <= NATIVE_SEARCH_MAX) {
     return (s, from) => {
       const at = s.indexOf(piece, from)
+      if (meter !== undefined) meter.steps += ((at < 0 ? s.length : at + piece.length) - from) * piece.length
       return at < 0 ? -1 : at + piece.length
     }
   }
@@ -67,7 +77,11 @@ function pieceFinder(piece: string): PieceFinder {
   return (s, from) => {
     for (let i = from, k = 0; i < s.length; i++) {
       const c = s.charCodeAt(i)
-      while (k > 0 && c !== piece.charCodeAt(k)) k = border[k - 1] as number
+      if (meter !== undefined) meter.steps++
+      while (k > 0 && c !== piece.charCodeAt(k)) {
+        k = border[k - 1] as number
+        if (meter !== undefined) meter.steps++
+      }
       if (c === piece.charCodeAt(k)) k++
       if (k === m) return i + 1
     }

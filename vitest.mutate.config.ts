@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+// The tests that exercise stdlib/ and compiler/ directly, for `npm run mutate`. Runtime, CLI
+// and Docker suites reach the same code only through the engine and take minutes per run.
+export default defineConfig({
+  test: {
+    include: [
+      'test/stdlib/**/*.test.ts',
+      'test/conformance/**/*.test.ts',
+      'test/compiler/**/*.test.ts',
+      'test/codegen/**/*.test.ts',
+      'test/cedar/**/*.test.ts',
+      'test/testing/**/*.test.ts',
+    ],
+    // Every surviving mutant reruns the property tests that cover it: fewer generated cases
+    // keep a full run within hours on two cores (the example-based tests run in full).
+    env: { SYMBI_PROPERTY_RUNS: process.env['SYMBI_PROPERTY_RUNS'] ?? '50' },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+})
