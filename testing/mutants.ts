@@ -144,7 +144,8 @@ function dropSegment(pattern: string): string | undefined {
   // Strip the separator the prefix ends with, then the segment before it.
   const trailing = /(::|[.:/])$/.exec(prefix)
   if (trailing !== null) prefix = prefix.slice(0, trailing.index)
-  const cut = Math.max(prefix.lastIndexOf('::') + 2, prefix.lastIndexOf('.') + 1, prefix.lastIndexOf('/') + 1, lastSingleColon(prefix) + 1)
+  const double = prefix.lastIndexOf('::')
+  const cut = Math.max(double < 0 ? 0 : double + 2, prefix.lastIndexOf('.') + 1, prefix.lastIndexOf('/') + 1, lastSingleColon(prefix) + 1)
   return `${prefix.slice(0, cut)}*`
 }
 
