@@ -224,13 +224,24 @@ function shapeKey(guard: Expr, slots: ReadonlyMap<string, number>, fixed: Readon
   return `${ir}|${JSON.stringify([...slots])}|${JSON.stringify([...fixed])}`
 }
 
-/** Compiles every rule of a checked set, in order. */
-export function compileRules(policies: readonly CheckedPolicy[], functions: ReadonlyMap<string, Builtin>, ladders: Ladders): CompiledRule[] {
+/**
+ * Compiles every rule of a checked set, in order. `reuse` holds compiled rules of an earlier
+ * compile of the same environment (mutation testing recompiles a set with one rule changed): a
+ * rule whose checked object is the same is reused when its applicability is its own (allow,
+ * deny, or a `for` scope) and its policy's scope is unchanged; for-less require/audit rules
+ * depend on their policy's targets and are always recompiled.
+ */
+export function compileRules(policies: readonly CheckedPolicy[], functions: ReadonlyMap<string, Builtin>, ladders: Ladders, reuse?: ReadonlyMap<CheckedRule, { readonly rule: CompiledRule; readonly scope: CheckedPolicy['scope'] }>): CompiledRule[] {
   const out: CompiledRule[] = []
   const shapes = new Map<string, Fn>()
   let order = 0
   for (const policy of policies) {
     for (const rule of policy.rules) {
+      const earlier = reuse?.get(rule)
+      if (earlier !== undefined && earlier.scope === policy.scope && (rule.kind === 'allow' || rule.kind === 'deny' || rule.scope !== undefined)) {
+        out.push({ ...earlier.rule, order: order++ })
+        continue
+      }
       const slots = new Map<string, number>()
       let fixed = new Map<string, number>()
       let match: Matcher

@@ -16,6 +16,7 @@ import { compileRules, deepFreeze, Missing, type CompiledRule, type EqualityKey 
 import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, missingArgumentError, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
 import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
+import type { CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
 import { invalidRequestReason, normalizeRequest, type NormalizedRequest } from './request.js'
 
@@ -152,9 +153,22 @@ function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): un
   }
 }
 
-/** Compiles a policy set's rules (the cacheable, version-independent part). */
-export function compileSet(set: PolicySet): readonly CompiledRule[] {
-  return compileRules(set.checked.policies, set.functions, set.ladders)
+/** Compiled rules of one set, for `compileSet` to take unchanged rules from (see `compileRules`). */
+export type RuleReuse = ReadonlyMap<CheckedRule, { readonly rule: CompiledRule; readonly scope: CheckedPolicy['scope'] }>
+
+/** Indexes a set's compiled rules by their checked rule, for reuse by later compiles. */
+export function ruleReuse(set: PolicySet, rules: readonly CompiledRule[]): RuleReuse {
+  const scopes = new Map<CheckedRule, CheckedPolicy['scope']>()
+  for (const p of set.checked.policies) for (const r of p.rules) scopes.set(r, p.scope)
+  return new Map(rules.map((r) => [r.checked, { rule: r, scope: scopes.get(r.checked) }]))
+}
+
+/**
+ * Compiles a policy set's rules (the cacheable, version-independent part). `reuse`: compiled
+ * rules of an earlier set in the same environment (mutation testing changes one rule at a time).
+ */
+export function compileSet(set: PolicySet, reuse?: RuleReuse): readonly CompiledRule[] {
+  return compileRules(set.checked.policies, set.functions, set.ladders, reuse)
 }
 
 /**

@@ -8,8 +8,8 @@
 import { relative } from 'node:path'
 import fc from 'fast-check'
 import { compilePolicySet, type PolicySet } from '../compiler/pipeline.js'
-import { compileSet, createEvaluator, type Evaluator } from '../compiler/evaluator.js'
-import type { AuthzRequest } from '../stdlib/decision.js'
+import { compileSet, createEvaluator, ruleReuse, type Evaluator } from '../compiler/evaluator.js'
+import type { AuthzRequest, DeterminingRule } from '../stdlib/decision.js'
 import { readRegularFileSync } from '../runtime/regular-file.js'
 import { requestArbitrary } from './arbitraries.js'
 import { findWitness } from './witness.js'
@@ -17,7 +17,7 @@ import { checkExpectation } from './expectation.js'
 import { policyHints, type PolicyHints } from './hints.js'
 import { generateMutants, type MutationOperator } from './mutants.js'
 import { runPolicyTests, type TestReport } from './run-tests.js'
-import { readTestFile, type PolicyTestFile } from './test-file.js'
+import { readTestFile, type PolicyTestCase, type PolicyTestFile } from './test-file.js'
 import { LineIndex } from '../diagnostics/index.js'
 
 /** Options of a mutation run. */
@@ -83,8 +83,24 @@ export function runMutationTests(files: readonly string[], options: MutationOpti
     const set = load(test, cwd)
     const hints = policyHints(set.checked, set.ladders)
     const actions = [...new Set([...hints.actions, ...test.cases.map((c) => actionNameOf(c.request)).filter((a): a is string => a !== undefined)])]
-    const original = createEvaluator(set, 1)
+    const compiled = compileSet(set)
+    const original = createEvaluator(set, 1, compiled)
+    const reuse = ruleReuse(set, compiled)
     const indexes = new Map<string, LineIndex>()
+    const sources = new Map(set.checked.policies.flatMap((p) => p.rules).map((r) => [r.ref, r.source]))
+    // Like Stryker's per-test coverage: the cases a rule determined run first against its mutants.
+    const byRule = new Map<DeterminingRule, PolicyTestCase[]>()
+    const refKey = (r: DeterminingRule): string => JSON.stringify([r.source ?? '', r.policy, r.rule])
+    const refs = new Map(set.checked.policies.flatMap((p) => p.rules).map((r) => [refKey(r.ref), r.ref]))
+    for (const c of test.cases) {
+      for (const r of original.evaluate(c.request as AuthzRequest).determining) {
+        const own = refs.get(refKey(r))
+        if (own === undefined) continue
+        const list = byRule.get(own)
+        if (list === undefined) byRule.set(own, [c])
+        else if (!list.includes(c)) list.push(c)
+      }
+    }
     generateMutants(set.checked, set.ladders, actions).forEach((mutant, i) => {
       const key = JSON.stringify([mutant.rule.source ?? '', mutant.rule.policy, mutant.rule.rule, mutant.operator, mutant.change])
       let entry = merged.get(key)
@@ -93,20 +109,22 @@ export function runMutationTests(files: readonly string[], options: MutationOpti
         let index = indexes.get(file)
         if (index === undefined) indexes.set(file, (index = new LineIndex(sourceOf(test, cwd, file))))
         const pos = index.position(mutant.rule.span.start)
-        const rule = set.checked.policies.flatMap((p) => p.rules).find((r) => r.ref === mutant.rule)
-        entry = { rule: `${mutant.rule.policy}[${mutant.rule.rule}]`, file, line: pos.line, column: pos.column, source: rule?.source ?? '', operator: mutant.operator, mutation: mutant.change, status: 'survived' }
+        entry = { rule: `${mutant.rule.policy}[${mutant.rule.rule}]`, file, line: pos.line, column: pos.column, source: sources.get(mutant.rule) ?? '', operator: mutant.operator, mutation: mutant.change, status: 'survived' }
         merged.set(key, entry)
       }
       if (entry.status === 'killed') return
       let evaluator: Evaluator
       try {
         const mutated: PolicySet = { ...set, checked: mutant.set, hash: `${set.hash}:mutant:${i}` }
-        evaluator = createEvaluator(mutated, 1, compileSet(mutated))
+        // Only the changed rule (and its policy's for-less requirements) is compiled again.
+        evaluator = createEvaluator(mutated, 1, compileSet(mutated, reuse))
       } catch {
         entry.status = 'invalid'
         return
       }
-      const killer = firstFailure(test, evaluator, hints, runs, seed)
+      const first = byRule.get(mutant.rule) ?? []
+      const cases = first.length === 0 ? test.cases : [...first, ...test.cases.filter((c) => !first.includes(c))]
+      const killer = firstFailure({ ...test, cases }, evaluator, hints, runs, seed)
       if (killer !== undefined) {
         entry.status = 'killed'
         entry.killedBy = `${shown}: ${killer}`
