@@ -74,6 +74,43 @@ describe('valueEquals', () => {
     )
   })
 
+  it('decides deeply nested pairs (the explicit-stack path) exactly as shallow ones', () => {
+    // Beyond depth 200 the comparison switches to an explicit stack: both paths must agree on
+    // every kind of difference (type, length, key set, duration, null vs absent).
+    const wrap = (v: Value, depth: number, kind: 'array' | 'record'): Value => {
+      let out = v
+      for (let i = 0; i < depth; i++) out = kind === 'array' ? [out] : { k: out }
+      return out
+    }
+    const pair = fc.oneof(
+      fc.tuple(arbValue, arbValue),
+      arbValue.map((a) => [a, structuredClone(a)] as [Value, Value]),
+      arbValue.map((a) => [a, reorderKeys(a) as Value] as [Value, Value]),
+    )
+    fc.assert(
+      fc.property(pair, fc.constantFrom<'array' | 'record'>('array', 'record'), fc.integer({ min: 201, max: 260 }), ([a, b], kind, depth) => {
+        expect(valueEquals(wrap(a, depth, kind), wrap(b, depth, kind))).toBe(valueEquals(a, b))
+        // A sibling difference next to the deep part is seen too.
+        expect(valueEquals([wrap(a, depth, kind), 1], [wrap(b, depth, kind), 2])).toBe(false)
+        expect(valueEquals({ x: wrap(a, depth, kind) }, { y: wrap(b, depth, kind) })).toBe(false)
+      }),
+      { numRuns: RUNS },
+    )
+    const deep = (v: Value): Value => wrap(v, 250, 'array')
+    expect(valueEquals(deep([1, 2]), deep([1]))).toBe(false)
+    expect(valueEquals(deep({ a: 1 }), deep({ a: 1, b: 2 }))).toBe(false)
+    expect(valueEquals(deep({ a: 1, c: 1 }), deep({ a: 1, b: 1 }))).toBe(false)
+    expect(valueEquals(deep([1]), deep({ 0: 1 }))).toBe(false)
+    expect(valueEquals(deep(duration(5000)), deep(duration(5000)))).toBe(true)
+    expect(valueEquals(deep(duration(5000)), deep(duration(6000)))).toBe(false)
+    expect(valueEquals(deep(duration(5000)), deep({ $duration: 5000, x: 1 } as never))).toBe(false)
+    expect(valueEquals(deep({ a: 1 }), deep(duration(1)))).toBe(false)
+    expect(valueEquals(deep([null]), deep([undefined as never]))).toBe(true)
+    expect(valueEquals(deep([null]), deep([0]))).toBe(false)
+    expect(valueEquals(deep(['x']), deep([['x']]))).toBe(false)
+    expect(valueEquals(deep([[]]), deep(['']))).toBe(false)
+  })
+
   it('is symmetric', () => {
     fc.assert(
       fc.property(arbValue, arbValue, (a, b) => valueEquals(a, b) === valueEquals(b, a)),

@@ -161,6 +161,27 @@ describe('generateMutants', () => {
   })
 })
 
+describe('generateMutants on a channel data_classification block', () => {
+  it('mutates the entries as written and leaves the engine-made rules alone', () => {
+    const source = `channel ops {
+  data_classification {
+    internal: "encrypt"
+    secret: "deny"
+  }
+}`
+    const set = compilePolicySet([{ name: 'c.symbi', source }]).value
+    expect(set).toBeDefined()
+    if (set === undefined) return
+    const seen = generateMutants(set.checked, set.ladders, []).map((m) => `${m.rule.policy}[${m.rule.rule}] ${m.operator}`)
+    expect(seen).toEqual([
+      'data_classification@ops[0] drop-rule',
+      'data_classification@ops[0] drop-obligation',
+      'data_classification@ops[1] drop-rule',
+      'data_classification@ops[1] deny-to-allow',
+    ])
+  })
+})
+
 describe('compileSet with reuse', () => {
   it('decides every mutant of the examples exactly as a fresh compile does', () => {
     const examples = resolve(import.meta.dirname, '../../examples')
