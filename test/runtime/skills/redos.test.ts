@@ -36,6 +36,32 @@ function timeRule(rule: ScanRule, line: string, ctx: LineContext): number {
   return performance.now() - t0
 }
 
+let sink = 0
+
+/** One plain pass over the line, the yardstick for "linear" on this machine at this moment. */
+function timeLinearPass(line: string): number {
+  let best = Number.POSITIVE_INFINITY
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now()
+    for (let i = 0; i < line.length; i++) sink += line.charCodeAt(i)
+    best = Math.min(best, performance.now() - t0)
+  }
+  return best
+}
+
+/**
+ * The time a rule takes on a line, or 0 when it is within bounds. Over LIMIT_MS it is measured
+ * again and compared with plain passes over the same line measured now: a loaded machine (a
+ * parallel CI job, mutation testing) slows both, catastrophic backtracking only the rule (on
+ * 100 KB it costs seconds, thousands of passes).
+ */
+function overBound(rule: ScanRule, line: string, ctx: LineContext): number {
+  const ms = timeRule(rule, line, ctx)
+  if (ms < LIMIT_MS) return 0
+  const again = Math.min(ms, timeRule(rule, line, ctx))
+  return again < Math.max(LIMIT_MS, 400 * timeLinearPass(line)) ? 0 : again
+}
+
 const contexts: LineContext[] = [{ fileKind: 'other' }, { fileKind: 'shell' }, { fileKind: 'markdown', codeBlock: 'bash' }, { fileKind: 'python' }]
 const rules: ScanRule[] = [...BUILTIN_RULES, allowedExecutablesOnly(['git', 'ls'])]
 
@@ -66,10 +92,7 @@ describe('no rule backtracks catastrophically', () => {
         })
       fc.assert(
         fc.property(fc.oneof(hostileLine, mixed), fc.constantFrom(...contexts), (line, ctx) => {
-          const ms = timeRule(rule, line, ctx)
-          // One retry absorbs a GC pause or a neighbour's CPU burst; a real blow-up is slow twice.
-          const worst = ms < LIMIT_MS ? ms : Math.min(ms, timeRule(rule, line, ctx))
-          expect(worst).toBeLessThan(LIMIT_MS)
+          expect(overBound(rule, line, ctx)).toBe(0)
         }),
         { numRuns: RUNS },
       )
@@ -79,9 +102,7 @@ describe('no rule backtracks catastrophically', () => {
   it('stays fast on each rule’s own near-miss lines and triggers repeated to 100 KB', () => {
     for (const rule of BUILTIN_RULES) {
       for (const line of nearMissLines(rule)) {
-        const ms = timeRule(rule, line, { fileKind: 'other' })
-        const worst = ms < LIMIT_MS ? ms : Math.min(ms, timeRule(rule, line, { fileKind: 'other' }))
-        expect(worst, `${rule.name} on '${line.slice(0, 60)}…'`).toBeLessThan(LIMIT_MS)
+        expect(overBound(rule, line, { fileKind: 'other' }), `${rule.name} on '${line.slice(0, 60)}…'`).toBe(0)
       }
     }
   })
@@ -90,8 +111,7 @@ describe('no rule backtracks catastrophically', () => {
     for (const rule of BUILTIN_RULES) {
       for (const hit of RULE_CASES[rule.name]?.hit ?? []) {
         const line = `${hit} `.repeat(Math.ceil(100_000 / (hit.length + 1)))
-        const ms = Math.min(timeRule(rule, line, { fileKind: 'other' }), timeRule(rule, line, { fileKind: 'other' }))
-        expect(ms, `${rule.name} on '${hit}'`).toBeLessThan(LIMIT_MS)
+        expect(overBound(rule, line, { fileKind: 'other' }), `${rule.name} on '${hit}'`).toBe(0)
       }
     }
   })
@@ -142,10 +162,15 @@ describe('the disguise normaliser is linear', () => {
     const { normalizeShellLine, logicalLines } = await import('../../../runtime/skills/normalize.js')
     for (const unit of ['\\', '"\'', '${IFS', '$IFS$IFS', '${IFS%' + 'x'.repeat(40), 'a\\\n', '\\\n']) {
       const line = unit.repeat(Math.ceil(100_000 / unit.length))
-      const t0 = performance.now()
-      normalizeShellLine(line)
-      logicalLines(line)
-      expect(performance.now() - t0, JSON.stringify(unit)).toBeLessThan(LIMIT_MS * 4)
+      const run = (): number => {
+        const t0 = performance.now()
+        normalizeShellLine(line)
+        logicalLines(line)
+        return performance.now() - t0
+      }
+      const ms = run()
+      // As overBound: over the limit, the time must still be within a few hundred plain passes.
+      if (ms >= LIMIT_MS * 4) expect(Math.min(ms, run()), JSON.stringify(unit)).toBeLessThan(Math.max(LIMIT_MS * 4, 400 * timeLinearPass(line)))
     }
   })
 })
