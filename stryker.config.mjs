@@ -14,7 +14,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   concurrency: 2,
-  timeoutMS: 20_000,
+  timeoutMS: 10_000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   ignorePatterns: ['dist', 'reports', 'bench/results', '.ci'],

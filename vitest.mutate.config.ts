@@ -16,7 +16,10 @@ export default defineConfig({
     exclude: ['test/codegen/declarations.test.ts', 'test/codegen/no-parser.test.ts', 'test/cedar/cli.test.ts', 'test/codegen/compile-cli.test.ts'],
     // Every surviving mutant reruns the property tests that cover it: fewer generated cases
     // keep a full run within hours on two cores (the example-based tests run in full).
-    env: { SYMBI_PROPERTY_RUNS: process.env['SYMBI_PROPERTY_RUNS'] ?? '50' },
+    env: { SYMBI_PROPERTY_RUNS: process.env['SYMBI_PROPERTY_RUNS'] ?? '25' },
+    // Stryker switches mutants at run time (one instrumented build), so test files can share
+    // loaded modules: without isolation each run skips re-importing the engine per test file.
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
