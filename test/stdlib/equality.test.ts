@@ -107,6 +107,11 @@ describe('valueEquals', () => {
     expect(valueEquals(deep({ a: 1 }), deep(duration(1)))).toBe(false)
     expect(valueEquals(deep([null]), deep([undefined as never]))).toBe(true)
     expect(valueEquals(deep([null]), deep([0]))).toBe(false)
+    // A length difference that only a null slot would hide, at both depths.
+    expect(valueEquals([null], [])).toBe(false)
+    expect(valueEquals(deep([null]), deep([]))).toBe(false)
+    expect(valueEquals({ a: null }, { b: null })).toBe(false)
+    expect(valueEquals(deep({ a: null }), deep({ b: null }))).toBe(false)
     expect(valueEquals(deep(['x']), deep([['x']]))).toBe(false)
     expect(valueEquals(deep([[]]), deep(['']))).toBe(false)
   })

@@ -40,6 +40,29 @@ describe('resolveLimits', () => {
     expect((thrown as Error).message).toMatch(/limit 'maxNodes' must be a positive integer/)
   })
 
+  it('describes the bad value in the message', () => {
+    const message = (v: unknown): string => {
+      try {
+        resolveLimits({ maxNodes: v })
+      } catch (e) {
+        return (e as Error).message
+      }
+      return 'no error'
+    }
+    expect(message('10')).toBe(`limit 'maxNodes' must be a positive integer, got "10"`)
+    expect(message('x'.repeat(41))).toBe(`limit 'maxNodes' must be a positive integer, got "${'x'.repeat(40)}…"`)
+    expect(message('y'.repeat(40))).toBe(`limit 'maxNodes' must be a positive integer, got "${'y'.repeat(40)}"`)
+    expect(message(0)).toBe(`limit 'maxNodes' must be a positive integer, got 0`)
+    expect(message(true)).toBe(`limit 'maxNodes' must be a positive integer, got true`)
+    expect(message(null)).toBe(`limit 'maxNodes' must be a positive integer, got null`)
+    expect(message(undefined)).toBe(`limit 'maxNodes' must be a positive integer, got undefined`)
+    expect(message([1])).toBe(`limit 'maxNodes' must be a positive integer, got an array`)
+    expect(message({ n: 1 })).toBe(`limit 'maxNodes' must be a positive integer, got a object`)
+    expect(message(1.5)).toBe(`limit 'maxNodes' must be a positive integer, got 1.5`)
+    expect(() => resolveLimits({ nope: 1 })).toThrow(`unknown limit 'nope' (known limits: ${LIMIT_NAMES.join(', ')})`)
+    for (const bad of [null, 'x', 3, []]) expect(() => resolveLimits(bad as never)).toThrow('limits must be an object of limit names to positive integers')
+  })
+
   it('rejects a non-object', () => {
     expect(() => resolveLimits([] as unknown as Record<string, unknown>)).toThrow(/must be an object/)
   })
