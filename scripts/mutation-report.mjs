@@ -1,6 +1,6 @@
 // Turns Stryker's JSON reports (reports/mutation/*.json, written by `npm run mutate`) into
 // bench/results/mutation.md: the score per directory and per file, and the survivors left.
-// Usage: node scripts/mutation-report.mjs [report.json ...]
+// Usage: [MUTATION_NOTE='what this run was'] node scripts/mutation-report.mjs [report.json ...]
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { cpus } from 'node:os'
 
@@ -52,6 +52,7 @@ const lines = [
   'static ones (module-level tables and defaults, `ignoreStatic`) and those disabled with a',
   '`// Stryker disable` comment giving the reason; they are not scored.',
   '',
+  ...(process.env.MUTATION_NOTE ? [process.env.MUTATION_NOTE, ''] : []),
   '| directory | mutants scored | killed | timed out | survived | no coverage | ignored | score |',
   '|---|---|---|---|---|---|---|---|',
   ...[...dirs].sort().map(([d, ms]) => {
