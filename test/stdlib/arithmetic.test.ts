@@ -96,3 +96,27 @@ describe('arithmetic properties', () => {
     )
   })
 })
+
+describe('error messages name the operation, both operand types and what is accepted', () => {
+  const BIG = Number.MAX_VALUE
+  it.each([
+    [() => add('a', 1), EVAL_CODES.TYPE_MISMATCH, 'cannot add string and number: expected two numbers, strings or durations of one type'],
+    [() => sub('a', 'b'), EVAL_CODES.TYPE_MISMATCH, 'cannot subtract string and string: expected two numbers or durations of one type'],
+    [() => mul(true, 2), EVAL_CODES.TYPE_MISMATCH, 'cannot multiply boolean and number: expected two numbers of one type'],
+    [() => div(null, 2), EVAL_CODES.TYPE_MISMATCH, 'cannot divide null and number: expected two numbers of one type'],
+    [() => mod(1, 'x'), EVAL_CODES.TYPE_MISMATCH, 'cannot take the remainder of number and string: expected two numbers of one type'],
+    [() => negate('x'), EVAL_CODES.TYPE_MISMATCH, "cannot negate string: '-' takes a number or a duration"],
+    [() => div(1, 0), EVAL_CODES.DIVISION_BY_ZERO, 'division by zero'],
+    [() => mod(1, 0), EVAL_CODES.DIVISION_BY_ZERO, 'modulo by zero'],
+    [() => add(BIG, BIG), EVAL_CODES.NON_FINITE, "result of '+' is not a finite number"],
+    [() => sub(-BIG, BIG), EVAL_CODES.NON_FINITE, "result of '-' is not a finite number"],
+    [() => mul(BIG, 2), EVAL_CODES.NON_FINITE, "result of '*' is not a finite number"],
+    [() => div(BIG, 0.5), EVAL_CODES.NON_FINITE, "result of '/' is not a finite number"],
+    [() => add(duration(BIG), duration(BIG)), EVAL_CODES.NON_FINITE, "result of '+' is not a finite number"],
+    [() => sub(duration(-BIG), duration(BIG)), EVAL_CODES.NON_FINITE, "result of '-' is not a finite number"],
+  ] as [() => unknown, string, string][])('%#: %s', (f, code, message) => {
+    const e = evalErrorOf(f)
+    expect(e.code).toBe(code)
+    expect(e.message).toBe(message)
+  })
+})
