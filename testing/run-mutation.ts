@@ -80,18 +80,19 @@ export function runMutationTests(files: readonly string[], options: MutationOpti
   for (const path of files) {
     const test = readTestFile(path)
     const shown = relative(cwd, path) || path
-    const set = load(test, cwd)
+    const { set, sources } = load(test, cwd)
     const hints = policyHints(set.checked, set.ladders)
     const actions = [...new Set([...hints.actions, ...test.cases.map((c) => actionNameOf(c.request)).filter((a): a is string => a !== undefined)])]
     const compiled = compileSet(set)
     const original = createEvaluator(set, 1, compiled)
     const reuse = ruleReuse(set, compiled)
     const indexes = new Map<string, LineIndex>()
-    const sources = new Map(set.checked.policies.flatMap((p) => p.rules).map((r) => [r.ref, r.source]))
+    const rules = set.checked.policies.flatMap((p) => p.rules)
+    const ruleSources = new Map(rules.map((r) => [r.ref, r.source]))
     // Like Stryker's per-test coverage: the cases a rule determined run first against its mutants.
     const byRule = new Map<DeterminingRule, PolicyTestCase[]>()
     const refKey = (r: DeterminingRule): string => JSON.stringify([r.source ?? '', r.policy, r.rule])
-    const refs = new Map(set.checked.policies.flatMap((p) => p.rules).map((r) => [refKey(r.ref), r.ref]))
+    const refs = new Map(rules.map((r) => [refKey(r.ref), r.ref]))
     for (const c of test.cases) {
       for (const r of original.evaluate(c.request as AuthzRequest).determining) {
         const own = refs.get(refKey(r))
@@ -107,9 +108,9 @@ export function runMutationTests(files: readonly string[], options: MutationOpti
       if (entry === undefined) {
         const file = mutant.rule.source ?? ''
         let index = indexes.get(file)
-        if (index === undefined) indexes.set(file, (index = new LineIndex(sourceOf(test, cwd, file))))
+        if (index === undefined) indexes.set(file, (index = new LineIndex(sources.get(file) ?? '')))
         const pos = index.position(mutant.rule.span.start)
-        entry = { rule: `${mutant.rule.policy}[${mutant.rule.rule}]`, file, line: pos.line, column: pos.column, source: sources.get(mutant.rule) ?? '', operator: mutant.operator, mutation: mutant.change, status: 'survived' }
+        entry = { rule: `${mutant.rule.policy}[${mutant.rule.rule}]`, file, line: pos.line, column: pos.column, source: ruleSources.get(mutant.rule) ?? '', operator: mutant.operator, mutation: mutant.change, status: 'survived' }
         merged.set(key, entry)
       }
       if (entry.status === 'killed') return
@@ -141,7 +142,7 @@ export function runMutationTests(files: readonly string[], options: MutationOpti
       }
     })
   }
-  const mutants = [...merged.values()].map(freezeResult)
+  const mutants: readonly MutantResult[] = [...merged.values()]
   const killed = mutants.filter((m) => m.status === 'killed').length
   const survived = mutants.filter((m) => m.status === 'survived').length
   const scored = killed + survived
@@ -150,21 +151,13 @@ export function runMutationTests(files: readonly string[], options: MutationOpti
 
 type MutableResult = { -readonly [K in keyof MutantResult]: MutantResult[K] }
 
-function freezeResult(r: MutableResult): MutantResult {
-  return { ...r }
-}
-
-function load(test: PolicyTestFile, cwd: string): PolicySet {
+/** The compiled set and each policy file's text by the name decisions carry (for positions). */
+function load(test: PolicyTestFile, cwd: string): { set: PolicySet; sources: ReadonlyMap<string, string> } {
   const sources = test.policies.map((p) => ({ name: relative(cwd, p) || p, source: readRegularFileSync(p) }))
   const result = compilePolicySet(sources, test.schema === undefined ? {} : { schema: test.schema })
   // The baseline run loaded the same files without errors.
   if (result.value === undefined) throw new Error(`the policies of ${test.path} could not be compiled`)
-  return result.value
-}
-
-function sourceOf(test: PolicyTestFile, cwd: string, shown: string): string {
-  const path = test.policies.find((p) => (relative(cwd, p) || p) === shown)
-  return path === undefined ? '' : readRegularFileSync(path)
+  return { set: result.value, sources: new Map(sources.map((x) => [x.name, x.source])) }
 }
 
 function actionNameOf(request: unknown): string | undefined {

@@ -35,7 +35,7 @@ export function findWitness(test: PolicyTestFile, original: Evaluator, mutant: E
   for (const view of [observable, provenance]) {
     const differs = (req: AuthzRequest): boolean => !isDeepStrictEqual(view(original.evaluate(req)), view(mutant.evaluate(req)))
     const details = fc.check(fc.property(fc.oneof(...arbitraries), (req) => !differs(req)), { numRuns: runs, seed })
-    const found = (details.failed ? details.counterexample?.[0] : undefined) ?? variations(test, merged).find((r) => differs(r))
+    const found = (details.failed ? details.counterexample?.[0] : undefined) ?? firstVariation(test, merged, differs)
     if (found === undefined) continue
     // fast-check shrinks values, not the fields the hints' shape added; drop those too. A smaller
     // request that only differs because a read now fails closed would show the wrong thing.
@@ -113,13 +113,14 @@ function* variationsOf(test: PolicyTestFile, hints: PolicyHints): Generator<Auth
   }
 }
 
-function variations(test: PolicyTestFile, hints: PolicyHints): AuthzRequest[] {
-  const out: AuthzRequest[] = []
+/** The first of at most MAX_VARIATIONS case variations that satisfies `differs`. */
+function firstVariation(test: PolicyTestFile, hints: PolicyHints, differs: (r: AuthzRequest) => boolean): AuthzRequest | undefined {
+  let tried = 0
   for (const v of variationsOf(test, hints)) {
-    out.push(v)
-    if (out.length >= MAX_VARIATIONS) break
+    if (differs(v)) return v
+    if (++tried >= MAX_VARIATIONS) return undefined
   }
-  return out
+  return undefined
 }
 
 /** Paths of scalar leaves (array elements included, as index strings), at most 5 deep. */
