@@ -45,6 +45,9 @@ function mulberry32(seed) {
 }
 
 const isPermit = (d) => d.effect === 'allow' || d.effect === 'allow_with_conditions'
+/** The hand-written baselines' two results. */
+const ALLOW = Object.freeze({ effect: 'allow', determining: [], errors: [], version: 1 })
+const DENY = Object.freeze({ effect: 'deny', reason: 'denied', determining: [], errors: [], version: 1 })
 
 // ───────────── workload: typed ─────────────
 
@@ -84,8 +87,6 @@ const typed = {
   /** What a careful engineer would write for exactly these rules: a map of types, two frozen results. */
   baseline(types) {
     const byType = new Set(types)
-    const ALLOW = Object.freeze({ effect: 'allow', determining: [], errors: [], version: 1 })
-    const DENY = Object.freeze({ effect: 'deny', reason: 'denied', determining: [], errors: [], version: 1 })
     const ranks = new Map(LADDER.map((c, i) => [c, i]))
     return {
       decide: (q) => {
@@ -105,23 +106,17 @@ const typed = {
   cedar(types, id) {
     const policies = ['@id("pii") forbid(principal, action == Action::"export", resource) when { resource.contains_pii };']
     types.forEach((t, k) => policies.push(`@id("a${k}") permit(principal, action in [Action::"read", Action::"export"], resource is ${t}) when { context.user.clearance >= resource.classification && context.user.department == resource.department };`))
-    preparse(id, policies)
-    return {
-      prepare: (q) => ({
-        principal: { type: 'Agent', id: q.principal.id },
-        action: { type: 'Action', id: q.action },
-        resource: { type: q.resource.type, id: q.resource.id },
-        context: { user: { clearance: rank(q.context.user.clearance), department: q.context.user.department } },
-        entities: [{ uid: { type: q.resource.type, id: q.resource.id }, attrs: { classification: rank(q.resource.classification), department: q.resource.department, contains_pii: q.resource.contains_pii }, parents: [] }],
-        preparsedPolicySetId: id,
-      }),
-      decide: (call) => statefulIsAuthorized(call),
-      allowed: (a) => a.type === 'success' && a.response.decision === 'allow',
-    }
+    return cedarDecider(id, policies, (q) => ({
+      principal: { type: 'Agent', id: q.principal.id },
+      action: { type: 'Action', id: q.action },
+      resource: { type: q.resource.type, id: q.resource.id },
+      context: { user: { clearance: rank(q.context.user.clearance), department: q.context.user.department } },
+      entities: [{ uid: { type: q.resource.type, id: q.resource.id }, attrs: { classification: rank(q.resource.classification), department: q.resource.department, contains_pii: q.resource.contains_pii }, parents: [] }],
+    }))
   },
   /** casbin's ABAC form: one policy line per (type, action), attributes compared in the matcher. */
   async casbin(types) {
-    const model = newModelFromString(`
+    const model = `
 [request_definition]
 r = sub, obj, act
 [policy_definition]
@@ -130,19 +125,14 @@ p = typ, act, eft
 e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
 [matchers]
 m = r.act == p.act && ((p.eft == "deny" && r.obj.contains_pii == true) || (p.eft == "allow" && r.obj.type == p.typ && r.sub.clearance >= r.obj.classification && r.sub.department == r.obj.department))
-`)
+`
     const lines = ['p, *, export, deny']
     for (const t of types) lines.push(`p, ${t}, read, allow`, `p, ${t}, export, allow`)
-    const e = await newEnforcer(model, new StringAdapter(lines.join('\n')))
-    return {
-      prepare: (q) => [
+    return casbinDecider(model, lines, {}, (q) => [
         { clearance: rank(q.context.user.clearance), department: q.context.user.department },
         { type: q.resource.type, classification: rank(q.resource.classification), department: q.resource.department, contains_pii: q.resource.contains_pii },
         q.action,
-      ],
-      decide: (args) => e.enforceSync(...args),
-      allowed: (b) => b === true,
-    }
+      ])
   },
   /** CASL as its users use it: abilities per user (built once per distinct user, untimed), one subject type per document type so CASL's rule index applies. */
   casl(types) {
@@ -160,11 +150,7 @@ m = r.act == p.act && ((p.eft == "deny" && r.obj.contains_pii == true) || (p.eft
       }
       return a
     }
-    return {
-      prepare: (q) => [abilityFor(q.context.user), q.action, q.resource],
-      decide: ([ability, action, subject]) => ability.can(action, subject),
-      allowed: (b) => b === true,
-    }
+    return caslDecider((q) => abilityFor(q.context.user))
   },
 }
 
@@ -204,8 +190,6 @@ const attributes = {
   baselineName: 'hand-written loop of closures',
   /** A plain loop over one closure per rule: what the engine's rules would be if written by hand. */
   baseline(rules) {
-    const ALLOW = Object.freeze({ effect: 'allow', determining: [], errors: [], version: 1 })
-    const DENY = Object.freeze({ effect: 'deny', reason: 'denied', determining: [], errors: [], version: 1 })
     const fns = rules.map(({ level, size }) => (q) => q.resource.owner === q.principal.id && q.principal.level >= level && q.resource.size <= size)
     return {
       decide: (q) => {
@@ -219,26 +203,20 @@ const attributes = {
   cedar(rules, id) {
     const policies = ['@id("q") forbid(principal, action == Action::"read", resource) when { resource.quarantined };']
     rules.forEach((x, k) => policies.push(`@id("a${k}") permit(principal, action == Action::"read", resource) when { resource.owner == principal.pid && principal.level >= ${x.level} && resource.size <= ${x.size} };`))
-    preparse(id, policies)
-    return {
-      prepare: (q) => ({
-        principal: { type: 'Agent', id: q.principal.id },
-        action: { type: 'Action', id: q.action },
-        resource: { type: 'Doc', id: q.resource.id },
-        context: {},
-        entities: [
-          { uid: { type: 'Agent', id: q.principal.id }, attrs: { pid: q.principal.id, level: q.principal.level }, parents: [] },
-          { uid: { type: 'Doc', id: q.resource.id }, attrs: { owner: q.resource.owner, size: q.resource.size, quarantined: q.resource.quarantined }, parents: [] },
-        ],
-        preparsedPolicySetId: id,
-      }),
-      decide: (call) => statefulIsAuthorized(call),
-      allowed: (a) => a.type === 'success' && a.response.decision === 'allow',
-    }
+    return cedarDecider(id, policies, (q) => ({
+      principal: { type: 'Agent', id: q.principal.id },
+      action: { type: 'Action', id: q.action },
+      resource: { type: 'Doc', id: q.resource.id },
+      context: {},
+      entities: [
+        { uid: { type: 'Agent', id: q.principal.id }, attrs: { pid: q.principal.id, level: q.principal.level }, parents: [] },
+        { uid: { type: 'Doc', id: q.resource.id }, attrs: { owner: q.resource.owner, size: q.resource.size, quarantined: q.resource.quarantined }, parents: [] },
+      ],
+    }))
   },
   /** casbin's ABAC form: one policy line per rule holding its thresholds. */
   async casbin(rules) {
-    const model = newModelFromString(`
+    const model = `
 [request_definition]
 r = sub, obj, act
 [policy_definition]
@@ -247,16 +225,10 @@ p = lvl, size, eft
 e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
 [matchers]
 m = r.act == "read" && ((p.eft == "deny" && r.obj.quarantined == true) || (p.eft == "allow" && r.obj.owner == r.sub.id && r.sub.level >= num(p.lvl) && r.obj.size <= num(p.size)))
-`)
+`
     const lines = ['p, 0, 0, deny']
     for (const x of rules) lines.push(`p, ${x.level}, ${x.size}, allow`)
-    const e = await newEnforcer(model, new StringAdapter(lines.join('\n')))
-    e.addFunction('num', (s) => Number(s))
-    return {
-      prepare: (q) => [{ id: q.principal.id, level: q.principal.level }, { owner: q.resource.owner, size: q.resource.size, quarantined: q.resource.quarantined }, q.action],
-      decide: (args) => e.enforceSync(...args),
-      allowed: (b) => b === true,
-    }
+    return casbinDecider(model, lines, { num: (s) => Number(s) }, (q) => [{ id: q.principal.id, level: q.principal.level }, { owner: q.resource.owner, size: q.resource.size, quarantined: q.resource.quarantined }, q.action])
   },
   /** CASL: abilities per user (per distinct id and level, untimed), holding the rules whose level threshold the user meets. */
   casl(rules) {
@@ -273,19 +245,39 @@ m = r.act == "read" && ((p.eft == "deny" && r.obj.quarantined == true) || (p.eft
       }
       return a
     }
-    return {
-      prepare: (q) => [abilityFor(q.principal), q.action, q.resource],
-      decide: ([ability, action, subject]) => ability.can(action, subject),
-      allowed: (b) => b === true,
-    }
+    return caslDecider((q) => abilityFor(q.principal))
   },
 }
 
 // ───────────── our engines ─────────────
 
-function preparse(id, policies) {
+// ───────────── peers: how each is called ─────────────
+
+/** Cedar: the policies pre-parsed once under `id`; `prepare` builds the call (entities included), untimed. */
+function cedarDecider(id, policies, prepare) {
   const ok = preparsePolicySet(id, { staticPolicies: policies.join('\n') })
   if (ok.type !== 'success') throw new Error(JSON.stringify(ok))
+  return {
+    prepare: (q) => ({ ...prepare(q), preparsedPolicySetId: id }),
+    decide: (call) => statefulIsAuthorized(call),
+    allowed: (a) => a.type === 'success' && a.response.decision === 'allow',
+  }
+}
+
+/** casbin: an enforcer over `model` and the policy `lines`, with matcher `functions`; `prepare` builds enforce's arguments. */
+async function casbinDecider(model, lines, functions, prepare) {
+  const e = await newEnforcer(newModelFromString(model), new StringAdapter(lines.join('\n')))
+  for (const [name, fn] of Object.entries(functions)) e.addFunction(name, fn)
+  return { prepare, decide: (args) => e.enforceSync(...args), allowed: (b) => b === true }
+}
+
+/** CASL: `abilityOf` finds the (cached, untimed) ability of the request's user. */
+function caslDecider(abilityOf) {
+  return {
+    prepare: (q) => [abilityOf(q), q.action, q.resource],
+    decide: ([ability, action, subject]) => ability.can(action, subject),
+    allowed: (b) => b === true,
+  }
 }
 
 function heapUsed() {
