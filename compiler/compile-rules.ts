@@ -58,6 +58,12 @@ export interface CompiledRule {
   /** Verbs it is indexed under (ASCII-folded for all but allow rules); `undefined` means it may match any action. */
   readonly verbs: readonly string[] | undefined
   readonly equality?: EqualityKey
+  /** Binder slots of the matcher's result (names bound by some patterns only). */
+  readonly binders: ReadonlyMap<string, number>
+  /** Binders every pattern binds at one argument position: read from the request (see `fixedBindersOf`). */
+  readonly fixedBinders: ReadonlyMap<string, number>
+  /** Whether its policy is embedded in an agent or channel (its matcher checks that scope first). */
+  readonly scoped: boolean
 }
 
 const NO_SLOTS: Value[] = []
@@ -289,7 +295,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
         else items.push(r.value === undefined ? { kind: 'obligation', name: r.name } : { kind: 'obligation', name: r.name, fn: compileExpr(r.value, scope) })
       }
       for (const a of rule.audits) items.push(a.value === undefined ? { kind: 'audit', name: a.name } : { kind: 'audit', name: a.name, fn: compileExpr(a.value, scope) })
-      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match: scoped(match, policy.scope, fold), items, verbs, k: constants }
+      const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match: scoped(match, policy.scope, fold), items, verbs, k: constants, binders: slots, fixedBinders: fixed, scoped: policy.scope !== undefined }
       if (guard) compiled.guard = guard
       if (rule.kind === 'allow' || rule.kind === 'deny') {
         const eq = equalityOf(rule, new Set([...slots.keys(), ...fixed.keys()]))

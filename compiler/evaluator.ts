@@ -19,6 +19,7 @@ import { argAt } from './patterns.js'
 import type { CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
 import { invalidRequestReason, normalizeRequest, type NormalizedRequest } from './request.js'
+import { CHUNK_FIRED_NONE, closureChunk, codeGenerationAvailable, generateChunks, type Chunk } from './generate/chunk.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -28,12 +29,25 @@ export interface Evaluator {
   readonly version: number
   /** Content hash of the set. */
   readonly hash: string
+  /**
+   * How decisions are computed: `generated` JavaScript (compiler/generate/), or `closures` when
+   * asked for or when this process may not generate code from strings.
+   */
+  readonly mode: EvaluatorMode
 }
+
+/** See `Evaluator.mode`. */
+export type EvaluatorMode = 'generated' | 'closures'
 
 /** Options of a compiled evaluator. */
 export interface EvaluatorOptions {
   /** The engine clock for `now()` when a request carries no time (epoch ms); `Date.now` by default. */
   readonly clock?: () => number
+  /**
+   * `generated` (the default) compiles deny and allow rules to JavaScript source, falling back
+   * to `closures` where code generation from strings is disallowed; `closures` never generates.
+   */
+  readonly mode?: EvaluatorMode
 }
 
 type Step = { readonly rule: CompiledRule } | { readonly block: Block }
@@ -57,6 +71,33 @@ interface Plan {
   readonly denies: readonly Step[]
   readonly allows: readonly Step[]
   readonly extras: readonly CompiledRule[]
+  /** The same steps for generated code (generated mode only). */
+  readonly generated?: { readonly denies: readonly GenStep[]; readonly allows: readonly GenStep[] }
+}
+
+/** Rules evaluated by generated chunks, built on first use. */
+interface GenRun {
+  readonly rules: readonly CompiledRule[]
+  chunks?: readonly Chunk[]
+}
+
+/** Consecutive single rules become one run; a block keeps its lookup and gets a run per rule list. */
+type GenStep = { readonly run: GenRun } | { readonly block: Block; readonly runs: Map<readonly CompiledRule[], GenRun> }
+
+function genSteps(steps: readonly Step[]): GenStep[] {
+  const out: GenStep[] = []
+  let singles: CompiledRule[] = []
+  for (const st of steps) {
+    if ('rule' in st) {
+      singles.push(st.rule)
+      continue
+    }
+    if (singles.length > 0) out.push({ run: { rules: singles } })
+    singles = []
+    out.push({ block: st.block, runs: new Map() })
+  }
+  if (singles.length > 0) out.push({ run: { rules: singles } })
+  return out
 }
 
 const NO_VARS: ReadonlyMap<string, Value> = new Map()
@@ -178,6 +219,7 @@ export function compileSet(set: PolicySet, reuse?: RuleReuse): readonly Compiled
  */
 export function createEvaluator(set: PolicySet, version: number, rules: readonly CompiledRule[] = compileSet(set), options: EvaluatorOptions = {}): Evaluator {
   const clock = options.clock
+  const mode: EvaluatorMode = options.mode !== 'closures' && codeGenerationAvailable() ? 'generated' : 'closures'
   const denied: Decision[] = []
   const allowed: Decision[] = []
   for (const r of rules) {
@@ -201,7 +243,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const names = [req.actionName, ...req.groups]
       // Deny, require and audit rules are indexed under folded names (SEMANTICS.md §7).
       const folded = [req.foldedName, ...req.foldedGroups]
-      plan = { denies: toSteps(denies.candidates(folded)), allows: toSteps(allows.candidates(names)), extras: extras.candidates(folded) }
+      const d = toSteps(denies.candidates(folded))
+      const a = toSteps(allows.candidates(names))
+      const x = extras.candidates(folded)
+      plan = mode === 'generated' ? { denies: d, allows: a, extras: x, generated: { denies: genSteps(d), allows: genSteps(a) } } : { denies: d, allows: a, extras: x }
       // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
       if (key.length <= MAX_PLAN_KEY) {
         if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
@@ -286,7 +331,94 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errors ?? [], version)
   }
-  return { evaluate, version, hash: set.hash }
+  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode }
+
+  const env = { functions: set.functions, ladders }
+  const chunksOf = (run: GenRun): readonly Chunk[] => {
+    if (run.chunks === undefined) {
+      try {
+        run.chunks = generateChunks(run.rules, env)
+      } catch {
+        // A generator fault must cost speed, not a decision: these rules run as closures.
+        run.chunks = [closureChunk(run.rules)]
+      }
+    }
+    return run.chunks
+  }
+  const runOf = (step: GenStep, req: NormalizedRequest): GenRun => {
+    if ('run' in step) return step.run
+    const list = rulesOf(step.block, req)
+    let run = step.runs.get(list)
+    if (run === undefined) step.runs.set(list, (run = { rules: list }))
+    return run
+  }
+  // Rule failures reported by chunks; one array reused unless an evaluation is re-entered
+  // (a host function that evaluates another request).
+  const scratch: unknown[] = []
+  let depth = 0
+
+  const decide = (req: NormalizedRequest, c: CallContext, plan: Plan, E: unknown[]): Decision => {
+    const g = plan.generated as NonNullable<Plan['generated']>
+    for (const step of g.denies) {
+      for (const chunk of chunksOf(runOf(step, req))) {
+        const r = chunk.fn(req, c, chunk.K, E)
+        if (r === CHUNK_FIRED_NONE) continue
+        if (r >= 0) return denied[(chunk.rules[r] as CompiledRule).order] as Decision
+        const rule = chunk.rules[E[0] as number] as CompiledRule
+        const err = failure(rule, E[1])
+        return makeDecision({ effect: 'deny', reason: denyErrorReason(rule.checked, err) }, [rule.checked.ref], [ruleError(rule.checked, err)], version, undefined)
+      }
+    }
+    let errors: DecisionError[] | undefined
+    let allow: CompiledRule | undefined
+    outer: for (const step of g.allows) {
+      for (const chunk of chunksOf(runOf(step, req))) {
+        const r = chunk.fn(req, c, chunk.K, E)
+        if (E.length > 0) {
+          for (let i = 0; i < E.length; i += 2) {
+            const rule = chunk.rules[E[i] as number] as CompiledRule
+            ;(errors ??= []).push(ruleError(rule.checked, failure(rule, E[i + 1])))
+          }
+          E.length = 0
+        }
+        if (r >= 0) {
+          allow = chunk.rules[r]
+          break outer
+        }
+      }
+    }
+    if (allow === undefined) return errors === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, version, undefined)
+    if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
+    return finish(allow, plan.extras, req, c, errors ?? [], version)
+  }
+
+  const evaluateGenerated = (request: AuthzRequest): Decision => {
+    let req: NormalizedRequest
+    try {
+      req = normalizeRequest(request, checked.vocabulary)
+    } catch (e) {
+      const message = invalidRequestReason(e)
+      return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
+    }
+    const now = req.now ?? readClock(clock)
+    if (now !== lastCall.now) lastCall = { now, ladders, limits }
+    const E = depth === 0 ? scratch : []
+    E.length = 0
+    depth++
+    try {
+      return decide(req, lastCall, planFor(req), E)
+    } finally {
+      depth--
+    }
+  }
+  return { evaluate: evaluateGenerated, version, hash: set.hash, mode }
+}
+
+/** The error a chunk reported for a rule (see compiler/generate/chunk.ts), as closures build it. */
+function failure(rule: CompiledRule, what: unknown): EvalError {
+  if (what instanceof EvalError) return what
+  if (what instanceof Missing) return missingArgumentError(what.index)
+  return new EvalError('EVAL102', `the guard of ${rule.checked.ref.policy}[${rule.checked.ref.rule}] is not a boolean`)
 }
 
 /** Require and audit rules, exactly as the interpreter's third phase. */

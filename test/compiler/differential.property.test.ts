@@ -1,7 +1,7 @@
 /**
  * Differential test (STYLE.md §12): random policy sets and requests must get IDENTICAL
  * decisions — effect, reason, conditions, approvers, determining rules, errors and version —
- * from the compiled evaluator and from the reference interpreter. Each generated set is asked
+ * from generated code, from the closures and from the reference interpreter (all three pairs). Each generated set is asked
  * several requests through one evaluator, so that its plan cache and equality index are reused
  * across requests as they are in production.
  *
@@ -34,18 +34,29 @@ function compile(sources: readonly string[], vocabulary = 0): PolicySet {
 /** A decider under test, built once per set and asked every request. */
 type Decider = (set: PolicySet) => (req: AuthzRequest) => Decision
 
-const compiled: Decider = (set) => createEvaluator(set, VERSION).evaluate
-const reference = (set: PolicySet, req: AuthzRequest): Decision => interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: VERSION })
+function generatedEvaluator(set: PolicySet) {
+  const e = createEvaluator(set, VERSION)
+  // This suite must not quietly test closures twice: code generation is allowed under vitest.
+  if (e.mode !== 'generated') throw new Error(`expected generated code, got ${e.mode}`)
+  return e
+}
+const generated: Decider = (set) => generatedEvaluator(set).evaluate
+const closures: Decider = (set) => createEvaluator(set, VERSION, undefined, { mode: 'closures' }).evaluate
+const interpreter = (set: PolicySet, req: AuthzRequest): Decision => interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: VERSION })
 
-/** Asserts that `decider` agrees with the interpreter on `runs` random sets; returns the fast-check report. */
-function agreement(decider: Decider, runs: number, seed?: number) {
+/**
+ * Asserts that `decider` agrees with `reference` (the interpreter unless given) on `runs` random
+ * sets; returns the fast-check report.
+ */
+function agreement(decider: Decider, runs: number, seed?: number, referenceDecider?: Decider) {
   return fc.check(
     fc.property(policySet, fc.nat(VOCABULARIES.length - 1), fc.array(request, { minLength: 1, maxLength: 6 }), (sources, vocabulary, requests) => {
       const set = compile(sources, vocabulary)
       const decide = decider(set)
+      const reference = referenceDecider?.(set) ?? ((req: AuthzRequest) => interpreter(set, req))
       for (const req of requests) {
         const got = decide(req)
-        const want = reference(set, req)
+        const want = reference(req)
         if (!isDeepStrictEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(want))) || !isDeepStrictEqual(got, want)) {
           throw new Error(`decisions differ\nrequest: ${JSON.stringify(req)}\ncompiled:    ${JSON.stringify(got)}\ninterpreter: ${JSON.stringify(want)}`)
         }
@@ -61,7 +72,7 @@ function coverage(runs: number): Map<string, number> {
   const bump = (k: string): void => void seen.set(k, (seen.get(k) ?? 0) + 1)
   fc.assert(
     fc.property(policySet, request, (sources, req) => {
-      const d = reference(compile(sources), req)
+      const d = interpreter(compile(sources), req)
       bump(d.effect)
       if (d.effect === 'deny') bump(d.reason.startsWith('invalid request') ? 'deny:request' : d.reason.startsWith('denied because') ? 'deny:error' : d.reason.startsWith('requirement') ? 'deny:requirement' : d.reason.startsWith('no allow') ? 'deny:default' : 'deny:rule')
       for (const e of d.errors) bump(e.code)
@@ -71,9 +82,19 @@ function coverage(runs: number): Map<string, number> {
   return seen
 }
 
-describe('compiled evaluator ≡ reference interpreter', () => {
-  it(`agrees on ${RUNS} random policy sets`, () => {
-    const report = agreement(compiled, RUNS)
+describe('generated code ≡ closures ≡ reference interpreter', () => {
+  it(`generated code agrees with the interpreter on ${RUNS} random policy sets`, () => {
+    const report = agreement(generated, RUNS)
+    if (report.failed) throw new Error(fc.defaultReportMessage(report))
+  }, 300_000)
+
+  it(`closures agree with the interpreter on ${RUNS} random policy sets`, () => {
+    const report = agreement(closures, RUNS)
+    if (report.failed) throw new Error(fc.defaultReportMessage(report))
+  }, 300_000)
+
+  it(`generated code agrees with closures on ${RUNS} random policy sets`, () => {
+    const report = agreement(generated, RUNS, undefined, closures)
     if (report.failed) throw new Error(fc.defaultReportMessage(report))
   }, 300_000)
 
@@ -95,7 +116,7 @@ describe('compiled evaluator ≡ reference interpreter', () => {
     }
     for (const [name, mutate] of Object.entries(mutants)) {
       const report = agreement((set) => {
-        const e = createEvaluator(set, VERSION)
+        const e = generatedEvaluator(set)
         return (req) => mutate(e.evaluate(req))
       }, 2000, 1)
       expect(report.failed, name).toBe(true)

@@ -1,0 +1,233 @@
+/**
+ * IR expressions → JavaScript expression source, for the generated evaluator (chunk.ts).
+ *
+ * The source mirrors compile-expr.ts closure for closure (evaluation order, strict booleans,
+ * read checks), calling the helpers of helpers.ts where a closure calls the stdlib. Two things
+ * differ, and neither changes a result:
+ *
+ * - Reads rooted in the request (`principal.level`, a binder every pattern binds at one
+ *   argument position) are cached in locals of the generated function, so a chunk of rules
+ *   reads each path once per request. Reads are pure; a read that fails leaves its slot empty,
+ *   so every rule that reaches it fails with the same error, as with closures.
+ * - Forms that are rare in guards (calls, lambdas, `if`, literals of arrays and records) are
+ *   not generated: the closure compile-expr.ts builds for that sub-expression is called.
+ *
+ * Nothing from a policy reaches the source except through `quote` (property and variable
+ * names); literal values are read from the rule's constant array `k`, so rules that differ
+ * only in literals produce the same source and share one generated function.
+ */
+import type { Expr } from '../../grammar/ir.js'
+import type { Builtin } from '../../stdlib/builtin-types.js'
+import { durationFromLiteral } from '../../stdlib/durations.js'
+import type { Ladders } from '../../stdlib/ladders.js'
+import type { Value } from '../../stdlib/value.js'
+import { quote } from '../codegen/quote.js'
+import { compileExpr, type Scope } from '../compile-expr.js'
+import { INDEX_WHAT, memberWhat, nameWhat } from '../interpreter.js'
+
+/** Reads cached in one generated function: cache key → local variable. */
+export class ReadSlots {
+  private readonly slots = new Map<string, string>()
+
+  /** The local for a cache key, allocated on first use. */
+  slot(key: string): string {
+    let v = this.slots.get(key)
+    if (v === undefined) {
+      v = `r${this.slots.size}`
+      this.slots.set(key, v)
+    }
+    return v
+  }
+
+  private readonly args = new Set<number>()
+
+  /** The local holding argument `i` of the action (compiler/patterns.ts `argAt`), read once per call. */
+  arg(i: number): string {
+    this.args.add(i)
+    return `a${i}`
+  }
+
+  private temps = 0
+  private maxTemps = 0
+
+  /** A fresh temporary for one rule's expressions. */
+  temp(): string {
+    const t = `t${this.temps++}`
+    if (this.temps > this.maxTemps) this.maxTemps = this.temps
+    return t
+  }
+
+  /** Temporaries are reused by the next rule. */
+  nextRule(): void {
+    this.temps = 0
+  }
+
+  /** Declarations of every local allocated, the read slots starting unread. */
+  declarations(): string {
+    const temps = Array.from({ length: this.maxTemps }, (_, i) => `t${i}`)
+    const args = [...this.args].sort((a, b) => a - b).map((i) => (i === 0 ? 'a0 = req.args.length > 0 ? req.args[0] : req.resource' : `a${i} = req.args[${i}]`))
+    return [...args, ...[...this.slots.values()].map((v) => `${v} = U`), ...temps].join(', ')
+  }
+}
+
+/** What generating one rule's expressions needs. */
+export interface ExprContext {
+  readonly binders: ReadonlyMap<string, number>
+  readonly fixedBinders: ReadonlyMap<string, number>
+  readonly functions: ReadonlyMap<string, Builtin>
+  readonly ladders: Ladders
+  /** The rule's constant array, read by the source as `k[i]`; slot 0 holds its matcher. */
+  readonly k: unknown[]
+  readonly reads: ReadSlots
+}
+
+/**
+ * Generated source; `key`: the read's cache key (absent when it depends on the rule);
+ * `type`: the JavaScript type the code certainly yields, which spares the checks of that type.
+ */
+type Source = { readonly code: string; readonly key?: string; readonly type?: 'boolean' | 'number' | 'string' }
+
+function constant(v: unknown, cx: ExprContext): string {
+  return `k[${cx.k.push(v) - 1}]`
+}
+
+function cached(key: string | undefined, code: string, cx: ExprContext): Source {
+  if (key === undefined) return { code }
+  const v = cx.reads.slot(key)
+  return { code: `(${v} !== U ? ${v} : (${v} = ${code}))`, key }
+}
+
+/** A name: where its value comes from, and the cache key of that origin when it has one. */
+function nameSource(name: string, cx: ExprContext): Source {
+  const fixed = cx.fixedBinders.get(name)
+  // The pattern matched, so the argument exists and is the binder's value (compile-expr.ts resolveName).
+  if (fixed !== undefined) return { code: cx.reads.arg(fixed), key: `#${fixed}` }
+  const slot = cx.binders.get(name)
+  if (slot === undefined) return { code: `$.name(req, ${quote(name)})`, key: `@${name}` }
+  // A rule with several patterns may match through one that does not bind this name.
+  return { code: `(S[${slot}] !== undefined ? S[${slot}] : $.name(req, ${quote(name)}))` }
+}
+
+/** Source of `e` used as a value. */
+export function valueSource(e: Expr, cx: ExprContext): string {
+  return value(e, cx).code
+}
+
+function value(e: Expr, cx: ExprContext): Source {
+  switch (e.kind) {
+    case 'String':
+      return { code: constant(e.value, cx), type: 'string' }
+    case 'Number':
+      return { code: constant(e.value, cx), type: 'number' }
+    case 'Bool':
+      return { code: constant(e.value, cx), type: 'boolean' }
+    case 'Duration':
+      return { code: constant(durationFromLiteral(e.amount, e.unit), cx) }
+    case 'Ident': {
+      const n = nameSource(e.name, cx)
+      return cached(n.key === undefined ? undefined : `v${n.key}`, `$.value(${n.code}, c.limits, ${quote(nameWhat(e.name))})`, cx)
+    }
+    case 'Member': {
+      const o = base(e.object, cx)
+      const key = o.key === undefined ? undefined : `v${o.key}.${e.property}`
+      const what = quote(memberWhat(e.property))
+      // `$duration` never takes the record fast path (compile-expr.ts `member`).
+      if (e.property === '$duration') return cached(key, `$.value($.get(${o.code}, ${quote(e.property)}), c.limits, ${what})`, cx)
+      return cached(key, `$.member(${o.code}, ${quote(e.property)}, c.limits, ${what})`, cx)
+    }
+    case 'Index':
+      return { code: `$.value($.index(${base(e.object, cx).code}, ${value(e.index, cx).code}), c.limits, ${quote(INDEX_WHAT)})` }
+    case 'Unary': {
+      if (e.op === '-') return { code: `$.neg(${value(e.operand, cx).code})` }
+      return { code: `!${boolean(value(e.operand, cx), `operand of \`${e.op}\``, cx)}`, type: 'boolean' }
+    }
+    case 'Binary':
+      return binary(e, cx)
+    default:
+      return { code: fallback(e, cx) }
+  }
+}
+
+/** Source of `e` as the base of a further read: checked at its top level only. */
+function base(e: Expr, cx: ExprContext): Source {
+  switch (e.kind) {
+    case 'Ident': {
+      const n = nameSource(e.name, cx)
+      return cached(n.key === undefined ? undefined : `b${n.key}`, `$.base(${n.code}, ${quote(nameWhat(e.name))})`, cx)
+    }
+    case 'Member': {
+      const o = base(e.object, cx)
+      const key = o.key === undefined ? undefined : `b${o.key}.${e.property}`
+      const what = quote(memberWhat(e.property))
+      if (e.property === '$duration') return cached(key, `$.base($.get(${o.code}, ${quote(e.property)}), ${what})`, cx)
+      return cached(key, `$.memberBase(${o.code}, ${quote(e.property)}, ${what})`, cx)
+    }
+    case 'Index':
+      return { code: `$.base($.index(${base(e.object, cx).code}, ${value(e.index, cx).code}), ${quote(INDEX_WHAT)})` }
+    default:
+      return value(e, cx)
+  }
+}
+
+/** `x` checked to be a boolean (stdlib `expectBool`, inlined: anything else takes the helper and its error). */
+function boolean(x: Source, what: string, cx: ExprContext): string {
+  if (x.type === 'boolean') return x.code
+  const t = cx.reads.temp()
+  return `((${t} = ${x.code}) === true || ${t} === false ? ${t} : $.bool(${t}, ${quote(what)}))`
+}
+
+function binary(e: Extract<Expr, { kind: 'Binary' }>, cx: ExprContext): Source {
+  const l = value(e.left, cx)
+  const r = value(e.right, cx)
+  const bool = (code: string): Source => ({ code, type: 'boolean' })
+  switch (e.op) {
+    case '&&':
+      return bool(`(${boolean(l, 'left operand of `&&`', cx)} && ${boolean(r, 'right operand of `&&`', cx)})`)
+    case '||':
+      return bool(`(${boolean(l, 'left operand of `||`', cx)} || ${boolean(r, 'right operand of `||`', cx)})`)
+    case '==':
+      // Structural equality with a primitive is identity: no container equals a primitive.
+      if (e.right.kind === 'String' || e.right.kind === 'Number' || e.right.kind === 'Bool') return bool(`(${l.code} === ${r.code})`)
+      return bool(equals(l, r, cx))
+    case '!=':
+      return bool(`!${equals(l, r, cx)}`)
+    case 'in':
+      return bool(`$.in(${l.code}, ${r.code})`)
+    case '+':
+      return { code: `$.add(${l.code}, ${r.code})` }
+    case '-':
+      return { code: `$.sub(${l.code}, ${r.code})` }
+    case '*':
+      return { code: `$.mul(${l.code}, ${r.code})` }
+    case '/':
+      return { code: `$.div(${l.code}, ${r.code})` }
+    case '%':
+      return { code: `$.mod(${l.code}, ${r.code})` }
+    case '<':
+    case '<=':
+    case '>':
+    case '>=': {
+      // Two non-NaN numbers compare directly (compile-expr.ts `compileOrdering`); the rest takes the helper.
+      const op = e.op
+      const a = cx.reads.temp()
+      const b = cx.reads.temp()
+      const numbers = r.type === 'number' ? `typeof ${a} === 'number' && ${a} === ${a}` : `typeof ${a} === 'number' && typeof ${b} === 'number' && ${a} === ${a} && ${b} === ${b}`
+      return bool(`((${a} = ${l.code}), (${b} = ${r.code}), ${numbers} ? ${a} ${op} ${b} : $.order(${a}, ${b}, c.ladders) ${op} 0)`)
+    }
+  }
+}
+
+/** stdlib `valueEquals` with its identity and primitive cases inlined. */
+function equals(l: Source, r: Source, cx: ExprContext): string {
+  const a = cx.reads.temp()
+  const b = cx.reads.temp()
+  return `((${a} = ${l.code}) === (${b} = ${r.code}) || (typeof ${a} === 'object' && ${a} !== null && typeof ${b} === 'object' && $.eq(${a}, ${b})))`
+}
+
+/** A sub-expression left to its compile-expr.ts closure, called with the state closures expect. */
+function fallback(e: Expr, cx: ExprContext): string {
+  const constants: Value[] = []
+  const scope: Scope = { binders: cx.binders, fixedBinders: cx.fixedBinders, frames: [], functions: cx.functions, ladders: cx.ladders, constants }
+  const fn = constant(compileExpr(e, scope), cx)
+  return `${fn}({ r: req, b: S, l: $.NO_FRAMES, c: c, k: ${constant(constants, cx)} })`
+}

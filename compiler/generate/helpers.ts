@@ -1,0 +1,109 @@
+/**
+ * What generated evaluator code calls. Each helper is the body of one closure of
+ * compile-expr.ts, so generated code and closures make the same stdlib calls on every path
+ * that can fail (same errors, same messages). The helpers are small and monomorphic: V8 inlines
+ * them into the generated functions that call them.
+ */
+import { getIndex, getMember } from '../../stdlib/access.js'
+import { add, div, mod, mul, negate, sub } from '../../stdlib/arithmetic.js'
+import { compareValues } from '../../stdlib/compare.js'
+import { valueEquals } from '../../stdlib/equality.js'
+import type { Ladders } from '../../stdlib/ladders.js'
+import type { Limits } from '../../stdlib/limits.js'
+import { expectBool, inOp } from '../../stdlib/operators.js'
+import { readBase, readValue } from '../../stdlib/read-value.js'
+import { isRecord, type Value } from '../../stdlib/value.js'
+import { Missing } from '../compile-rules.js'
+import { asEvalError } from '../decisions.js'
+import { lookupName } from '../interpreter.js'
+import { argAt } from '../patterns.js'
+import type { NormalizedRequest } from '../request.js'
+
+/** The helper object generated code receives as `$`. */
+export type Helpers = typeof helpers
+
+/** Marks a read-cache slot not yet filled for this request. */
+export const UNREAD: unique symbol = Symbol('unread')
+
+const NO_VARS: ReadonlyMap<string, Value> = new Map()
+const NO_FRAMES: readonly (readonly Value[])[] = Object.freeze([])
+
+/** A request name as guards resolve it (SEMANTICS.md §1): a context attribute shadows the built-in names. */
+function name(req: NormalizedRequest, n: string): Value {
+  const ctx = req.context
+  return Object.hasOwn(ctx, n) ? (ctx[n] as Value) : lookupName(n, NO_VARS, req)
+}
+
+/** `o.prop` used as a value (compile-expr.ts `member`, common case inlined). */
+function member(o: Value, prop: string, limits: Limits, what: string): Value {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop)) {
+    const v: unknown = (o as Record<string, unknown>)[prop]
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
+    return readValue(v, limits, what)
+  }
+  return readValue(getMember(o, prop), limits, what)
+}
+
+/** `o.prop` as the base of a further read. */
+function memberBase(o: Value, prop: string, what: string): Value {
+  const v = o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop) ? (o as Record<string, unknown>)[prop] : getMember(o, prop)
+  return readBase(v, what)
+}
+
+/** A literal argument pattern against argument `v` (compile-rules.ts `compileCallPattern`). */
+function literalArg(v: Value | undefined, lit: string): boolean {
+  return v !== undefined && (v === lit || (isRecord(v) && v['id'] === lit))
+}
+
+const rankCache = new WeakMap<Ladders, ReadonlyMap<string, { ladder: string; rank: number }>>()
+
+/** Rungs that sit on exactly one ladder (compile-expr.ts `singleLadderRanks`). */
+function ranksOf(ladders: Ladders): ReadonlyMap<string, { ladder: string; rank: number }> {
+  let m = rankCache.get(ladders)
+  if (m === undefined) {
+    const out = new Map<string, { ladder: string; rank: number }>()
+    for (const [rung, positions] of ladders.byValue) if (positions.length === 1) out.set(rung, positions[0] as { ladder: string; rank: number })
+    m = out
+    rankCache.set(ladders, m)
+  }
+  return m
+}
+
+/** The sign of `a` against `b` for `< <= > >=` (compile-expr.ts `compileOrdering`). */
+function order(a: Value, b: Value, ladders: Ladders): number {
+  if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0
+  if (typeof a === 'string' && typeof b === 'string') {
+    const ranks = ranksOf(ladders)
+    const ra = ranks.get(a)
+    const rb = ranks.get(b)
+    if (ra !== undefined && rb !== undefined && ra.ladder === rb.ladder) return ra.rank - rb.rank
+  }
+  return compareValues(a, b, ladders)
+}
+
+export const helpers = Object.freeze({
+  U: UNREAD,
+  Missing,
+  NO_FRAMES,
+  NO_SLOTS: Object.freeze([]) as readonly Value[],
+  literalArg,
+  name,
+  arg: argAt,
+  base: readBase,
+  value: readValue,
+  member,
+  memberBase,
+  get: getMember,
+  index: getIndex,
+  bool: expectBool,
+  eq: valueEquals,
+  order,
+  in: inOp,
+  add,
+  sub,
+  mul,
+  div,
+  mod,
+  neg: negate,
+  err: asEvalError,
+})
