@@ -8,7 +8,7 @@ export type { AuthzRequest, Decision, Condition, DeterminingRule, DecisionError,
 export type { Value, ValueRecord, Duration } from './stdlib/value.js'
 export type { Program, Policy, Rule, Expr, Item } from './grammar/ir.js'
 export type { ParseOptions, ParseResult, FormatResult } from './grammar/index.js'
-export type { PolicySource, CompileOptions, PolicySet, CompileResult, SourceDiagnostics } from './compiler/index.js'
+export type { PolicySource, CompileOptions, PolicySet, CompileResult, SourceDiagnostics, Evaluator, EvaluatorMode, EvaluatorOptions } from './compiler/index.js'
 export type { Engine, EngineOptions, LoadResult, EvaluateOptions } from './runtime/engine.js'
 export type { PolicyWatcher, WatchOptions } from './runtime/watch.js'
 export type { HostFunctionRegistry, HostFunctionSpec } from './stdlib/index.js'

@@ -1,7 +1,7 @@
 export type { ActionPattern, ArgPattern, RequireItem, AuditItem, CheckedRule, CheckedPolicy, CheckedSet, ActionVocabulary } from './checked.js'
 export type { PolicySource, CompileOptions, PolicySet, SourceDiagnostics, CompileResult } from './pipeline.js'
 export type { EvalOptions } from './interpreter.js'
-export type { Evaluator } from './evaluator.js'
+export type { Evaluator, EvaluatorMode, EvaluatorOptions } from './evaluator.js'
 export type { Schema, SchemaType } from './schema.js'
 export type { NormalizedRequest } from './request.js'
 export { compilePolicySet, resolveEnvironment, COMPILER_VERSION } from './pipeline.js'

@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache'
 import { CompileCache } from '../compiler/cache.js'
 import { makeDecision } from '../compiler/decisions.js'
-import { createEvaluator, type Evaluator } from '../compiler/evaluator.js'
+import { createEvaluator, type Evaluator, type EvaluatorMode } from '../compiler/evaluator.js'
 import { interpret } from '../compiler/interpreter.js'
 import type { CompileOptions, CompileResult, PolicySet, PolicySource, SourceDiagnostics } from '../compiler/pipeline.js'
 import type { AuthzRequest, Decision, DeterminingRule, PolicyDecider } from '../stdlib/decision.js'
@@ -27,6 +27,11 @@ export interface EngineOptions extends CompileOptions {
    * per decision. `Date.now` by default; tests and replays pass their own.
    */
   readonly clock?: () => number
+  /**
+   * `generated` (default): rules compile to JavaScript source, or to closures where this process
+   * may not generate code from strings (`stats.evaluator` says which); `closures`: never generate.
+   */
+  readonly evaluator?: EvaluatorMode
 }
 
 /** The answer of `load`, `rollback` and a watcher's reload. */
@@ -62,7 +67,13 @@ export interface Engine extends PolicyDecider {
   /** Watches a directory and hot-reloads it (validate, then swap; the old set serves on error). */
   watch(dir: string, options?: WatchOptions): PolicyWatcher
   /** Compile-cache statistics. */
-  readonly stats: { readonly compileHits: number; readonly compileMisses: number; readonly cachedDecisions: number }
+  readonly stats: {
+    readonly compileHits: number
+    readonly compileMisses: number
+    readonly cachedDecisions: number
+    /** How the serving set decides (`closures` also when code generation from strings is disallowed); undefined before a load. */
+    readonly evaluator: EvaluatorMode | undefined
+  }
 }
 
 /** The compile function an engine core uses. */
@@ -123,6 +134,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
   const compileCache = new CompileCache()
   const historySize = options.history ?? 8
   const clock = options.clock
+  const mode = options.evaluator ?? 'generated'
   const cacheMax = options.decisionCache === true ? 10_000 : typeof options.decisionCache === 'object' ? options.decisionCache.max : 0
   // Bounded by total key length as well as by count, so that large requests cannot pin memory:
   // an entry whose key is larger than the whole budget is simply not stored.
@@ -134,7 +146,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
   const swap = (set: PolicySet): number => {
     const rules = compileCache.rulesFor(set)
     const version = ++lastVersion
-    const evaluator = createEvaluator(set, version, rules, clock === undefined ? {} : { clock })
+    const evaluator = createEvaluator(set, version, rules, clock === undefined ? { mode } : { clock, mode })
     active = { set, evaluator, version, readsClock: setReadsClock(set) }
     decisions?.clear()
     return version
@@ -209,7 +221,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       return active?.set
     },
     get stats() {
-      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0 }
+      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode }
     },
   }
 }

@@ -8,6 +8,7 @@ export type { Engine, EngineOptions, LoadResult, EvaluateOptions, Compiler } fro
 export type { PolicyWatcher, WatchOptions } from './watch.js'
 export type { CompiledPolicySet } from './compiled-module.js'
 export type { CompiledSetData, RuleLocation } from '../compiler/codegen/format.js'
+export type { Evaluator, EvaluatorMode, EvaluatorOptions } from '../compiler/evaluator.js'
 export type { AuditSink, AuditInput, AuditEventType } from './audit-sink.js'
 export { createEngineCore } from './engine.js'
 export { readPolicyDir, watchPolicies } from './watch.js'
