@@ -194,6 +194,18 @@ function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): un
   }
 }
 
+/** Whether any rule of the set calls `now` (the only reader of the clock: see stdlib/builtins.ts). */
+export function setReadsClock(set: PolicySet): boolean {
+  const seen = (v: unknown): boolean => {
+    if (Array.isArray(v)) return v.some(seen)
+    if (v === null || typeof v !== 'object') return false
+    const node = v as { kind?: unknown; callee?: { kind?: unknown; name?: unknown } }
+    if (node.kind === 'Call' && node.callee?.kind === 'Ident' && node.callee.name === 'now') return true
+    return Object.values(v).some(seen)
+  }
+  return set.checked.policies.some((p) => seen(p.rules))
+}
+
 /** Compiled rules of one set, for `compileSet` to take unchanged rules from (see `compileRules`). */
 export type RuleReuse = ReadonlyMap<CheckedRule, { readonly rule: CompiledRule; readonly scope: CheckedPolicy['scope'] }>
 
@@ -219,6 +231,8 @@ export function compileSet(set: PolicySet, reuse?: RuleReuse): readonly Compiled
  */
 export function createEvaluator(set: PolicySet, version: number, rules: readonly CompiledRule[] = compileSet(set), options: EvaluatorOptions = {}): Evaluator {
   const clock = options.clock
+  // A set that never calls `now()` does not read the clock per decision.
+  const readsClock = setReadsClock(set)
   const mode: EvaluatorMode = options.mode !== 'closures' && codeGenerationAvailable() ? 'generated' : 'closures'
   const denied: Decision[] = []
   const allowed: Decision[] = []
@@ -297,8 +311,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const message = invalidRequestReason(e)
       return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
     }
-    const now = req.now ?? readClock(clock)
-    if (now !== lastCall.now) lastCall = { now, ladders, limits }
+    const now = req.now ?? (readsClock ? readClock(clock) : NaN)
+    if (now !== lastCall.now && (now === now || lastCall.now === lastCall.now)) lastCall = { now, ladders, limits }
     const c = lastCall
     const plan = planFor(req)
     for (const step of plan.denies) {
@@ -374,7 +388,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     outer: for (const step of g.allows) {
       for (const chunk of chunksOf(runOf(step, req))) {
         const r = chunk.fn(req, c, chunk.K, E)
-        if (E.length > 0) {
+        if (E.length !== 0) {
           for (let i = 0; i < E.length; i += 2) {
             const rule = chunk.rules[E[i] as number] as CompiledRule
             ;(errors ??= []).push(ruleError(rule.checked, failure(rule, E[i + 1])))
@@ -400,10 +414,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const message = invalidRequestReason(e)
       return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
     }
-    const now = req.now ?? readClock(clock)
-    if (now !== lastCall.now) lastCall = { now, ladders, limits }
+    const now = req.now ?? (readsClock ? readClock(clock) : NaN)
+    if (now !== lastCall.now && (now === now || lastCall.now === lastCall.now)) lastCall = { now, ladders, limits }
     const E = depth === 0 ? scratch : []
-    E.length = 0
+    if (E.length !== 0) E.length = 0
     depth++
     try {
       return decide(req, lastCall, planFor(req), E)

@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache'
 import { CompileCache } from '../compiler/cache.js'
 import { makeDecision } from '../compiler/decisions.js'
-import { createEvaluator, type Evaluator, type EvaluatorMode } from '../compiler/evaluator.js'
+import { createEvaluator, setReadsClock, type Evaluator, type EvaluatorMode } from '../compiler/evaluator.js'
 import { interpret } from '../compiler/interpreter.js'
 import type { CompileOptions, CompileResult, PolicySet, PolicySource, SourceDiagnostics } from '../compiler/pipeline.js'
 import type { AuthzRequest, Decision, DeterminingRule, PolicyDecider } from '../stdlib/decision.js'
@@ -85,18 +85,6 @@ interface Active {
   readonly version: number
   /** Whether some rule calls `now()`: then a request without its own time has no cacheable answer. */
   readonly readsClock: boolean
-}
-
-/** Whether any expression of the set calls `now`. */
-function setReadsClock(set: PolicySet): boolean {
-  const seen = (v: unknown): boolean => {
-    if (Array.isArray(v)) return v.some(seen)
-    if (v === null || typeof v !== 'object') return false
-    const node = v as { kind?: unknown; callee?: { kind?: unknown; name?: unknown } }
-    if (node.kind === 'Call' && node.callee?.kind === 'Ident' && node.callee.name === 'now') return true
-    return Object.values(v).some(seen)
-  }
-  return set.checked.policies.some((p) => seen(p.rules))
 }
 
 /** Whether a request carries its own time (then `now()` does not read the clock). */
