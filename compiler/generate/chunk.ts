@@ -22,7 +22,6 @@ import type { Ladders } from '../../stdlib/ladders.js'
 import type { Value } from '../../stdlib/value.js'
 import { Missing, type CompiledRule } from '../compile-rules.js'
 import { asEvalError } from '../decisions.js'
-import type { ActionPattern } from '../checked.js'
 import { asciiFold, type NormalizedRequest } from '../request.js'
 import { quote } from '../codegen/quote.js'
 import { ReadSlots, valueSource, type ExprContext } from './expr.js'
@@ -74,32 +73,34 @@ export function codeGenerationAvailable(): boolean {
 }
 
 /**
- * The match of a rule with one pattern whose verb is a name or `any`, as a condition on the
- * request; undefined when the rule's matcher must be called (several patterns, globs, a policy
- * scope). Its binders are then all fixed (one pattern binds each name at one position).
+ * The match of a rule as a condition on the request; undefined when the rule's matcher must be
+ * called (a glob, a policy scope, or a binder some patterns do not bind, which needs the
+ * matcher's slot array). Several patterns are alternatives, as in compile-rules.ts `firstMatch`.
  */
 function inlineMatch(rule: CompiledRule, cx: ExprContext): string | undefined {
-  const ps = rule.checked.patterns
-  if (rule.scoped || ps.length !== 1 || (rule.checked.kind !== 'allow' && rule.checked.kind !== 'deny')) return undefined
-  const p = ps[0] as ActionPattern
-  const verb = p.kind === 'call' ? p.verb : p
-  const conds: string[] = []
-  if (verb.kind === 'name') {
-    // As compile-rules.ts `verbTest`: deny rules match folded names, allow rules exact ones. The
-    // outcome is cached per chunk: the rules of a chunk mostly name the same verb.
-    const deny = rule.checked.kind === 'deny'
-    const n = quote(deny ? asciiFold(verb.name) : verb.name)
-    const m = cx.reads.slot(`m${deny ? 'f' : 'x'}${n}`)
-    const test = deny ? `req.foldedName === ${n} || (req.foldedGroups.size > 0 && req.foldedGroups.has(${n}))` : `req.actionName === ${n} || (req.groups.size > 0 && req.groups.has(${n}))`
-    conds.push(`(${m} !== U ? ${m} : (${m} = ${test}))`)
-  } else if (verb.kind !== 'any') return undefined
-  if (p.kind === 'call') {
-    p.args.forEach((a, i) => {
-      const arg = cx.reads.arg(i)
-      conds.push(a.kind === 'literal' ? `$.literalArg(${arg}, k[${cx.k.push(a.value) - 1}])` : `${arg} !== undefined`)
-    })
+  const kind = rule.checked.kind
+  if (rule.scoped || rule.binders.size > 0 || (kind !== 'allow' && kind !== 'deny') || rule.checked.patterns.length === 0) return undefined
+  const alternatives: string[] = []
+  for (const p of rule.checked.patterns) {
+    const verb = p.kind === 'call' ? p.verb : p
+    const conds: string[] = []
+    if (verb.kind === 'name') {
+      // As compile-rules.ts `verbTest`: deny rules match folded names, allow rules exact ones. The
+      // outcome is cached per chunk: the rules of a chunk mostly name the same verbs.
+      const n = quote(kind === 'deny' ? asciiFold(verb.name) : verb.name)
+      const m = cx.reads.slot(`m${kind === 'deny' ? 'f' : 'x'}${n}`)
+      const test = kind === 'deny' ? `req.foldedName === ${n} || (req.foldedGroups.size > 0 && req.foldedGroups.has(${n}))` : `req.actionName === ${n} || (req.groups.size > 0 && req.groups.has(${n}))`
+      conds.push(`(${m} !== U ? ${m} : (${m} = ${test}))`)
+    } else if (verb.kind !== 'any') return undefined
+    if (p.kind === 'call') {
+      p.args.forEach((a, i) => {
+        const arg = cx.reads.arg(i)
+        conds.push(a.kind === 'literal' ? `$.literalArg(${arg}, k[${cx.k.push(a.value) - 1}])` : `${arg} !== undefined`)
+      })
+    }
+    alternatives.push(conds.length === 0 ? 'true' : conds.join(' && '))
   }
-  return conds.length === 0 ? 'true' : conds.join(' && ')
+  return alternatives.length === 1 ? alternatives[0] : alternatives.map((a) => `(${a})`).join(' || ')
 }
 
 function ruleSource(rule: CompiledRule, index: number, cx: ExprContext): string {
