@@ -6,6 +6,7 @@ import { tokenMatcher, type IRecognitionException, type IToken } from 'chevrotai
 import { diagnostic, hasErrors, type Diagnostic, type Result, type Span } from '../diagnostics/diagnostic.js'
 import { PARSE } from './codes.js'
 import { lintRecoveredTree, lowerProgram } from './cst-to-ir.js'
+import { parseItemsDirect } from './direct-parser.js'
 import type { Comment, Program } from './ir.js'
 import { findTooDeep } from './ir-utils.js'
 import { lex, tokenSpan } from './lexer.js'
@@ -60,6 +61,18 @@ const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' }
 
 /** Parses a `.policy` or `.symbi` text. */
 export function parse(text: string, options: ParseOptions = {}): ParseResult {
+  return parseText(text, options, true)
+}
+
+/**
+ * `parse` with every item parsed by Chevrotain and lowered from its CST (no direct parser):
+ * the reference the direct parser is tested against.
+ */
+export function parseViaCst(text: string, options: ParseOptions = {}): ParseResult {
+  return parseText(text, options, false)
+}
+
+function parseText(text: string, options: ParseOptions, direct: boolean): ParseResult {
   const opts = resolveParseOptions(options)
   if (text.length > opts.maxBytes) {
     const d = diagnostic(PARSE.tooLarge, 'error', `input is ${text.length} characters; the limit is ${opts.maxBytes}`, { start: 0, end: 0 }, { help: 'split the policies over several files' })
@@ -73,7 +86,7 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   diagnostics.push(...nesting.diagnostics)
   if (nesting.tooDeep) return finish(diagnostics, undefined, comments, opts.maxErrors, text)
 
-  const fast = hasErrors(diagnostics) || nesting.unclosed.length > 0 ? undefined : parseInChunks(tokens, opts.strict)
+  const fast = hasErrors(diagnostics) || nesting.unclosed.length > 0 ? undefined : parseInChunks(tokens, opts.strict, direct)
   if (fast) {
     diagnostics.push(...fast.diagnostics)
     return complete(fast.items, diagnostics, comments, text, opts)
@@ -119,7 +132,7 @@ function complete(items: Program['items'], diagnostics: Diagnostic[], comments: 
  * whole tree. Any syntax error (or a stack overflow) abandons the fast path: the caller then
  * parses the whole file with recovery, which reports every error the usual way.
  */
-function parseInChunks(tokens: IToken[], strict: boolean): { items: Program['items']; diagnostics: Diagnostic[] } | undefined {
+function parseInChunks(tokens: IToken[], strict: boolean, direct: boolean): { items: Program['items']; diagnostics: Diagnostic[] } | undefined {
   const parser = getFastParser()
   const items: Program['items'][number][] = []
   const diagnostics: Diagnostic[] = []
@@ -132,12 +145,17 @@ function parseInChunks(tokens: IToken[], strict: boolean): { items: Program['ite
       // One item per chunk measured faster than chunks of ~2000 tokens (less CST alive at once).
       const boundary = t === undefined || (depth === 0 && i > start && tokens[i - 1]?.image === '}' && ITEM_STARTS.some((k) => tokenMatcher(t, k)))
       if (boundary) {
-        parser.input = tokens.slice(start, i)
-        const cst = parser.program()
-        if (parser.errors.length > 0) return undefined
-        const lowered = lowerProgram(cst, { strict })
-        items.push(...lowered.items)
-        diagnostics.push(...lowered.diagnostics)
+        const chunk = tokens.slice(start, i)
+        const fast = direct ? parseItemsDirect(chunk, strict) : undefined
+        if (fast !== undefined) items.push(...fast)
+        else {
+          parser.input = chunk
+          const cst = parser.program()
+          if (parser.errors.length > 0) return undefined
+          const lowered = lowerProgram(cst, { strict })
+          items.push(...lowered.items)
+          diagnostics.push(...lowered.diagnostics)
+        }
         start = i
       }
       if (t === undefined) break
