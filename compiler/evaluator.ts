@@ -34,6 +34,8 @@ export interface Evaluator {
    * asked for or when this process may not generate code from strings.
    */
   readonly mode: EvaluatorMode
+  /** Whether some rule calls `now()`: then a decision for a request without its own time holds only for that instant. */
+  readonly readsClock: boolean
 }
 
 /** See `Evaluator.mode`. */
@@ -196,14 +198,21 @@ function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): un
 
 /** Whether any rule of the set calls `now` (the only reader of the clock: see stdlib/builtins.ts). */
 export function setReadsClock(set: PolicySet): boolean {
-  const seen = (v: unknown): boolean => {
-    if (Array.isArray(v)) return v.some(seen)
-    if (v === null || typeof v !== 'object') return false
+  // An explicit stack (hostile depth) and no spans or strings visited: this runs on every load.
+  const stack: unknown[] = []
+  for (const p of set.checked.policies) for (const r of p.rules) stack.push(r.guard, r.requires, r.audits)
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (v === null || typeof v !== 'object') continue
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push(x)
+      continue
+    }
     const node = v as { kind?: unknown; callee?: { kind?: unknown; name?: unknown } }
     if (node.kind === 'Call' && node.callee?.kind === 'Ident' && node.callee.name === 'now') return true
-    return Object.values(v).some(seen)
+    for (const key in v) if (key !== 'span') stack.push((v as Record<string, unknown>)[key])
   }
-  return set.checked.policies.some((p) => seen(p.rules))
+  return false
 }
 
 /** Compiled rules of one set, for `compileSet` to take unchanged rules from (see `compileRules`). */
@@ -345,7 +354,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errors ?? [], version)
   }
-  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode }
+  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock }
 
   const env = { functions: set.functions, ladders }
   const chunksOf = (run: GenRun): readonly Chunk[] => {
@@ -425,7 +434,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       depth--
     }
   }
-  return { evaluate: evaluateGenerated, version, hash: set.hash, mode }
+  return { evaluate: evaluateGenerated, version, hash: set.hash, mode, readsClock }
 }
 
 /** The error a chunk reported for a rule (see compiler/generate/chunk.ts), as closures build it. */

@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache'
 import { CompileCache } from '../compiler/cache.js'
 import { makeDecision } from '../compiler/decisions.js'
-import { createEvaluator, setReadsClock, type Evaluator, type EvaluatorMode } from '../compiler/evaluator.js'
+import { createEvaluator, type Evaluator, type EvaluatorMode } from '../compiler/evaluator.js'
 import { interpret } from '../compiler/interpreter.js'
 import type { CompileOptions, CompileResult, PolicySet, PolicySource, SourceDiagnostics } from '../compiler/pipeline.js'
 import type { AuthzRequest, Decision, DeterminingRule, PolicyDecider } from '../stdlib/decision.js'
@@ -135,7 +135,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
     const rules = compileCache.rulesFor(set)
     const version = ++lastVersion
     const evaluator = createEvaluator(set, version, rules, clock === undefined ? { mode } : { clock, mode })
-    active = { set, evaluator, version, readsClock: setReadsClock(set) }
+    active = { set, evaluator, version, readsClock: evaluator.readsClock }
     decisions?.clear()
     return version
   }
