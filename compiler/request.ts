@@ -200,6 +200,8 @@ const foldedCache = new WeakMap<ActionVocabulary, ReadonlyMap<string, readonly s
 
 /** The vocabulary by folded action name, groups folded and merged: built once per vocabulary. */
 function foldedVocabulary(vocabulary: ActionVocabulary): ReadonlyMap<string, readonly string[]> {
+  // One evaluator asks for the same vocabulary on every request: the last answer skips the WeakMap.
+  if (vocabulary === lastVocabulary && lastFolded !== undefined) return lastFolded
   let m = foldedCache.get(vocabulary)
   if (m === undefined) {
     const out = new Map<string, string[]>()
@@ -215,8 +217,13 @@ function foldedVocabulary(vocabulary: ActionVocabulary): ReadonlyMap<string, rea
     m = out
     foldedCache.set(vocabulary, m)
   }
+  lastVocabulary = vocabulary
+  lastFolded = m
   return m
 }
+
+let lastVocabulary: ActionVocabulary | undefined
+let lastFolded: ReadonlyMap<string, readonly string[]> | undefined
 
 /**
  * The request's own time, if it carries one. A time that is present but not a finite number is

@@ -69,6 +69,32 @@ function ranksOf(ladders: Ladders): ReadonlyMap<string, { ladder: string; rank: 
   return m
 }
 
+const pairCache = new WeakMap<Ladders, Map<string, Map<string, number>>>()
+
+/**
+ * The order of two rungs that sit on several ladders (the default ladders share rungs), as
+ * stdlib `compareLadderStrings` gives it, remembered per pair. Only rungs of the set's ladders
+ * are keys, so the cache is bounded by the ladders, not by requests.
+ */
+function rungPair(a: string, b: string, ladders: Ladders): number | undefined {
+  if (!ladders.byValue.has(a) || !ladders.byValue.has(b)) return undefined
+  let byA = pairCache.get(ladders)
+  if (byA === undefined) pairCache.set(ladders, (byA = new Map()))
+  let row = byA.get(a)
+  if (row === undefined) byA.set(a, (row = new Map()))
+  let sign = row.get(b)
+  if (sign === undefined) {
+    // Rungs with no ladder in common are an error, raised by compareValues below every time.
+    try {
+      sign = compareValues(a, b, ladders)
+    } catch {
+      return undefined
+    }
+    row.set(b, sign)
+  }
+  return sign
+}
+
 /** The sign of `a` against `b` for `< <= > >=` (compile-expr.ts `compileOrdering`). */
 function order(a: Value, b: Value, ladders: Ladders): number {
   if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0
@@ -77,6 +103,8 @@ function order(a: Value, b: Value, ladders: Ladders): number {
     const ra = ranks.get(a)
     const rb = ranks.get(b)
     if (ra !== undefined && rb !== undefined && ra.ladder === rb.ladder) return ra.rank - rb.rank
+    const sign = rungPair(a, b, ladders)
+    if (sign !== undefined) return sign
   }
   return compareValues(a, b, ladders)
 }
