@@ -32,6 +32,11 @@ const EQ_OPS: ReadonlySet<TokenType> = new Set([T.EqEq, T.NotEq, T.In])
 const REL_OPS: ReadonlySet<TokenType> = new Set([T.Less, T.Greater, T.LessEq, T.GreaterEq])
 const ADD_OPS: ReadonlySet<TokenType> = new Set([T.Plus, T.Minus])
 const MUL_OPS: ReadonlySet<TokenType> = new Set([T.Star, T.Slash, T.Percent])
+/** Operators by token type: the IR holds these literals, not a copy of each token's text. */
+const OPERATORS: ReadonlyMap<TokenType, IR.BinaryOp> = new Map<TokenType, IR.BinaryOp>([
+  [T.EqEq, '=='], [T.NotEq, '!='], [T.In, 'in'], [T.Less, '<'], [T.Greater, '>'], [T.LessEq, '<='], [T.GreaterEq, '>='],
+  [T.Plus, '+'], [T.Minus, '-'], [T.Star, '*'], [T.Slash, '/'], [T.Percent, '%'],
+])
 const DURATION_UNITS: readonly IR.DurationUnit[] = ['months', 's', 'm', 'h', 'd', 'w', 'y']
 
 function tspan(t: IToken): Span {
@@ -55,12 +60,25 @@ class DirectParser {
   private pos = 0
   /** `name = value` elements of the current rule, and those its require/audit list admits. */
   private assigns: IR.Assign[] = []
+  /**
+   * One string per distinct name: a token's text is its own copy, and 10,000 rules that all
+   * say `doc` kept 10,000 copies of it in the IR for the life of the policy set.
+   */
   private admitted = new Set<IR.Assign>()
 
   constructor(
     private readonly tokens: readonly IToken[],
     private readonly strict: boolean,
+    private readonly names: Map<string, string>,
   ) {}
+
+  private name(t: IToken): string {
+    const s = t.image
+    const known = this.names.get(s)
+    if (known !== undefined) return known
+    this.names.set(s, s)
+    return s
+  }
 
   private la(k = 1): IToken | undefined {
     return this.tokens[this.pos + k - 1]
@@ -216,7 +234,7 @@ class DirectParser {
     let left = next()
     for (let t = this.la(); t !== undefined && ops.has(t.tokenType); t = this.la()) {
       this.pos++
-      left = this.binary(t.image as IR.BinaryOp, left, next())
+      left = this.binary(OPERATORS.get(t.tokenType) as IR.BinaryOp, left, next())
     }
     return left
   }
@@ -267,7 +285,7 @@ class DirectParser {
       if (this.is(T.Dot)) {
         this.pos++
         const name = this.takeIdentLike()
-        e = { kind: 'Member', object: e, property: name.image, span: join(e.span, tspan(name)) }
+        e = { kind: 'Member', object: e, property: this.name(name), span: join(e.span, tspan(name)) }
       } else if (this.is(T.LParen)) {
         this.pos++
         const args = this.args()
@@ -354,7 +372,7 @@ class DirectParser {
     }
     if (!IDENT_LIKE.has(t.tokenType) || this.is(T.LBrace, 2)) throw GIVE_UP
     this.pos++
-    return { kind: 'Ident', name: t.image, span: tspan(t) }
+    return { kind: 'Ident', name: this.name(t), span: tspan(t) }
   }
 
   /** `|a, b| body` (parser.ts `pipeClosure`); a seed extension, so strict mode leaves it to Chevrotain. */
@@ -427,11 +445,11 @@ class DirectParser {
 
 /**
  * The items of `tokens` as IR, or undefined when the direct parser leaves them to Chevrotain
- * (see the module comment). Never throws.
+ * (see the module comment). `names` interns identifiers across the calls of one parse. Never throws.
  */
-export function parseItemsDirect(tokens: readonly IToken[], strict: boolean): IR.Item[] | undefined {
+export function parseItemsDirect(tokens: readonly IToken[], strict: boolean, names: Map<string, string> = new Map()): IR.Item[] | undefined {
   try {
-    return new DirectParser(tokens, strict).program()
+    return new DirectParser(tokens, strict, names).program()
   } catch (e) {
     // A stack overflow (`a => b => …` chains) is left to Chevrotain as well, which reports it.
     if (e === GIVE_UP || e instanceof RangeError) return undefined

@@ -136,6 +136,7 @@ function parseInChunks(tokens: IToken[], strict: boolean, direct: boolean): { it
   const parser = getFastParser()
   const items: Program['items'][number][] = []
   const diagnostics: Diagnostic[] = []
+  const names = new Map<string, string>()
   let depth = 0
   let start = 0
   try {
@@ -146,7 +147,7 @@ function parseInChunks(tokens: IToken[], strict: boolean, direct: boolean): { it
       const boundary = t === undefined || (depth === 0 && i > start && tokens[i - 1]?.image === '}' && ITEM_STARTS.some((k) => tokenMatcher(t, k)))
       if (boundary) {
         const chunk = tokens.slice(start, i)
-        const fast = direct ? parseItemsDirect(chunk, strict) : undefined
+        const fast = direct ? parseItemsDirect(chunk, strict, names) : undefined
         if (fast !== undefined) items.push(...fast)
         else {
           parser.input = chunk
