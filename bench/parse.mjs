@@ -122,6 +122,7 @@ async function profileParse(fn, runs) {
       : url.includes('chevrotain') && url.includes('/scan/') ? 'Chevrotain lexer'
       : url.includes('chevrotain') && url.includes('cst_visitor') ? 'Chevrotain CST visitor dispatch'
       : url.includes('chevrotain') ? 'Chevrotain parser engine (rules, lookahead, CST building)'
+      : url.includes('/grammar/direct-parser.') ? 'direct parser, tokens → IR (grammar/direct-parser.ts)'
       : url.includes('/grammar/parser.') ? 'grammar rule bodies (grammar/parser.ts)'
       : url.includes('/grammar/cst-to-ir.') ? 'CST → IR lowering (grammar/cst-to-ir.ts)'
       : url.includes('/grammar/ir-utils.') ? 'depth check (grammar/ir-utils.ts)'
@@ -219,22 +220,13 @@ ${exampleRows.join('\n')}
 
 ${target ? '' : `## Why the 5 MB/s target is missed
 
-The expression grammar is a ten-level precedence ladder (\`expression → orExpr → andExpr → eqExpr →
-relExpr → addExpr → mulExpr → unaryExpr → postfixExpr → primary\`). Every operand, even a lone
-name, goes through ten Chevrotain rule invocations that each build a CST node, and lowering then
-visits all ten again: that is the "parser engine", "rule bodies", "visitor dispatch" and
-"lowering" shares in the profile above; lexing alone is the fast "lex only" row.
+See the profile above: the shares say where this run spent its time. Items the direct parser
+gives up on (agents, channels, functions, anything it would report) go through Chevrotain and CST
+lowering, which is several times slower per byte.
 
-What was changed while profiling earlier (the figures of those experiments are in the commit
-history, not repeated here: this report only shows what this run measured): clean input is parsed
-and lowered one top-level item at a time, so the whole-file CST is never alive at once (any syntax
-error falls back to the whole-file recovering parse); \`ordered()\` skips its sort when at most one
-operator kind is present; the depth check walks IR nodes with \`for…in\`. Flattening the binary
-levels into one rule was tried and not committed. The rest is Chevrotain building a CST and the
-visitor walking it; building IR directly in the parser would remove both (issue 10).
-
-`}"parse + IR" is \`parse()\` from grammar/parse.ts: lexing, the bracket pre-scan, the Chevrotain
-CST parser, lowering to IR and the depth check. "\`check\`" runs \`symbi-policy check\` in-process
+`}"parse + IR" is \`parse()\` from grammar/parse.ts: lexing, the bracket pre-scan, the direct
+parser (grammar/direct-parser.ts: policy and metadata items straight to IR; any other item, and any
+item it gives up on, through the Chevrotain CST parser and lowering) and the depth check. "\`check\`" runs \`symbi-policy check\` in-process
 (\`main(['check', file])\`): file read, parse, the policy checker (\`compilePolicySet\` from
 compiler/pipeline.ts), summary output.
 The generated files hold rules shaped like the seed policies (guards with member paths,
