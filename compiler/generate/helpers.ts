@@ -95,11 +95,20 @@ function rungPair(a: string, b: string, ladders: Ladders): number | undefined {
   return sign
 }
 
+// The ladders of the last comparison and their rank table: one evaluator compares under one set
+// of ladders, so this skips a WeakMap lookup per comparison.
+let lastLadders: Ladders | undefined
+let lastRanks: ReadonlyMap<string, { ladder: string; rank: number }> = new Map()
+
 /** The sign of `a` against `b` for `< <= > >=` (compile-expr.ts `compileOrdering`). */
 function order(a: Value, b: Value, ladders: Ladders): number {
   if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0
   if (typeof a === 'string' && typeof b === 'string') {
-    const ranks = ranksOf(ladders)
+    if (ladders !== lastLadders) {
+      lastRanks = ranksOf(ladders)
+      lastLadders = ladders
+    }
+    const ranks = lastRanks
     const ra = ranks.get(a)
     const rb = ranks.get(b)
     if (ra !== undefined && rb !== undefined && ra.ladder === rb.ladder) return ra.rank - rb.rank
