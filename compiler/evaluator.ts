@@ -74,7 +74,18 @@ interface Plan {
   readonly allows: readonly Step[]
   readonly extras: readonly CompiledRule[]
   /** The same steps for generated code (generated mode only). */
-  readonly generated?: { readonly denies: readonly GenStep[]; readonly allows: readonly GenStep[] }
+  readonly generated?: GenPlan
+}
+
+/**
+ * A plan's steps for generated code. When no step is a block (the common case at a few rules),
+ * the chunks are also kept as one flat list, so a decision walks an array and nothing else.
+ */
+interface GenPlan {
+  readonly denies: readonly GenStep[]
+  readonly allows: readonly GenStep[]
+  readonly denyChunks: readonly Chunk[] | undefined
+  readonly allowChunks: readonly Chunk[] | undefined
 }
 
 /** Rules evaluated by generated chunks, built on first use. */
@@ -83,8 +94,15 @@ interface GenRun {
   chunks?: readonly Chunk[]
 }
 
-/** Consecutive single rules become one run; a block keeps its lookup and gets a run per rule list. */
-type GenStep = { readonly run: GenRun } | { readonly block: Block; readonly runs: Map<readonly CompiledRule[], GenRun> }
+/**
+ * Consecutive single rules become one run; a block keeps its lookup and gets a run per rule list.
+ * One shape for both (the unused fields undefined), so the loops over steps stay monomorphic.
+ */
+interface GenStep {
+  readonly run: GenRun | undefined
+  readonly block: Block | undefined
+  readonly runs: Map<readonly CompiledRule[], GenRun> | undefined
+}
 
 function genSteps(steps: readonly Step[]): GenStep[] {
   const out: GenStep[] = []
@@ -94,11 +112,11 @@ function genSteps(steps: readonly Step[]): GenStep[] {
       singles.push(st.rule)
       continue
     }
-    if (singles.length > 0) out.push({ run: { rules: singles } })
+    if (singles.length > 0) out.push({ run: { rules: singles }, block: undefined, runs: undefined })
     singles = []
-    out.push({ block: st.block, runs: new Map() })
+    out.push({ run: undefined, block: st.block, runs: new Map() })
   }
-  if (singles.length > 0) out.push({ run: { rules: singles } })
+  if (singles.length > 0) out.push({ run: { rules: singles }, block: undefined, runs: undefined })
   return out
 }
 
@@ -257,6 +275,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   // key let the action `read\u0000stats` poison the plan of `read` in group `stats`).
   const plainPlans = new Map<string, Plan>()
   const groupPlans = new Map<string, Plan>()
+  // Set below, with the generated-code machinery; plans are only built once evaluation starts.
+  let genPlan: (denies: readonly GenStep[], allows: readonly GenStep[]) => GenPlan = () => {
+    throw new Error('generated plans are built only in generated mode')
+  }
   const planFor = (req: NormalizedRequest): Plan => {
     const grouped = req.groups.size > 0
     const plans = grouped ? groupPlans : plainPlans
@@ -269,7 +291,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const d = toSteps(denies.candidates(folded))
       const a = toSteps(allows.candidates(names))
       const x = extras.candidates(folded)
-      plan = mode === 'generated' ? { denies: d, allows: a, extras: x, generated: { denies: genSteps(d), allows: genSteps(a) } } : { denies: d, allows: a, extras: x }
+      plan = mode === 'generated' ? { denies: d, allows: a, extras: x, generated: genPlan(genSteps(d), genSteps(a)) } : { denies: d, allows: a, extras: x }
       // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
       if (key.length <= MAX_PLAN_KEY) {
         if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
@@ -369,50 +391,84 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     return run.chunks
   }
   const runOf = (step: GenStep, req: NormalizedRequest): GenRun => {
-    if ('run' in step) return step.run
-    const list = rulesOf(step.block, req)
-    let run = step.runs.get(list)
-    if (run === undefined) step.runs.set(list, (run = { rules: list }))
+    if (step.run !== undefined) return step.run
+    const runs = step.runs as Map<readonly CompiledRule[], GenRun>
+    const list = rulesOf(step.block as Block, req)
+    let run = runs.get(list)
+    if (run === undefined) runs.set(list, (run = { rules: list }))
     return run
   }
+  const flatChunks = (steps: readonly GenStep[]): readonly Chunk[] | undefined => (steps.every((st) => st.run !== undefined) ? steps.flatMap((st) => chunksOf(st.run as GenRun)) : undefined)
+  genPlan = (denies: readonly GenStep[], allows: readonly GenStep[]): GenPlan => ({ denies, allows, denyChunks: flatChunks(denies), allowChunks: flatChunks(allows) })
   // Rule failures reported by chunks; one array reused unless an evaluation is re-entered
   // (a host function that evaluates another request).
   const scratch: unknown[] = []
   let depth = 0
 
+  /** A deny chunk's outcome: the decision, or undefined when none of its rules fired or failed. */
+  const denyChunk = (chunk: Chunk, req: NormalizedRequest, c: CallContext, E: unknown[]): Decision | undefined => {
+    const r = chunk.fn(req, c, chunk.K, E)
+    if (r === CHUNK_FIRED_NONE) return undefined
+    if (r >= 0) return denied[(chunk.rules[r] as CompiledRule).order] as Decision
+    const rule = chunk.rules[E[0] as number] as CompiledRule
+    const err = failure(rule, E[1])
+    return makeDecision({ effect: 'deny', reason: denyErrorReason(rule.checked, err) }, [rule.checked.ref], [ruleError(rule.checked, err)], version, undefined)
+  }
+  /** The failures an allow chunk reported, added to `errors` (and `E` emptied). */
+  const collect = (chunk: Chunk, E: unknown[], errors: DecisionError[] | undefined): DecisionError[] => {
+    const out = errors ?? []
+    for (let i = 0; i < E.length; i += 2) {
+      const rule = chunk.rules[E[i] as number] as CompiledRule
+      out.push(ruleError(rule.checked, failure(rule, E[i + 1])))
+    }
+    E.length = 0
+    return out
+  }
+
   const decide = (req: NormalizedRequest, c: CallContext, plan: Plan, E: unknown[]): Decision => {
-    const g = plan.generated as NonNullable<Plan['generated']>
-    for (const step of g.denies) {
-      for (const chunk of chunksOf(runOf(step, req))) {
-        const r = chunk.fn(req, c, chunk.K, E)
-        if (r === CHUNK_FIRED_NONE) continue
-        if (r >= 0) return denied[(chunk.rules[r] as CompiledRule).order] as Decision
-        const rule = chunk.rules[E[0] as number] as CompiledRule
-        const err = failure(rule, E[1])
-        return makeDecision({ effect: 'deny', reason: denyErrorReason(rule.checked, err) }, [rule.checked.ref], [ruleError(rule.checked, err)], version, undefined)
+    const g = plan.generated as GenPlan
+    const dc = g.denyChunks
+    if (dc !== undefined) {
+      for (let i = 0; i < dc.length; i++) {
+        const d = denyChunk(dc[i] as Chunk, req, c, E)
+        if (d !== undefined) return d
+      }
+    } else {
+      for (const step of g.denies) {
+        for (const chunk of chunksOf(runOf(step, req))) {
+          const d = denyChunk(chunk, req, c, E)
+          if (d !== undefined) return d
+        }
       }
     }
-    let errors: DecisionError[] | undefined
+    let errs: DecisionError[] | undefined
     let allow: CompiledRule | undefined
-    outer: for (const step of g.allows) {
-      for (const chunk of chunksOf(runOf(step, req))) {
+    const ac = g.allowChunks
+    if (ac !== undefined) {
+      for (let i = 0; i < ac.length; i++) {
+        const chunk = ac[i] as Chunk
         const r = chunk.fn(req, c, chunk.K, E)
-        if (E.length !== 0) {
-          for (let i = 0; i < E.length; i += 2) {
-            const rule = chunk.rules[E[i] as number] as CompiledRule
-            ;(errors ??= []).push(ruleError(rule.checked, failure(rule, E[i + 1])))
-          }
-          E.length = 0
-        }
+        if (E.length !== 0) errs = collect(chunk, E, errs)
         if (r >= 0) {
           allow = chunk.rules[r]
-          break outer
+          break
+        }
+      }
+    } else {
+      outer: for (const step of g.allows) {
+        for (const chunk of chunksOf(runOf(step, req))) {
+          const r = chunk.fn(req, c, chunk.K, E)
+          if (E.length !== 0) errs = collect(chunk, E, errs)
+          if (r >= 0) {
+            allow = chunk.rules[r]
+            break outer
+          }
         }
       }
     }
-    if (allow === undefined) return errors === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, version, undefined)
-    if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
-    return finish(allow, plan.extras, req, c, errors ?? [], version)
+    if (allow === undefined) return errs === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errs, version, undefined)
+    if (plan.extras.length === 0 && errs === undefined) return allowed[allow.order] as Decision
+    return finish(allow, plan.extras, req, c, errs ?? [], version)
   }
 
   const evaluateGenerated = (request: AuthzRequest): Decision => {

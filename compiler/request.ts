@@ -55,6 +55,8 @@ export class RequestError extends Error {
 }
 
 const EMPTY: readonly Value[] = Object.freeze([])
+/** The context of a request that has none: frozen, so no guard or caller can add to it. */
+const EMPTY_CONTEXT: ValueRecord = Object.freeze({})
 const NO_STRINGS: ReadonlySet<string> = new Set()
 const NAME_CHARS = /^[A-Za-z0-9_.:/-]+$/
 
@@ -177,12 +179,14 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
   const foldedKnown = foldedVocabulary(vocabulary).get(foldedName)
   const foldedGroups = requestGroups === undefined && foldedKnown === undefined ? NO_STRINGS : new Set([...(requestGroups ?? []).map(asciiFold), ...(foldedKnown ?? [])])
   const resource = req.resource as unknown
-  if (resource !== undefined && !isRecord(resource)) throw new RequestError('resource', 'resource must be an object')
-  if (isRecord(resource) && resource['id'] !== undefined && typeof resource['id'] !== 'string') throw new RequestError('resource.id', 'resource.id must be a string')
-  const context = (req.context ?? {}) as unknown
-  if (!isRecord(context)) throw new RequestError('context', 'context must be an object')
+  // isRecord once per object: it reads `$duration`, a lookup that misses on every request object.
+  const hasResource = resource !== undefined
+  if (hasResource && !isRecord(resource)) throw new RequestError('resource', 'resource must be an object')
+  if (hasResource && (resource as ValueRecord)['id'] !== undefined && typeof (resource as ValueRecord)['id'] !== 'string') throw new RequestError('resource.id', 'resource.id must be a string')
+  const context = (req.context ?? EMPTY_CONTEXT) as unknown
+  if (context !== EMPTY_CONTEXT && !isRecord(context)) throw new RequestError('context', 'context must be an object')
   let approvals = NO_STRINGS
-  const ap = context['approvals']
+  const ap = (context as ValueRecord)['approvals']
   if (ap !== undefined) {
     if (!Array.isArray(ap)) throw new RequestError('context.approvals', 'context.approvals must be an array of approver names or { approver } records')
     const found = new Set<string>()
@@ -193,7 +197,7 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
     })
     approvals = found
   }
-  return new Normalized(principal, actionName, args, groups, foldedName, foldedGroups, isRecord(resource) ? resource : undefined, context, approvals, requestTime(context))
+  return new Normalized(principal, actionName, args, groups, foldedName, foldedGroups, hasResource ? (resource as ValueRecord) : undefined, context as ValueRecord, approvals, requestTime(context as ValueRecord))
 }
 
 const foldedCache = new WeakMap<ActionVocabulary, ReadonlyMap<string, readonly string[]>>()

@@ -12,7 +12,7 @@ import type { CheckedRule } from '../../compiler/checked.js'
 import { compileRules } from '../../compiler/compile-rules.js'
 import { chunkSource, generateChunks } from '../../compiler/generate/chunk.js'
 import type { Expr } from '../../grammar/ir.js'
-import { createEngine } from '../../index.js'
+import { createEngine, createHostFunctionRegistry, registerHostFunction, type Engine } from '../../index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -73,6 +73,49 @@ describe('evaluator mode', () => {
     const here = createEngine()
     here.load([{ name: 't.policy', source: SOURCE }])
     expect(out.decisions).toEqual(JSON.parse(JSON.stringify(REQUESTS.map((r) => here.evaluate(r)))))
+  })
+})
+
+describe('re-entrance', () => {
+  it('a host function that evaluates another request mid-decision leaves both decisions as closures make them', () => {
+    // The outer request's first allow rule fails (missing attribute) before the host function
+    // runs the inner evaluation, whose own failures go through the same evaluator.
+    const source = `policy p {
+  allow: read(doc) if doc.missing == 1
+  allow: read(doc) if nested(doc.id) && doc.owner == principal.id
+  deny: write(doc) if doc.secret
+  allow: list(doc) if doc.missing == 2
+  allow: list(doc)
+}`
+    const build = (mode: 'generated' | 'closures'): Engine => {
+      const hostFunctions = createHostFunctionRegistry()
+      let engine: Engine | undefined
+      registerHostFunction(hostFunctions, {
+        name: 'nested',
+        params: ['string'],
+        returns: 'boolean',
+        fn: (id) => {
+          const inner = (engine as Engine).evaluate({ principal: { id: 'inner' }, action: 'list', resource: { id: String(id) } })
+          return inner.errors.length === 1 && inner.effect === 'allow'
+        },
+      })
+      engine = createEngine({ hostFunctions, evaluator: mode })
+      const r = engine.load([{ name: 'p.policy', source }])
+      if (!r.ok) throw new Error(JSON.stringify(r.files))
+      return engine
+    }
+    const generated = build('generated')
+    const closures = build('closures')
+    expect(generated.stats.evaluator).toBe('generated')
+    const requests: AuthzRequest[] = [
+      { principal: { id: 'a' }, action: 'read', resource: { id: 'd', owner: 'a' } },
+      { principal: { id: 'a' }, action: 'read', resource: { id: 'd', owner: 'b' } },
+      { principal: { id: 'a' }, action: 'write', resource: { id: 'd' } },
+    ]
+    for (const r of requests) expect(generated.evaluate(r)).toEqual(closures.evaluate(r))
+    const d = generated.evaluate(requests[0] as AuthzRequest)
+    expect(d.effect).toBe('allow')
+    expect(d.errors.map((e) => e.code)).toEqual(['EVAL105'])
   })
 })
 
