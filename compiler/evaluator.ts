@@ -16,10 +16,10 @@ import { compileRules, deepFreeze, Missing, type CompiledRule, type EqualityKey 
 import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, missingArgumentError, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
 import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
-import type { CheckedPolicy, CheckedRule } from './checked.js'
+import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
 import { invalidRequestReason, normalizeRequest, type NormalizedRequest } from './request.js'
-import { CHUNK_FIRED_NONE, closureChunk, codeGenerationAvailable, generateChunks, type Chunk } from './generate/chunk.js'
+import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -36,6 +36,11 @@ export interface Evaluator {
   readonly mode: EvaluatorMode
   /** Whether some rule calls `now()`: then a decision for a request without its own time holds only for that instant. */
   readonly readsClock: boolean
+  /**
+   * Runs of rules that generated mode evaluates with closures because their function could not
+   * be built (not carried by a compiled module, and code generation from strings disallowed).
+   */
+  readonly fallbackRuns: number
 }
 
 /** See `Evaluator.mode`. */
@@ -50,6 +55,12 @@ export interface EvaluatorOptions {
    * to `closures` where code generation from strings is disallowed; `closures` never generates.
    */
   readonly mode?: EvaluatorMode
+  /**
+   * Generated functions by source, as a compiled module carries them (`preloadedChunks`): used
+   * before generating anything, so a module decides with generated code even where code
+   * generation from strings is disallowed.
+   */
+  readonly chunks?: ReadonlyMap<string, ChunkFn>
 }
 
 type Step = { readonly rule: CompiledRule } | { readonly block: Block }
@@ -233,6 +244,71 @@ export function setReadsClock(set: PolicySet): boolean {
   return false
 }
 
+interface Indexes {
+  readonly denies: RuleIndex
+  readonly allows: RuleIndex
+  readonly extras: RuleIndex
+}
+
+function indexesOf(rules: readonly CompiledRule[]): Indexes {
+  const out = { denies: new RuleIndex(), allows: new RuleIndex(), extras: new RuleIndex() }
+  for (const r of rules) (r.checked.kind === 'deny' ? out.denies : r.checked.kind === 'allow' ? out.allows : out.extras).add(r)
+  return out
+}
+
+/** What a request's plan evaluates, in order. */
+function stepsFor(indexes: Indexes, req: NormalizedRequest): { denies: Step[]; allows: Step[]; extras: CompiledRule[] } {
+  const names = [req.actionName, ...req.groups]
+  // Deny, require and audit rules are indexed under folded names (SEMANTICS.md §7).
+  const folded = [req.foldedName, ...req.foldedGroups]
+  return { denies: toSteps(indexes.denies.candidates(folded)), allows: toSteps(indexes.allows.candidates(names)), extras: indexes.extras.candidates(folded) }
+}
+
+/** An action name no pattern names: its plan holds only the rules for any action. */
+const UNNAMED_ACTION = 'symbi-policy.unnamed-action'
+
+/**
+ * The sources of the generated functions this set's evaluator builds for a request naming any
+ * action the set names (with the groups the vocabulary gives it) or none of them: what
+ * `compile --target js` puts into a module, so that it decides with generated code even where
+ * code generation from strings is disallowed. A request with groups of its own may need others;
+ * those are generated at run time where allowed, or run as closures.
+ */
+export function generatedChunkBodies(set: PolicySet, rules: readonly CompiledRule[] = compileSet(set)): string[] {
+  const indexes = indexesOf(rules)
+  const env = { functions: set.functions, ladders: set.ladders }
+  const actions = new Set<string>([UNNAMED_ACTION, ...set.checked.vocabulary.groupsOf.keys()])
+  const addVerb = (p: ActionPattern): void => {
+    const v = p.kind === 'call' ? p.verb : p
+    if (v.kind === 'name') actions.add(v.name)
+  }
+  for (const r of rules) for (const p of [...r.checked.patterns, ...(r.checked.scope ?? [])]) addVerb(p)
+  const bodies = new Set<string>()
+  const addRun = (list: readonly CompiledRule[]): void => {
+    for (const c of chunkSources(list, env)) bodies.add(c.body)
+  }
+  for (const action of actions) {
+    let req: NormalizedRequest
+    try {
+      req = normalizeRequest({ principal: { id: UNNAMED_ACTION }, action }, set.checked.vocabulary)
+    } catch {
+      continue // a name no request can carry
+    }
+    const steps = stepsFor(indexes, req)
+    for (const list of [steps.denies, steps.allows]) {
+      for (const g of genSteps(list)) {
+        if (g.run !== undefined) addRun(g.run.rules)
+        else {
+          const block = g.block as Block
+          addRun(block.rules)
+          for (const map of [block.strings, block.numbers, block.booleans] as ReadonlyMap<unknown, readonly CompiledRule[]>[]) for (const l of map.values()) addRun(l)
+        }
+      }
+    }
+  }
+  return [...bodies].sort()
+}
+
 /** Compiled rules of one set, for `compileSet` to take unchanged rules from (see `compileRules`). */
 export type RuleReuse = ReadonlyMap<CheckedRule, { readonly rule: CompiledRule; readonly scope: CheckedPolicy['scope'] }>
 
@@ -260,17 +336,15 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const clock = options.clock
   // A set that never calls `now()` does not read the clock per decision.
   const readsClock = setReadsClock(set)
-  const mode: EvaluatorMode = options.mode !== 'closures' && codeGenerationAvailable() ? 'generated' : 'closures'
+  const preloaded = options.chunks !== undefined && options.chunks.size > 0 ? options.chunks : undefined
+  const mode: EvaluatorMode = options.mode !== 'closures' && (codeGenerationAvailable() || preloaded !== undefined) ? 'generated' : 'closures'
   const denied: Decision[] = []
   const allowed: Decision[] = []
   for (const r of rules) {
     if (r.checked.kind === 'deny') denied[r.order] = deepFreeze(makeDecision({ effect: 'deny', reason: denyReason(r.checked) }, [r.checked.ref], [], version, undefined))
     if (r.checked.kind === 'allow') allowed[r.order] = deepFreeze(makeDecision({ effect: 'allow' }, [r.checked.ref], [], version, undefined))
   }
-  const denies = new RuleIndex()
-  const allows = new RuleIndex()
-  const extras = new RuleIndex()
-  for (const r of rules) (r.checked.kind === 'deny' ? denies : r.checked.kind === 'allow' ? allows : extras).add(r)
+  const indexes = indexesOf(rules)
   // Two maps so that keys cannot collide: names and groups may hold any character (a NUL-joined
   // key let the action `read\u0000stats` poison the plan of `read` in group `stats`).
   const plainPlans = new Map<string, Plan>()
@@ -285,12 +359,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     const key = grouped ? JSON.stringify([req.actionName, ...[...req.groups].sort()]) : req.actionName
     let plan = plans.get(key)
     if (plan === undefined) {
-      const names = [req.actionName, ...req.groups]
-      // Deny, require and audit rules are indexed under folded names (SEMANTICS.md §7).
-      const folded = [req.foldedName, ...req.foldedGroups]
-      const d = toSteps(denies.candidates(folded))
-      const a = toSteps(allows.candidates(names))
-      const x = extras.candidates(folded)
+      const { denies: d, allows: a, extras: x } = stepsFor(indexes, req)
       plan = mode === 'generated' ? { denies: d, allows: a, extras: x, generated: genPlan(genSteps(d), genSteps(a)) } : { denies: d, allows: a, extras: x }
       // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
       if (key.length <= MAX_PLAN_KEY) {
@@ -376,9 +445,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errors ?? [], version)
   }
-  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock }
+  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock, fallbackRuns: 0 }
 
-  const env = { functions: set.functions, ladders }
+  const env = preloaded === undefined ? { functions: set.functions, ladders } : { functions: set.functions, ladders, preloaded }
+  let fallbackRuns = 0
   const chunksOf = (run: GenRun): readonly Chunk[] => {
     if (run.chunks === undefined) {
       try {
@@ -386,6 +456,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       } catch {
         // A generator fault must cost speed, not a decision: these rules run as closures.
         run.chunks = [closureChunk(run.rules)]
+        fallbackRuns++
       }
     }
     return run.chunks
@@ -490,7 +561,16 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       depth--
     }
   }
-  return { evaluate: evaluateGenerated, version, hash: set.hash, mode, readsClock }
+  return {
+    evaluate: evaluateGenerated,
+    version,
+    hash: set.hash,
+    mode,
+    readsClock,
+    get fallbackRuns() {
+      return fallbackRuns
+    },
+  }
 }
 
 /** The error a chunk reported for a rule (see compiler/generate/chunk.ts), as closures build it. */

@@ -17,10 +17,9 @@ import type { CheckedSet } from './checked.js'
 import { checkPolicies, type SourcePolicy } from './checker.js'
 import { CHECK } from './codes.js'
 import { parseSchema, SchemaError, type Schema } from './schema.js'
+import { COMPILER_VERSION } from './version.js'
 
-/** Bumped whenever compiled output may change for the same input (part of every cache key). */
-// 0.2.0: issue 9's semantics (scope, case-folded denies, checked reads, missing arguments, clock).
-export const COMPILER_VERSION = '0.2.0'
+export { COMPILER_VERSION }
 
 /** One named policy source. */
 export interface PolicySource {

@@ -1,14 +1,16 @@
 /**
  * The run-time half of `symbi-policy compile --target js`: rebuilds the compiled evaluator from
- * the policy data a generated module embeds. It loads the closure compiler and the stdlib, never
- * the parser or the checker, so a compiled module starts without Chevrotain
- * (test/codegen/no-parser.test.ts proves it).
+ * the policy data a generated module embeds, with the generated functions it carries. It loads
+ * the evaluator compilers and the stdlib, never the parser or the checker, so a compiled module
+ * starts without Chevrotain (test/codegen/no-parser.test.ts proves it).
  */
 import { applyNumberPatches, COMPILED_FORMAT, type CompiledSetData, type RuleLocation } from '../compiler/codegen/format.js'
 import type { CheckedSet } from '../compiler/checked.js'
 import { makeDecision } from '../compiler/decisions.js'
 import { deepFreeze } from '../compiler/compile-rules.js'
-import { createEvaluator } from '../compiler/evaluator.js'
+import { createEvaluator, type EvaluatorMode } from '../compiler/evaluator.js'
+import { preloadedChunks, type ChunkFactory } from '../compiler/generate/chunk.js'
+import { COMPILER_VERSION } from '../compiler/version.js'
 import type { PolicySet } from '../compiler/pipeline.js'
 import type { AuthzRequest, Decision, DeterminingRule } from '../stdlib/decision.js'
 import { createFunctionTable } from '../stdlib/function-table.js'
@@ -30,6 +32,19 @@ export interface CompiledPolicySet {
   readonly sources: readonly RuleLocation[]
   /** The source location of a determining rule, or undefined when the set has no such rule. */
   locate(rule: Pick<DeterminingRule, 'policy' | 'rule' | 'source'>): RuleLocation | undefined
+  /** How it decides: generated code (the module's own, or generated here) or closures. */
+  readonly evaluator: EvaluatorMode
+  /** Runs of rules decided by closures in generated mode (see `Evaluator.fallbackRuns`). */
+  readonly fallbackRuns: number
+}
+
+/** Options of {@link loadCompiledSet}. */
+export interface LoadCompiledSetOptions {
+  /**
+   * The generated functions a module carries, each with its source. Used only when the module
+   * was compiled by this compiler version (the functions call this runtime's helpers).
+   */
+  readonly chunks?: readonly (readonly [string, ChunkFactory])[]
 }
 
 /** Compiled data that cannot be loaded: wrong format, altered, or produced by another version. */
@@ -68,7 +83,7 @@ export function decodeCompiledSet(text: string): CompiledSetData {
 }
 
 /** Rebuilds a ready-to-run policy set from decoded data (or from the JSON text a module embeds). */
-export function loadCompiledSet(input: string | CompiledSetData): CompiledPolicySet {
+export function loadCompiledSet(input: string | CompiledSetData, options: LoadCompiledSetOptions = {}): CompiledPolicySet {
   // Frozen so that nothing handed out (sources, the rule references inside decisions) can be
   // used to change what later decisions say.
   const data = deepFreeze(typeof input === 'string' ? decodeCompiledSet(input) : input)
@@ -91,7 +106,8 @@ export function loadCompiledSet(input: string | CompiledSetData): CompiledPolicy
   }
   let evaluator: ReturnType<typeof createEvaluator>
   try {
-    evaluator = createEvaluator(set, data.version)
+    const chunks = options.chunks !== undefined && data.compilerVersion === COMPILER_VERSION ? preloadedChunks(options.chunks) : undefined
+    evaluator = createEvaluator(set, data.version, undefined, chunks === undefined ? {} : { chunks })
   } catch (e) {
     throw new CompiledDataError(`compiled policy data: the policies cannot be rebuilt: ${e instanceof Error ? e.message : String(e)}`)
   }
@@ -111,5 +127,9 @@ export function loadCompiledSet(input: string | CompiledSetData): CompiledPolicy
     compilerVersion: data.compilerVersion,
     sources: data.sources,
     locate: (rule) => byRule.get(`${rule.source ?? ''}\u0000${rule.policy}\u0000${rule.rule}`),
+    evaluator: evaluator.mode,
+    get fallbackRuns() {
+      return evaluator.fallbackRuns
+    },
   }
 }

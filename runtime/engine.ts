@@ -73,6 +73,8 @@ export interface Engine extends PolicyDecider {
     readonly cachedDecisions: number
     /** How the serving set decides (`closures` also when code generation from strings is disallowed); undefined before a load. */
     readonly evaluator: EvaluatorMode | undefined
+    /** Runs of rules of the serving set that generated mode could not build and decides with closures. */
+    readonly fallbackRuns: number
   }
 }
 
@@ -209,7 +211,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       return active?.set
     },
     get stats() {
-      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode }
+      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode, fallbackRuns: active?.evaluator.fallbackRuns ?? 0 }
     },
   }
 }

@@ -6,7 +6,7 @@
  */
 export type { Engine, EngineOptions, LoadResult, EvaluateOptions, Compiler } from './engine.js'
 export type { PolicyWatcher, WatchOptions } from './watch.js'
-export type { CompiledPolicySet } from './compiled-module.js'
+export type { CompiledPolicySet, LoadCompiledSetOptions } from './compiled-module.js'
 export type { CompiledSetData, RuleLocation } from '../compiler/codegen/format.js'
 export type { Evaluator, EvaluatorMode, EvaluatorOptions } from '../compiler/evaluator.js'
 export type { AuditSink, AuditInput, AuditEventType } from './audit-sink.js'

@@ -5,7 +5,7 @@
 import { LineIndex } from '../../diagnostics/source-map.js'
 import { createFunctionTable } from '../../stdlib/function-table.js'
 import type { PolicySet, PolicySource } from '../pipeline.js'
-import { COMPILER_VERSION } from '../pipeline.js'
+import { COMPILER_VERSION } from '../version.js'
 import { collectNumberPatches, COMPILED_FORMAT, type CompiledSetData, type RuleLocation } from './format.js'
 
 /** A set that cannot be embedded in a module (it uses host functions, which are code). */

@@ -1,12 +1,16 @@
 /**
  * The `compile --target js` generator: one self-contained ES module that embeds the checked
- * policy set as JSON text and rebuilds the compiled evaluator through `symbi-policy/runtime`.
+ * policy set as JSON text and the generated evaluator functions of its rules
+ * (compiler/generate/, docs/evaluators.md), and rebuilds the evaluator through
+ * `symbi-policy/runtime`.
  *
- * No policy-derived text is ever pasted into code: the data, the runtime specifier and nothing
- * else reach the output, each through `quote` (docs/compile-js.md explains the choice over
- * generating guard source). The output depends only on its input, so compiling twice gives
- * identical bytes.
+ * Policy-derived text reaches the output only through `quote`: the data, the runtime specifier
+ * and the generated functions' sources (as keys) are quoted literals, and the functions
+ * themselves are the generator's output, in which every name is quoted by the same function
+ * and no literal value appears at all. The output depends only on its input, so compiling twice
+ * gives identical bytes.
  */
+import { generatedChunkBodies } from '../evaluator.js'
 import type { PolicySet, PolicySource } from '../pipeline.js'
 import { compiledSetData } from './compiled-data.js'
 import { toJsonText } from './format.js'
@@ -27,6 +31,7 @@ export const DEFAULT_RUNTIME_IMPORT = 'symbi-policy/runtime'
 export function generateModule(set: PolicySet, sources: readonly PolicySource[], options: GenerateModuleOptions = {}): string {
   const data = compiledSetData(set, sources, options.version ?? 1)
   const runtime = options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT
+  const chunks = generatedChunkBodies(set).map((body) => [`  [${quote(body)}, function ($, U) {`, '    "use strict";', '    return function chunk(req, c, K, E) {', body, '    };', '  }],'].join('\n'))
   // The hash is hex and the version an integer; both still go through quote/String so that no
   // path exists by which set content reaches the source unescaped.
   return [
@@ -34,7 +39,13 @@ export function generateModule(set: PolicySet, sources: readonly PolicySource[],
     `// Compiler ${quote(data.compilerVersion)}, policy set ${quote(data.hash)}, version ${String(data.version)}.`,
     `import { loadCompiledSet } from ${quote(runtime)};`,
     '',
-    `const set = loadCompiledSet(${quote(toJsonText(data))});`,
+    '// The generated evaluator code of these rules, each function with its source as the key (used',
+    '// when the runtime is the same compiler version; otherwise it generates its own).',
+    'const chunks = [',
+    ...chunks,
+    '];',
+    '',
+    `const set = loadCompiledSet(${quote(toJsonText(data))}, { chunks });`,
     '',
     '/** Content hash of the policy set (sha256 of the compiler version, environment and policy IR). */',
     'export const hash = set.hash;',
@@ -46,12 +57,18 @@ export function generateModule(set: PolicySet, sources: readonly PolicySource[],
     'export const sources = set.sources;',
     '/** The source location of a decision\'s determining rule. */',
     'export const locate = set.locate;',
+    '/** How the module decides: `generated` code, or `closures` (see docs/evaluators.md). */',
+    'export const evaluator = set.evaluator;',
+    '/** Runs of rules decided by closures although generated code was asked for (their function was neither carried nor could be generated). */',
+    'export function fallbackRuns() {',
+    '  return set.fallbackRuns;',
+    '}',
     '/** Decides one request (SEMANTICS.md); never throws, a malformed request is a deny. */',
     'export function evaluate(request) {',
     '  return set.evaluate(request);',
     '}',
     '',
-    'export default Object.freeze({ evaluate, hash, version, compilerVersion, sources, locate });',
+    'export default Object.freeze({ evaluate, hash, version, compilerVersion, sources, locate, evaluator });',
     '',
   ].join('\n')
 }
@@ -76,9 +93,13 @@ export function generateDeclarations(types = 'symbi-policy'): string {
     'export declare const sources: readonly RuleLocation[];',
     '/** The source location of a decision\'s determining rule. */',
     "export declare function locate(rule: Pick<DeterminingRule, 'policy' | 'rule' | 'source'>): RuleLocation | undefined;",
+    '/** How the module decides: generated code, or closures. */',
+    "export declare const evaluator: 'generated' | 'closures';",
+    '/** Runs of rules decided by closures although generated code was asked for. */',
+    'export declare function fallbackRuns(): number;',
     '/** Decides one request; never throws, a malformed request is a deny. */',
     'export declare function evaluate(request: AuthzRequest): Decision;',
-    'declare const _default: Readonly<{ evaluate: typeof evaluate; hash: string; version: number; compilerVersion: string; sources: readonly RuleLocation[]; locate: typeof locate }>;',
+    "declare const _default: Readonly<{ evaluate: typeof evaluate; hash: string; version: number; compilerVersion: string; sources: readonly RuleLocation[]; locate: typeof locate; evaluator: 'generated' | 'closures' }>;",
     'export default _default;',
     '',
   ].join('\n')

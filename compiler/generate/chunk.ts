@@ -41,6 +41,8 @@ export interface Chunk {
 export interface GenerateEnv {
   readonly functions: ReadonlyMap<string, Builtin>
   readonly ladders: Ladders
+  /** Chunk functions by source, carried by a compiled module (used before generating any). */
+  readonly preloaded?: ReadonlyMap<string, ChunkFn>
 }
 
 export const CHUNK_FIRED_NONE = -1
@@ -50,7 +52,8 @@ export const CHUNK_FAILED = -2
 const MAX_RULES = 64
 const MAX_SOURCE = 24_000
 
-type Factory = ($: Helpers, U: symbol) => ChunkFn
+/** What a compiled module carries per chunk: `function ($, U) { "use strict"; return function chunk(req, c, K, E) { … } }`. */
+export type ChunkFactory = ($: Helpers, U: symbol) => ChunkFn
 
 /** Generated functions by source, shared by every evaluator (the source carries no set data). */
 const functions = new LRUCache<string, ChunkFn>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (_f, source) => source.length + 1 })
@@ -125,10 +128,10 @@ function ruleSource(rule: CompiledRule, index: number, cx: ExprContext): string 
   return lines.join('\n')
 }
 
-function instantiate(body: string): ChunkFn {
-  let fn = functions.get(body)
+function instantiate(body: string, preloaded: ReadonlyMap<string, ChunkFn> | undefined): ChunkFn {
+  let fn = preloaded?.get(body) ?? functions.get(body)
   if (fn === undefined) {
-    const factory = new Function('$', 'U', `"use strict";\nreturn function chunk(req, c, K, E) {\n${body}\n}`) as Factory
+    const factory = new Function('$', 'U', `"use strict";\nreturn function chunk(req, c, K, E) {\n${body}\n}`) as ChunkFactory
     fn = factory(helpers, helpers.U)
     functions.set(body, fn)
   }
@@ -149,22 +152,35 @@ export function chunkSource(rules: readonly CompiledRule[], env: GenerateEnv): {
   return { body: `let ${locals}\n${parts.join('\n')}\nreturn -1`, K }
 }
 
-/** Generates the chunks that evaluate `rules` in order (all deny or all allow rules). */
-export function generateChunks(rules: readonly CompiledRule[], env: GenerateEnv): Chunk[] {
-  const out: Chunk[] = []
+/** How `rules` split into chunks, with each chunk's source and constants (nothing instantiated). */
+export function chunkSources(rules: readonly CompiledRule[], env: GenerateEnv): { rules: readonly CompiledRule[]; body: string; K: unknown[][] }[] {
+  const out: { rules: readonly CompiledRule[]; body: string; K: unknown[][] }[] = []
   let start = 0
   while (start < rules.length) {
-    // Grow the chunk rule by rule until it holds MAX_RULES or its source passes MAX_SOURCE.
+    // At most MAX_RULES rules; halved while the source is over MAX_SOURCE.
     let end = Math.min(rules.length, start + MAX_RULES)
     let src = chunkSource(rules.slice(start, end), env)
     while (end - start > 1 && src.body.length > MAX_SOURCE) {
       end = start + Math.max(1, Math.floor((end - start) / 2))
       src = chunkSource(rules.slice(start, end), env)
     }
-    out.push({ rules: rules.slice(start, end), fn: instantiate(src.body), K: src.K })
+    out.push({ rules: rules.slice(start, end), body: src.body, K: src.K })
     start = end
   }
   return out
+}
+
+/**
+ * Generates the chunks that evaluate `rules` in order (all deny or all allow rules). Throws when
+ * a chunk's function is neither preloaded nor can be generated here.
+ */
+export function generateChunks(rules: readonly CompiledRule[], env: GenerateEnv): Chunk[] {
+  return chunkSources(rules, env).map((c) => ({ rules: c.rules, fn: instantiate(c.body, env.preloaded), K: c.K }))
+}
+
+/** Instantiates the chunk functions a compiled module carries: its sources with their factories. */
+export function preloadedChunks(entries: readonly (readonly [string, ChunkFactory])[]): ReadonlyMap<string, ChunkFn> {
+  return new Map(entries.map(([body, factory]) => [body, factory(helpers, helpers.U)]))
 }
 
 const NO_FRAMES: readonly (readonly Value[])[] = Object.freeze([])

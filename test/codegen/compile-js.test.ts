@@ -3,18 +3,22 @@
  * fast-check requests), is byte-for-byte deterministic, maps rules back to policy lines, and
  * carries no policy text outside its one quoted data literal.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CodegenError, compiledSetData, generateModule, quote } from '../../compiler/codegen/index.js'
 import { toJsonText } from '../../compiler/codegen/format.js'
+import { generatedChunkBodies } from '../../compiler/evaluator.js'
 import { CompiledDataError, decodeCompiledSet, loadCompiledSet } from '../../runtime/compiled-module.js'
 import { createEngine } from '../../index.js'
 import { createHostFunctionRegistry, registerHostFunction } from '../../stdlib/index.js'
 import { requestArbitrary, policyHints } from '../../testing/index.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
-import { engineFor, EXAMPLES, exampleSources, importModule, plain } from './helpers.js'
+import { engineFor, EXAMPLES, exampleSources, importModule, plain, ROOT } from './helpers.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 300)
 
@@ -139,13 +143,20 @@ describe('compile --target js: output', () => {
     expect(lines[located.line - 1]).toContain('deny: export(')
   })
 
-  it('pastes no policy text into code: the source minus the data literal is the same for every set', () => {
+  it('pastes no policy text into code: the source minus the data literal and the generated functions is the same for every set', () => {
     const skeleton = (sources: { name: string; source: string }[]): string => {
       const set = engineFor(sources).policySet!
       const text = generateModule(set, sources)
       const data = quote(toJsonText(compiledSetData(set, sources)))
       expect(text.split(data).length).toBe(2)
-      return text.replace(data, 'DATA').replace(/"[0-9a-f]{64}"/, 'HASH')
+      // The generated functions are the generator's output for this set, each keyed by its source
+      // (their quoting is tested with hostile names in test/compiler/generated.test.ts).
+      const bodies = generatedChunkBodies(set)
+      const chunks = text.slice(text.indexOf('const chunks = [\n') + 'const chunks = [\n'.length, text.indexOf('\n];\n'))
+      expect(bodies.map((b) => chunks.includes(`[${quote(b)}, function ($, U) {\n    "use strict";\n    return function chunk(req, c, K, E) {\n${b}\n    };\n  }],`))).toEqual(bodies.map(() => true))
+      const head = text.slice(0, text.indexOf('const chunks = [\n'))
+      const tail = text.slice(text.indexOf('\n];\n'))
+      return `${head}const chunks = [\nCHUNKS${tail}`.replace(data, 'DATA').replace(/"[0-9a-f]{64}"/, 'HASH')
     }
     const hostile = [
       'policy evil { allow: read if user.name == "\\"); globalThis.pwned = 1; (\\"" }',
@@ -174,6 +185,35 @@ describe('compile --target js: output', () => {
     expect(engine.load(sources).ok).toBe(true)
     expect(() => generateModule(engine.policySet!, sources)).toThrow(CodegenError)
     expect(() => generateModule(engine.policySet!, sources)).toThrow(/is_weekend/)
+  })
+})
+
+describe('compile --target js: generated code in the module', () => {
+  /** Imports a module in a child Node that may not generate code from strings; its mode and decisions. */
+  function runWithoutEval(text: string, requests: readonly unknown[]): { evaluator: string; fallbackRuns: number; decisions: unknown[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'symbi-noeval-'))
+    const file = join(dir, 'policy.mjs')
+    writeFileSync(file, text)
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); const decisions = ${JSON.stringify(requests)}.map((r) => m.evaluate(r)); console.log(JSON.stringify({ evaluator: m.evaluator, fallbackRuns: m.fallbackRuns(), decisions }))`
+    const run = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+    expect(run.stderr).toBe('')
+    return JSON.parse(run.stdout) as { evaluator: string; fallbackRuns: number; decisions: unknown[] }
+  }
+
+  it('decides with its own generated functions where code generation from strings is disallowed', () => {
+    const sources = exampleSources()
+    const engine = engineFor(sources)
+    const text = generateModule(engine.policySet!, sources, { runtimeImport: pathToFileURL(join(ROOT, 'dist', 'runtime', 'index.js')).href })
+    const requests = exampleRequests()
+    const out = runWithoutEval(text, requests)
+    expect(out.evaluator).toBe('generated')
+    // Every run these requests needed was carried by the module: none fell back to closures.
+    expect(out.fallbackRuns).toBe(0)
+    expect(out.decisions).toEqual(requests.map((r) => plain(engine.evaluate(r as AuthzRequest))))
+    // Compiled by another version, the functions are not used: closures decide, the same way.
+    const other = runWithoutEval(text.replace('\\"compilerVersion\\":\\"', '\\"compilerVersion\\":\\"9.9.9-'), requests)
+    expect(other.evaluator).toBe('closures')
+    expect(other.decisions).toEqual(out.decisions)
   })
 })
 
