@@ -43,6 +43,9 @@ export class FileStore implements AuditStore {
   readonly #durable: boolean
   #fd: FileHandle | undefined
   #locked = false
+  /** Reused for the bytes of a batch; `#writing` while a write holds it. */
+  #scratch: Buffer = Buffer.allocUnsafe(1 << 16)
+  #writing = false
 
   constructor(path: string, options: FileStoreOptions = {}) {
     this.path = resolve(path)
@@ -118,9 +121,20 @@ export class FileStore implements AuditStore {
   async write(records: readonly AuditEvent[]): Promise<void> {
     const fd = this.#fd
     if (fd === undefined) throw new AuditStoreError('AUDIT_LOG_IO', `audit log '${this.path}' is not open`)
-    let text = ''
-    for (const r of records) text += serializeEvent(r) + '\n'
-    const data = Buffer.from(text, 'utf8')
+    // One buffer, reused while writes do not overlap (the trail awaits each), each line encoded
+    // into it as it is serialised. Joining a batch into one string and encoding that cost 4.5–7 µs
+    // per event (V8 flattens the string first); this costs 0.3 µs (bench/enforcement-audit.mjs).
+    const busy = this.#writing
+    this.#writing = true
+    let data: Buffer
+    try {
+      const encoded = encodeLines(records, busy ? Buffer.allocUnsafe(records.length * 768 + 1) : this.#scratch)
+      if (!busy && encoded.buffer.length <= MAX_SCRATCH) this.#scratch = encoded.buffer
+      data = encoded.buffer.subarray(0, encoded.length)
+    } catch (e) {
+      if (!busy) this.#writing = false
+      throw e
+    }
     try {
       for (let off = 0; off < data.length; ) {
         const { bytesWritten } = await fd.write(data, off, data.length - off, null)
@@ -129,6 +143,8 @@ export class FileStore implements AuditStore {
       if (this.#durable) await fd.datasync()
     } catch (e) {
       throw ioError('append to', this.path, e)
+    } finally {
+      if (!busy) this.#writing = false
     }
   }
 
@@ -165,6 +181,31 @@ export class FileStore implements AuditStore {
     }
     throw new AuditStoreError('AUDIT_LOG_LOCKED', `audit log '${this.path}': could not take the lock file ${lockPath}`)
   }
+}
+
+/** The largest buffer kept for reuse between batches. */
+const MAX_SCRATCH = 4 << 20
+
+/**
+ * The batch's lines (each `serializeEvent` and a newline) as UTF-8: written into `into`, or into
+ * a buffer twice as large when it fills (returned, so the caller can keep it).
+ */
+function encodeLines(records: readonly AuditEvent[], into: Buffer): { buffer: Buffer; length: number } {
+  let buf = into
+  let off = 0
+  for (const r of records) {
+    const line = serializeEvent(r)
+    // At most 3 UTF-8 bytes per UTF-16 code unit, and the newline.
+    const need = line.length * 3 + 1
+    if (off + need > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, off + need))
+      buf.copy(bigger, 0, 0, off)
+      buf = bigger
+    }
+    off += buf.write(line, off, 'utf8')
+    buf[off++] = 0x0a
+  }
+  return { buffer: buf, length: off }
 }
 
 function isAlive(pid: number): boolean {

@@ -162,6 +162,38 @@ describe('AuditTrail', () => {
     await expect(trail.append({ agentId: 'a', type: 'message', details: {} })).rejects.toMatchObject({ code: 'AUDIT_CLOSED' })
   })
 
+  it('appendMany chains its events in order with one promise, checkpoints included', async () => {
+    const store = new ProbeStore()
+    const trail = await AuditTrail.open(store, { signingKey: privateKey, mode: 'checkpoint', checkpointEvery: 4, checkpointIntervalMs: 0 })
+    const single = trail.append({ agentId: 'a', type: 'message', details: { i: -1 } })
+    const events = await trail.appendMany(Array.from({ length: 10 }, (_, i) => ({ agentId: 'a', type: 'message' as const, details: { i } })))
+    await single
+    // Returned in input order, the checkpoints written between them left out.
+    expect(events.map((e) => e.details['i'])).toEqual(Array.from({ length: 10 }, (_, i) => i))
+    const stored = store.records.filter((r) => r.type === 'message')
+    expect(stored.map((r) => r.details['i'])).toEqual([-1, ...Array.from({ length: 10 }, (_, i) => i)])
+    expect(events.map((e) => e.id)).toEqual(stored.slice(1).map((r) => r.id))
+    expect(store.records.filter((r) => r.type === 'checkpoint').length).toBeGreaterThanOrEqual(2)
+    // Closing signs the tail; then the whole log verifies.
+    await trail.close()
+    expect(verifyEvents(store.records, { publicKey })).toMatchObject({ ok: true })
+  })
+
+  it('appendMany appends the inputs before a malformed one, then rejects naming it', async () => {
+    const store = new MemoryStore()
+    const trail = await AuditTrail.open(store)
+    const inputs = [{ agentId: 'a', type: 'message', details: { i: 0 } }, { agentId: 'a', type: 'message', details: { i: 1 } }, { agentId: '', type: 'message', details: {} }, { agentId: 'a', type: 'message', details: { i: 3 } }]
+    await expect(trail.appendMany(inputs as never)).rejects.toMatchObject({ code: 'AUDIT_BAD_INPUT', message: expect.stringContaining('audit input 2') })
+    await trail.flush()
+    expect(store.records.map((r) => r.details['i'])).toEqual([0, 1])
+    await expect(trail.appendMany([{ agentId: '', type: 'message', details: {} }] as never)).rejects.toMatchObject({ code: 'AUDIT_BAD_INPUT' })
+    await expect(trail.appendMany('x' as never)).rejects.toMatchObject({ code: 'AUDIT_BAD_INPUT' })
+    await expect(trail.appendMany([])).resolves.toEqual([])
+    expect(verifyEvents(store.records)).toMatchObject({ ok: true, count: 2 })
+    await trail.close()
+    await expect(trail.appendMany([{ agentId: 'a', type: 'message', details: {} }])).rejects.toMatchObject({ code: 'AUDIT_CLOSED' })
+  })
+
   it('refuses inconsistent options', async () => {
     await expect(AuditTrail.open(new MemoryStore(), { mode: 'every' })).rejects.toMatchObject({ code: 'AUDIT_BAD_OPTIONS' })
     await expect(AuditTrail.open(new MemoryStore(), { signingKey: privateKey, mode: 'checkpoint', checkpointEvery: 0 })).rejects.toMatchObject({ code: 'AUDIT_BAD_OPTIONS' })
