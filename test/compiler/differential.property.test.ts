@@ -40,7 +40,19 @@ function generatedEvaluator(set: PolicySet) {
   if (e.mode !== 'generated') throw new Error(`expected generated code, got ${e.mode}`)
   return e
 }
-const generated: Decider = (set) => generatedEvaluator(set).evaluate
+/**
+ * Generated code, held to it: a chunk that fails to build falls back to closures (decisions stay
+ * right, so the comparison alone would not notice a broken generator); every request is also
+ * checked to have run without such a fallback.
+ */
+const generated: Decider = (set) => {
+  const e = generatedEvaluator(set)
+  return (req) => {
+    const d = e.evaluate(req)
+    if (e.fallbackRuns !== 0) throw new Error(`generated code fell back to closures for ${e.fallbackRuns} run(s) of this set`)
+    return d
+  }
+}
 const closures: Decider = (set) => createEvaluator(set, VERSION, undefined, { mode: 'closures' }).evaluate
 const interpreter = (set: PolicySet, req: AuthzRequest): Decision => interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: VERSION })
 

@@ -54,6 +54,7 @@ describe('evaluator mode', () => {
     expect(generated.stats.evaluator).toBe('generated')
     expect(closures.stats.evaluator).toBe('closures')
     for (const r of REQUESTS) expect(generated.evaluate(r)).toEqual(closures.evaluate(r))
+    expect(generated.stats.fallbackRuns).toBe(0)
     expect(REQUESTS.map((r) => generated.evaluate(r).effect)).toEqual(['allow', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny', 'deny'])
   })
 
@@ -193,12 +194,14 @@ describe('hostile names reach generated code only as quoted data', () => {
         const chunks = [...generateChunks(compiled.filter((r) => r.checked.kind === 'deny'), env), ...generateChunks(compiled.filter((r) => r.checked.kind === 'allow'), env)]
         expect(chunks).toHaveLength(2)
         const e = createEvaluator(set, 1, compiled)
+        expect(e.mode).toBe('generated')
         const requests: AuthzRequest[] = ['ok', 'bad', 'other'].flatMap((x) => [
           { principal: { id: 'p', [prop]: 'alice' }, action: 'read', resource: { id: 'd', [prop]: x } },
           { principal: { id: 'p', [prop]: 'mallory' }, action: 'read', resource: { id: 'd', [prop]: x } },
           { principal: { id: 'p' }, action: 'read', resource: { id: 'd' } },
         ])
         for (const r of requests) expect(e.evaluate(r)).toEqual(reference(set, r))
+        expect(e.fallbackRuns).toBe(0)
         expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined()
         expect(Object.prototype).not.toHaveProperty('x')
       }),
