@@ -247,8 +247,8 @@ function compileBinary(e: Extract<Expr, { kind: 'Binary' }>, scope: Scope): Fn {
 
 const rankCache = new WeakMap<Ladders, ReadonlyMap<string, { ladder: string; rank: number }>>()
 
-/** Rungs that sit on exactly one ladder, with that ladder and their rank. */
-function singleLadderRanks(ladders: Ladders): ReadonlyMap<string, { ladder: string; rank: number }> {
+/** Rungs that sit on exactly one ladder, with that ladder and their rank (cached per ladder set). */
+export function singleLadderRanks(ladders: Ladders): ReadonlyMap<string, { ladder: string; rank: number }> {
   let m = rankCache.get(ladders)
   if (m === undefined) {
     const out = new Map<string, { ladder: string; rank: number }>()

@@ -18,7 +18,7 @@ import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
 import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
-import { invalidRequestReason, normalizeRequest, type NormalizedRequest } from './request.js'
+import { invalidRequestReason, Normalized, normalizeRequest, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 
 /** A compiled, ready-to-run policy set. */
@@ -403,16 +403,23 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     return NO_RULES
   }
 
-  const evaluate = (request: AuthzRequest): Decision => {
+  /** The normalised request (and `lastCall` set for it), or the deny of a malformed one. */
+  const prepare = (request: AuthzRequest): NormalizedRequest | Decision => {
     let req: NormalizedRequest
     try {
       req = normalizeRequest(request, checked.vocabulary)
     } catch (e) {
-      const message = invalidRequestReason(e)
-      return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
+      return makeDecision({ effect: 'deny', reason: invalidRequestReason(e) }, [], [], version, undefined)
     }
     const now = req.now ?? (readsClock ? readClock(clock) : NaN)
+    // NaN (no clock read) equals the last NaN: no new context per request.
     if (now !== lastCall.now && (now === now || lastCall.now === lastCall.now)) lastCall = { now, ladders, limits }
+    return req
+  }
+
+  const evaluate = (request: AuthzRequest): Decision => {
+    const req = prepare(request)
+    if (!(req instanceof Normalized)) return req as Decision
     const c = lastCall
     const plan = planFor(req)
     for (const step of plan.denies) {
@@ -543,15 +550,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   }
 
   const evaluateGenerated = (request: AuthzRequest): Decision => {
-    let req: NormalizedRequest
-    try {
-      req = normalizeRequest(request, checked.vocabulary)
-    } catch (e) {
-      const message = invalidRequestReason(e)
-      return makeDecision({ effect: 'deny', reason: message }, [], [], version, undefined)
-    }
-    const now = req.now ?? (readsClock ? readClock(clock) : NaN)
-    if (now !== lastCall.now && (now === now || lastCall.now === lastCall.now)) lastCall = { now, ladders, limits }
+    const req = prepare(request)
+    if (!(req instanceof Normalized)) return req as Decision
     const E = depth === 0 ? scratch : []
     if (E.length !== 0) E.length = 0
     depth++

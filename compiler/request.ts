@@ -88,7 +88,7 @@ function describeChar(cp: number): string {
 }
 
 /** Builds the `action` value lazily: most guards never read it, and this runs per request. */
-class Normalized implements NormalizedRequest {
+export class Normalized implements NormalizedRequest {
   private action?: ValueRecord
   constructor(
     readonly principal: ValueRecord,

@@ -45,7 +45,8 @@ function ordered(...groups: (readonly IToken[] | undefined)[]): IToken[] {
 
 const DURATION_UNITS: readonly IR.DurationUnit[] = ['months', 's', 'm', 'h', 'd', 'w', 'y']
 
-function parseDuration(t: IToken): IR.DurationLit {
+/** A duration token as IR (`30s`, `6months`, `5.minutes`); shared with the direct parser. */
+export function parseDuration(t: IToken): IR.DurationLit {
   const dotted = /^([\d_]+)\.(seconds|minutes|hours)$/.exec(t.image)
   if (dotted) return { kind: 'Duration', amount: Number((dotted[1] as string).replace(/_/g, '')), unit: dotted[2] as IR.DurationUnit, span: tspan(t) }
   const unit = DURATION_UNITS.find((u) => t.image.endsWith(u)) ?? 's'

@@ -15,6 +15,7 @@
 import { tokenMatcher, type IToken, type TokenType } from 'chevrotain'
 import type { Span } from '../diagnostics/diagnostic.js'
 import type * as IR from './ir.js'
+import { parseDuration } from './cst-to-ir.js'
 import { decodeString } from './strings.js'
 import * as T from './tokens.js'
 
@@ -37,7 +38,6 @@ const OPERATORS: ReadonlyMap<TokenType, IR.BinaryOp> = new Map<TokenType, IR.Bin
   [T.EqEq, '=='], [T.NotEq, '!='], [T.In, 'in'], [T.Less, '<'], [T.Greater, '>'], [T.LessEq, '<='], [T.GreaterEq, '>='],
   [T.Plus, '+'], [T.Minus, '-'], [T.Star, '*'], [T.Slash, '/'], [T.Percent, '%'],
 ])
-const DURATION_UNITS: readonly IR.DurationUnit[] = ['months', 's', 'm', 'h', 'd', 'w', 'y']
 
 function tspan(t: IToken): Span {
   return { start: t.startOffset, end: t.startOffset + t.image.length }
@@ -45,15 +45,6 @@ function tspan(t: IToken): Span {
 
 function join(a: Span, b: Span): Span {
   return { start: a.start, end: b.end }
-}
-
-/** cst-to-ir.ts `parseDuration`. */
-function duration(t: IToken): IR.DurationLit {
-  const dotted = /^([\d_]+)\.(seconds|minutes|hours)$/.exec(t.image)
-  if (dotted) return { kind: 'Duration', amount: Number((dotted[1] as string).replace(/_/g, '')), unit: dotted[2] as IR.DurationUnit, span: tspan(t) }
-  const unit = DURATION_UNITS.find((u) => t.image.endsWith(u)) ?? 's'
-  const amount = Number(t.image.slice(0, t.image.length - unit.length).replace(/_/g, ''))
-  return { kind: 'Duration', amount, unit, span: tspan(t) }
 }
 
 class DirectParser {
@@ -350,7 +341,7 @@ class DirectParser {
       case T.DurationLiteral:
       case T.DottedDuration:
         this.pos++
-        return duration(t)
+        return parseDuration(t)
       case T.VaultRef:
         this.pos++
         return { kind: 'Vault', path: t.image.slice('vault://'.length), span: tspan(t) }

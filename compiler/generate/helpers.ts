@@ -14,6 +14,7 @@ import { expectBool, inOp } from '../../stdlib/operators.js'
 import { readBase, readValue } from '../../stdlib/read-value.js'
 import { isRecord, type Value } from '../../stdlib/value.js'
 import { Missing } from '../compile-rules.js'
+import { singleLadderRanks } from '../compile-expr.js'
 import { asEvalError } from '../decisions.js'
 import { lookupName } from '../interpreter.js'
 import { argAt } from '../patterns.js'
@@ -55,20 +56,6 @@ function literalArg(v: Value | undefined, lit: string): boolean {
   return v !== undefined && (v === lit || (isRecord(v) && v['id'] === lit))
 }
 
-const rankCache = new WeakMap<Ladders, ReadonlyMap<string, { ladder: string; rank: number }>>()
-
-/** Rungs that sit on exactly one ladder (compile-expr.ts `singleLadderRanks`). */
-function ranksOf(ladders: Ladders): ReadonlyMap<string, { ladder: string; rank: number }> {
-  let m = rankCache.get(ladders)
-  if (m === undefined) {
-    const out = new Map<string, { ladder: string; rank: number }>()
-    for (const [rung, positions] of ladders.byValue) if (positions.length === 1) out.set(rung, positions[0] as { ladder: string; rank: number })
-    m = out
-    rankCache.set(ladders, m)
-  }
-  return m
-}
-
 const pairCache = new WeakMap<Ladders, Map<string, Map<string, number>>>()
 
 /**
@@ -105,7 +92,7 @@ function order(a: Value, b: Value, ladders: Ladders): number {
   if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0
   if (typeof a === 'string' && typeof b === 'string') {
     if (ladders !== lastLadders) {
-      lastRanks = ranksOf(ladders)
+      lastRanks = singleLadderRanks(ladders)
       lastLadders = ladders
     }
     const ranks = lastRanks
