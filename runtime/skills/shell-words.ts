@@ -39,17 +39,35 @@ function stripQuotes(w: string): string {
 }
 
 /**
+ * The last run of word characters `wordsAfter` scanned on a line: every position inside it ends
+ * where it ends. Without it, a line that is one long word holding many invocations
+ * (`"less"less"less…`) was rescanned to its end once per invocation — quadratic, seconds on
+ * 100 KB (found by test/runtime/skills/redos.test.ts).
+ */
+export interface WordRun {
+  start: number
+  end: number
+}
+
+/**
  * Reads the words after `from` until a separator, `max` words, or a word that is another
  * invocation of `stopAt` (which gets its own turn), so each word is read by one invocation.
  */
-export function wordsAfter(line: string, from: number, max = MAX_ARGS, stopAt?: string): string[] {
+export function wordsAfter(line: string, from: number, max = MAX_ARGS, stopAt?: string, run?: WordRun): string[] {
   const words: string[] = []
   let i = from
   while (words.length < max && i < line.length) {
     while (i < line.length && isSpace(line.charCodeAt(i))) i++
     if (i >= line.length || SEPARATORS.has(line[i] as string)) break
     const start = i
-    while (i < line.length && !isSpace(line.charCodeAt(i)) && !SEPARATORS.has(line[i] as string)) i++
+    if (run !== undefined && start >= run.start && start < run.end) i = run.end
+    else {
+      while (i < line.length && !isSpace(line.charCodeAt(i)) && !SEPARATORS.has(line[i] as string)) i++
+      if (run !== undefined) {
+        run.start = start
+        run.end = i
+      }
+    }
     const w = stripQuotes(line.slice(start, Math.min(i, start + MAX_WORD + 2)))
     if (stopAt !== undefined && w.endsWith(stopAt) && (w.length === stopAt.length || !isWordChar(w.charCodeAt(w.length - stopAt.length - 1)))) break
     if (w.length > 0) words.push(w)
@@ -97,6 +115,7 @@ export function invocations(line: string, names: readonly string[], strict = fal
 
 /** Lazy form of {@link invocations}, so that a caller can stop at the first match. */
 export function* eachInvocation(line: string, names: readonly string[], strict = false): Generator<Invocation> {
+  const run: WordRun = { start: -1, end: -1 }
   for (const name of names) {
     let from = 0
     for (;;) {
@@ -108,7 +127,7 @@ export function* eachInvocation(line: string, names: readonly string[], strict =
       if (isWordChar(before) || isWordChar(after)) continue
       if (after !== 32 && after !== 9 && !SEPARATORS.has(line[from] as string) && from < line.length && line[from] !== '"' && line[from] !== "'") continue
       if (strict && !isCommandPosition(line, at)) continue
-      yield { name, index: at, args: wordsAfter(line, from, MAX_ARGS, name) }
+      yield { name, index: at, args: wordsAfter(line, from, MAX_ARGS, name, run) }
     }
   }
 }

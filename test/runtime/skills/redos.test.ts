@@ -99,6 +99,15 @@ describe('no rule backtracks catastrophically', () => {
     })
   }
 
+  it('stays fast on one long word full of command names (`"less"less"less…`, a CI counterexample)', () => {
+    // Every `less` in it is an invocation whose arguments start inside the same 100 KB word; each
+    // used to rescan the word to its end (quadratic: 5.6 s at 80 KB for credential-etc-shadow).
+    for (const name of ['less', 'cat', 'cp', 'curl', 'rm', 'sudo', 'chmod', 'ssh']) {
+      const line = `"${name}`.repeat(Math.ceil(100_000 / (name.length + 1)))
+      for (const rule of rules) expect(overBound(rule, line, { fileKind: 'other' }), `${rule.name} on "${name}…`).toBe(0)
+    }
+  })
+
   it('stays fast on each rule’s own near-miss lines and triggers repeated to 100 KB', () => {
     for (const rule of BUILTIN_RULES) {
       for (const line of nearMissLines(rule)) {
