@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   test: { summary: 'run policy test files: example cases and properties with shrunk counter-examples, rule coverage', load: async () => (await import('./commands/test.js')).test },
   bench: { summary: 'measure your policies on your requests (p50/p99/mean µs, decisions/s)', load: async () => (await import('./commands/bench.js')).bench },
   config: { summary: 'validate the [security]/[tofu] TOML sections and SYMBIONT_* variables (config check <file>)', load: async () => (await import('./commands/config.js')).config },
+  serve: { summary: 'run the decision service: HTTP evaluate/explain, health, metrics, approvals, signed bundles', load: async () => (await import('./commands/serve.js')).serve },
+  bundle: { summary: 'build a signed policy bundle (build) or check one (verify)', load: async () => (await import('./commands/bundle.js')).bundle },
   compile: { summary: 'compile policies for another engine: --target cedar writes policies.cedar (+ Cedar schema)', load: async () => (await import('./commands/compile.js')).compile },
 }
 

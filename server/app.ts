@@ -1,0 +1,208 @@
+/**
+ * The decision service's HTTP API on fastify (SERVICE.md). Fastify because it is the fastest
+ * well-kept Node framework with JSON body limits, content-type checks and prototype-poisoning
+ * protection built in, and a graceful `close()` that finishes in-flight requests.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { trace, SpanStatusCode } from '@opentelemetry/api'
+import type { AuthzRequest } from '../stdlib/decision.js'
+import { maskSensitive } from '../runtime/masking.js'
+import type { Value } from '../stdlib/value.js'
+import { ApprovalRefused, MemoryApprovals, type ApprovalBackend, type ApprovalView } from './approvals.js'
+import { NoAudit, type ServiceAudit } from './audit.js'
+import type { TokenCheck } from './auth.js'
+import { decideAll, validateRequest, type DecideContext } from './decide.js'
+import type { DecisionLog } from './decision-log.js'
+import { describeError, sendError, ServiceError } from './errors.js'
+import { createMetrics, type ServiceMetrics } from './metrics.js'
+import type { ServingSet } from './serving-set.js'
+
+/** Options of {@link createService}. */
+export interface ServiceOptions {
+  /** What decides. */
+  readonly serving: ServingSet
+  /** Audit trail; default none (status says so). */
+  readonly audit?: ServiceAudit
+  /** Where parked requests live; default in this process. */
+  readonly approvals?: ApprovalBackend
+  /** Accepted bearer tokens; without, the API is open (bind it to loopback). */
+  readonly tokens?: TokenCheck
+  /** Largest request body in bytes; default 1 MiB. */
+  readonly bodyLimit?: number
+  /** Most requests in one batch; default 1,000. */
+  readonly maxBatch?: number
+  /** Bound on each audit append and approval parking; default 5 s. */
+  readonly auditTimeoutMs?: number
+  /** Bound on receiving a whole request; default 30 s. */
+  readonly requestTimeoutMs?: number
+  readonly decisionLog?: DecisionLog
+  readonly metrics?: ServiceMetrics
+  /** Package version shown in `/v1/status`. */
+  readonly serviceVersion?: string
+  /** Where internal errors are reported (they never reach the client). */
+  readonly onInternalError?: (e: unknown) => void
+  /** Extra store health for `/v1/status` (e.g. the TOFU store). */
+  readonly stores?: () => Record<string, { kind: string; ok: boolean; message?: string }>
+}
+
+/** A running service's parts. */
+export interface Service {
+  readonly app: FastifyInstance
+  readonly metrics: ServiceMetrics
+  readonly approvals: ApprovalBackend
+  /** Stops accepting, finishes in-flight requests, then closes approvals, audit and the log. */
+  close(): Promise<void>
+}
+
+const HEALTH = new Set(['/health/live', '/health/ready'])
+const tracer = trace.getTracer('symbi-policy')
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function publicView(a: ApprovalView): Record<string, unknown> {
+  return { ...a, request: maskSensitive(a.request as unknown as Value) }
+}
+
+/** Builds the service (not yet listening). */
+export function createService(options: ServiceOptions): Service {
+  const serving = options.serving
+  const audit = options.audit ?? new NoAudit()
+  const approvals = options.approvals ?? new MemoryApprovals({ evaluate: (r) => requireEngine().evaluate(r) }, audit)
+  const metrics = options.metrics ?? createMetrics(() => approvals.pendingCount(), () => serving.version)
+  const maxBatch = options.maxBatch ?? 1000
+  const auditTimeoutMs = options.auditTimeoutMs ?? 5000
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    return503OnClosing: true,
+    logger: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  })
+
+  function requireEngine() {
+    const engine = serving.engine
+    if (engine === undefined) throw new ServiceError(503, 'not_ready', `no verified policy set is serving${serving.lastError ? `: ${serving.lastError.message}` : ''}`)
+    return engine
+  }
+
+  function notReadyReasons(): string[] {
+    const reasons: string[] = []
+    if (!serving.ready) reasons.push(`no verified policy set is serving${serving.lastError ? ` (${serving.lastError.message})` : ''}`)
+    const a = audit.health()
+    if (!a.ok) reasons.push(`audit store (${a.kind}) is failing: ${a.message ?? 'unknown error'}`)
+    for (const [name, h] of Object.entries(options.stores?.() ?? {})) if (!h.ok) reasons.push(`${name} store (${h.kind}) is failing: ${h.message ?? 'unknown error'}`)
+    return reasons
+  }
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (options.tokens === undefined) return
+    const path = req.url.split('?', 1)[0] ?? ''
+    if (HEALTH.has(path)) return
+    if (!options.tokens.accepts(req.headers.authorization)) {
+      metrics.authFailures.inc()
+      reply.header('www-authenticate', 'Bearer')
+      return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token')
+    }
+  })
+
+  app.setErrorHandler((e, _req, reply) => {
+    const d = describeError(e)
+    if (d.status >= 500 && !(e instanceof ServiceError)) options.onInternalError?.(e)
+    return sendError(reply, d.status, d.code, d.message)
+  })
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?', 1)[0]}`))
+
+  function context(): DecideContext {
+    return { engine: requireEngine(), revision: serving.bundle?.revision, audit, approvals, metrics, decisionLog: options.decisionLog, auditTimeoutMs }
+  }
+
+  async function evaluate(body: unknown, explain: boolean): Promise<unknown> {
+    return tracer.startActiveSpan(explain ? 'symbi.explain' : 'symbi.evaluate', async (span) => {
+      try {
+        const ctx = context()
+        if (isRecord(body) && Object.hasOwn(body, 'requests')) {
+          if (explain) throw new ServiceError(400, 'bad_request', '/v1/explain takes one request, not a batch')
+          const list = body['requests']
+          if (!Array.isArray(list)) throw new ServiceError(400, 'bad_request', "field 'requests' must be an array of requests")
+          if (list.length > maxBatch) throw new ServiceError(400, 'bad_request', `field 'requests' holds ${list.length} requests; at most ${maxBatch} per call`)
+          const requests: AuthzRequest[] = list.map((r: unknown, i) => validateRequest(r, ctx.engine, `requests[${i}]`))
+          span.setAttribute('symbi.batch_size', requests.length)
+          return { decisions: await decideAll(ctx, requests, false) }
+        }
+        const request = validateRequest(body, ctx.engine, '')
+        const [decision] = await decideAll(ctx, [request], explain)
+        span.setAttribute('symbi.effect', decision?.effect ?? 'deny')
+        return decision
+      } catch (e) {
+        span.setStatus({ code: SpanStatusCode.ERROR })
+        throw e
+      } finally {
+        span.end()
+      }
+    })
+  }
+
+  app.post('/v1/evaluate', async (req) => evaluate(req.body, false))
+  app.post('/v1/explain', async (req) => evaluate(req.body, true))
+
+  app.get('/health/live', async () => ({ status: 'live' }))
+  app.get('/health/ready', async (_req, reply) => {
+    const reasons = notReadyReasons()
+    if (reasons.length > 0) return sendError(reply, 503, 'not_ready', reasons.join('; '))
+    return { status: 'ready' }
+  })
+  app.get('/v1/status', async () => ({
+    version: serving.version,
+    service: options.serviceVersion ?? null,
+    ready: notReadyReasons().length === 0,
+    bundle: serving.bundle ?? null,
+    lastError: serving.lastError ?? null,
+    evaluator: serving.engine?.stats.evaluator ?? null,
+    stores: { audit: audit.health(), ...(options.stores?.() ?? {}) },
+  }))
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+
+  app.get('/v1/approvals', async () => ({ approvals: (await approvals.list()).map(publicView) }))
+  app.get<{ Params: { id: string } }>('/v1/approvals/:id', async (req) => {
+    const a = await approvals.get(req.params.id)
+    if (a === undefined) throw new ServiceError(404, 'not_found', `no approval '${req.params.id}'`)
+    return publicView(a)
+  })
+  const resolve = (kind: 'approve' | 'reject') => async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    const body = req.body
+    const who = 'approver'
+    if (!isRecord(body)) throw new ServiceError(400, 'bad_request', `request body must be a JSON object { "${who}": string, "reason"?: string }`)
+    const approver = body[who]
+    if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 256) throw new ServiceError(400, 'bad_request', `field '${who}' must be a non-empty string of at most 256 characters`)
+    const reason = body['reason']
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 2048)) throw new ServiceError(400, 'bad_request', "field 'reason' must be a string of at most 2048 characters")
+    requireEngine()
+    try {
+      const out = kind === 'approve' ? await approvals.approve(req.params.id, approver, reason) : await approvals.reject(req.params.id, approver, reason)
+      return { decision: out.decision, approval: publicView(out.approval) }
+    } catch (e) {
+      if (e instanceof ApprovalRefused) throw new ServiceError(e.kind === 'not_found' ? 404 : 409, e.kind, e.message)
+      throw e
+    }
+  }
+  app.post('/v1/approvals/:id/approve', resolve('approve'))
+  app.post('/v1/approvals/:id/reject', resolve('reject'))
+
+  return {
+    app,
+    metrics,
+    approvals,
+    async close() {
+      await app.close()
+      await approvals.close()
+      await audit.close()
+      await options.decisionLog?.close()
+    },
+  }
+}
