@@ -82,6 +82,9 @@ export function createService(options: ServiceOptions): Service {
     onConstructorPoisoning: 'error',
   })
 
+  // JSON only: fastify's default text/plain parser would hand handlers a string body.
+  app.removeContentTypeParser('text/plain')
+
   function requireEngine() {
     const engine = serving.engine
     if (engine === undefined) throw new ServiceError(503, 'not_ready', `no verified policy set is serving${serving.lastError ? `: ${serving.lastError.message}` : ''}`)
