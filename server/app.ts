@@ -172,8 +172,15 @@ export function createService(options: ServiceOptions): Service {
   })
 
   app.get('/v1/approvals', async () => ({ approvals: (await approvals.list()).map(publicView) }))
-  app.get<{ Params: { id: string } }>('/v1/approvals/:id', async (req) => {
-    const a = await approvals.get(req.params.id)
+  app.get<{ Params: { id: string }; Querystring: { wait?: string } }>('/v1/approvals/:id', async (req) => {
+    // `?wait=N` (seconds, at most 60) holds the answer until the request is resolved, at any replica.
+    const wait = req.query.wait
+    let seconds = 0
+    if (wait !== undefined) {
+      seconds = Number(wait)
+      if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ServiceError(400, 'bad_request', "query 'wait' must be a number of seconds from 0 to 60")
+    }
+    const a = seconds > 0 ? await approvals.waitResolved(req.params.id, seconds * 1000) : await approvals.get(req.params.id)
     if (a === undefined) throw new ServiceError(404, 'not_found', `no approval '${req.params.id}'`)
     return publicView(a)
   })

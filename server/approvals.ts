@@ -38,6 +38,8 @@ export interface ApprovalBackend {
   get(id: string): Promise<ApprovalView | undefined>
   approve(id: string, approver: string, reason: string | undefined): Promise<{ decision: Decision; approval: ApprovalView }>
   reject(id: string, by: string, reason: string | undefined): Promise<{ decision: Decision; approval: ApprovalView }>
+  /** Waits (bounded) until `id` is resolved; what it is then, or undefined for an unknown id. */
+  waitResolved(id: string, ms: number): Promise<ApprovalView | undefined>
   /** Requests still pending. */
   pendingCount(): Promise<number>
   close(): Promise<void>
@@ -47,6 +49,7 @@ export interface ApprovalBackend {
 export class MemoryApprovals implements ApprovalBackend {
   readonly #queue: ApprovalQueue
   readonly #finals = new Map<string, Decision>()
+  readonly #tickets = new Map<string, Promise<Decision>>()
 
   constructor(decider: PolicyDecider, audit: AuditSink, options: { timeoutMs?: number } = {}) {
     this.#queue = new ApprovalQueue({ decider, audit, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) })
@@ -54,7 +57,9 @@ export class MemoryApprovals implements ApprovalBackend {
 
   async park(request: AuthzRequest, decision: Decision & { effect: 'require_approval' }, agentId: string): Promise<string> {
     const ticket = this.#queue.submit(request, decision, agentId)
+    this.#tickets.set(ticket.id, ticket.result)
     void ticket.result.then((d) => {
+      this.#tickets.delete(ticket.id)
       this.#finals.set(ticket.id, d)
       // The queue forgets the oldest resolved ids; so does this map.
       if (this.#finals.size > 10_000) this.#finals.delete(this.#finals.keys().next().value as string)
@@ -85,6 +90,16 @@ export class MemoryApprovals implements ApprovalBackend {
 
   async pendingCount(): Promise<number> {
     return this.#queue.pending().length
+  }
+
+  async waitResolved(id: string, ms: number): Promise<ApprovalView | undefined> {
+    const ticket = this.#tickets.get(id)
+    if (ticket !== undefined) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([ticket, new Promise((r) => (timer = setTimeout(r, ms)))])
+      clearTimeout(timer)
+    }
+    return this.get(id)
   }
 
   async close(): Promise<void> {}

@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto'
 
 const USAGE = `Usage:
   symbi-policy audit verify <log> [--public-key <public.pem>] [--anchor <hex head hash>] [--live]
+  symbi-policy audit verify --postgres <url> [--chain <id>] [--public-key <public.pem>] [--live]
   symbi-policy audit keygen --out <dir> [--force]
 
 verify   checks the hash chain (and, with --public-key, every signature, that every record is
@@ -16,6 +17,8 @@ verify   checks the hash chain (and, with --public-key, every signature, that ev
          an unsigned tail of at most the declared checkpoint interval (a log still being written)
          and says how many records it could not vouch for.
          Prints "ok: N events, head <hash>" (exit 0) or the first bad event and why (exit 1).
+         With --postgres (or SYMBIONT_POSTGRES_URL) every replica's chain in the database is
+         verified (or the one --chain names), and a failure names the chain and the first bad row.
 keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir>/public.pem (SPKI).
 `
 
@@ -36,11 +39,13 @@ function abs(io: CliIO, p: string): string {
 }
 
 async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor'] })
+  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor', '--postgres', '--chain'] })
   if (a.flags.has('--help')) {
     io.out(USAGE)
     return EXIT.ok
   }
+  const pgUrl = a.options.get('--postgres') ?? (a.positionals.length === 0 ? io.env['SYMBIONT_POSTGRES_URL'] : undefined)
+  if (pgUrl !== undefined) return verifyPostgres(pgUrl, a.options.get('--chain'), a.options.get('--public-key'), a.flags.has('--live'), a.positionals.length, io)
   if (a.positionals.length !== 1) throw new UsageError(`verify takes exactly one log file, got ${a.positionals.length}`)
   const log = abs(io, a.positionals[0] as string)
   const anchorOpt = a.options.get('--anchor')
@@ -111,4 +116,45 @@ async function keygenCommand(args: readonly string[], io: CliIO): Promise<number
   }
   io.out(`wrote ${privatePath} (Ed25519 private key, mode 0600)\nwrote ${publicPath} (Ed25519 public key)\n`)
   return EXIT.ok
+}
+
+async function verifyPostgres(url: string, chain: string | undefined, keyPath: string | undefined, live: boolean, positionals: number, io: CliIO): Promise<number> {
+  if (positionals > 0) throw new UsageError('verify takes a log file or --postgres, not both')
+  let publicKey: KeyObject | undefined
+  if (keyPath !== undefined) {
+    try {
+      publicKey = loadPublicKey(abs(io, keyPath))
+    } catch (e) {
+      if (e instanceof AuditKeyError) throw new UsageError(e.message)
+      throw e
+    }
+  }
+  const { openPool, redactUrl } = await import('../../server/postgres/pool.js')
+  const { readChains } = await import('../../server/postgres/audit-store.js')
+  const pool = openPool(url, { max: 2, queryTimeoutMs: 60_000 })
+  try {
+    let chains
+    try {
+      chains = await readChains(pool, chain)
+    } catch (e) {
+      throw new UsageError(`cannot read audit chains from ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    if (chains.length === 0) {
+      io.out(chain === undefined ? 'no audit chains in the database\n' : `no audit chain '${chain}' in the database\n`)
+      return chain === undefined ? EXIT.ok : EXIT.failure
+    }
+    let failed = 0
+    for (const c of chains) {
+      const result = await verify(c.records, { ...(publicKey === undefined ? {} : { publicKey }), live })
+      if (!result.ok) {
+        failed++
+        io.out(`chain ${c.chainId}: FAILED at row ${c.seqs[result.index] ?? result.index + 1} (event ${result.index}): ${result.code}: ${result.message}\n`)
+        continue
+      }
+      io.out(`chain ${c.chainId}: ok: ${result.count} events, head ${result.head}${result.signaturesChecked ? `, ${result.signatures} signatures verified` : ', signatures not checked (no --public-key)'}${result.unsignedTail > 0 ? `, ${result.unsignedTail} trailing events not yet covered (--live)` : ''}\n`)
+    }
+    return failed === 0 ? EXIT.ok : EXIT.failure
+  } finally {
+    await pool.end().catch(() => undefined)
+  }
 }

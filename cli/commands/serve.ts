@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { homedir } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import { homedir, hostname } from 'node:os'
+import type { Pool } from 'pg'
 import { join, resolve } from 'node:path'
 import { parseDuration } from '../../runtime/config/duration.js'
 import { loadPublicKey } from '../../runtime/audit/keys.js'
 import { openAuditLog } from '../../runtime/audit/open.js'
 import { describeFsError } from '../../runtime/regular-file.js'
 import { BundleLoader, BundleSource, createService, DecisionLog, FileAudit, NoAudit, ServingSet, TokenCheck, parseTokenFile, trustedKeys, type ServiceAudit } from '../../server/index.js'
+import { PostgresApprovals } from '../../server/postgres/approvals.js'
+import { PostgresAudit } from '../../server/postgres/audit.js'
+import { LATEST_SCHEMA, schemaVersion } from '../../server/postgres/migrations.js'
+import { openPool, redactUrl } from '../../server/postgres/pool.js'
+import { syntheticDeny } from '../../runtime/enforce/forbidden-error.js'
+import type { AuthzRequest } from '../../stdlib/decision.js'
 import { parseArgs } from '../args.js'
 import { collectFiles, readSources } from '../files.js'
 import { EXIT, UsageError, type Command } from '../io.js'
@@ -15,6 +23,7 @@ import { readJson } from '../load-policies.js'
 const HELP = `Usage: symbi-policy serve [policy files or dirs] [--bundle <url|path>] [--listen host:port]
                           [--token-file f] [--public-key k ...] [--poll-interval 30s] [--bundle-cache dir]
                           [--schema f] [--audit-log f --signing-key k [--audit-mode every_event|checkpoint]]
+                          [--postgres url --signing-key k [--replica-id id]]
                           [--decision-log f|-] [--decision-log-drop-allows] [--body-limit bytes] [--max-batch n]
 
 Runs the decision service (docs/service.md): POST /v1/evaluate, /v1/explain; GET /health/live,
@@ -25,6 +34,10 @@ file or an http(s) URL; with --public-key (repeatable) only bundles signed by on
 served. Bearer tokens are read from --token-file (one per line) or SYMBI_SERVE_TOKEN, never argv;
 without one the service listens on loopback only. SIGTERM and SIGINT drain in-flight requests,
 flush the audit trail and the decision log, and exit 0.
+
+With --postgres (or SYMBIONT_POSTGRES_URL) the audit chain (one per replica, --replica-id) and
+the approvals live in PostgreSQL and are shared by every replica; run \`symbi-policy db migrate\`
+first. While the database is unreachable audited decisions deny and /health/ready says why.
 `
 
 function parseListen(text: string): { host: string; port: number } {
@@ -53,7 +66,7 @@ function readText(path: string, cwd: string, what: string): string {
 export const serve: Command = async (args, io) => {
   const a = parseArgs(args, {
     flags: ['--help', '--decision-log-drop-allows'],
-    options: ['--bundle', '--listen', '--token-file', '--poll-interval', '--bundle-cache', '--schema', '--audit-log', '--signing-key', '--audit-mode', '--decision-log', '--body-limit', '--max-batch'],
+    options: ['--bundle', '--listen', '--token-file', '--poll-interval', '--bundle-cache', '--schema', '--audit-log', '--signing-key', '--audit-mode', '--decision-log', '--body-limit', '--max-batch', '--postgres', '--replica-id'],
     repeatable: ['--public-key'],
   })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
@@ -91,11 +104,32 @@ export const serve: Command = async (args, io) => {
 
   let audit: ServiceAudit = new NoAudit()
   const auditLog = a.options.get('--audit-log')
+  const pgUrl = a.options.get('--postgres') ?? (io.env['SYMBIONT_POSTGRES_URL'] || undefined)
+  const mode = a.options.get('--audit-mode')
+  if (mode !== undefined && mode !== 'every_event' && mode !== 'checkpoint') throw new UsageError(`--audit-mode must be 'every_event' or 'checkpoint', not '${mode}'`)
+  if (auditLog !== undefined && pgUrl !== undefined) throw new UsageError('give --audit-log or --postgres, not both (with --postgres the audit chain is in the database)')
+  const key = a.options.get('--signing-key')
+  const replica = a.options.get('--replica-id') ?? `${hostname()}-${randomUUID().slice(0, 8)}`
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(replica)) throw new UsageError('--replica-id must be 1-128 letters, digits, dots, dashes, colons or underscores')
+  let pool: Pool | undefined
+  if (pgUrl !== undefined) {
+    if (key === undefined) throw new UsageError('--postgres needs --signing-key: the audit chain in the database is signed (create one with `symbi-policy audit keygen --out <dir>`)')
+    pool = openPool(pgUrl, {}, (e) => log(`database: ${e.message}`))
+    const at = await schemaVersion(pool).catch(() => undefined)
+    if (at !== undefined && at < LATEST_SCHEMA) {
+      await pool.end()
+      throw new UsageError(`the database at ${redactUrl(pgUrl)} is at schema version ${at}, this build needs ${LATEST_SCHEMA}: run \`symbi-policy db migrate\``)
+    }
+    if (at === undefined) log(`database ${redactUrl(pgUrl)} does not answer; starting not ready, retrying`)
+    try {
+      audit = await PostgresAudit.open({ url: pgUrl, chainId: replica, signingKey: resolve(io.cwd, key), mode: mode === 'checkpoint' ? 'checkpoint' : 'every', log })
+    } catch (e) {
+      await pool.end()
+      throw new UsageError(`cannot open the audit chain: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
   if (auditLog !== undefined) {
-    const key = a.options.get('--signing-key')
     if (key === undefined) throw new UsageError('--audit-log needs --signing-key (create one with `symbi-policy audit keygen --out <dir>`)')
-    const mode = a.options.get('--audit-mode')
-    if (mode !== undefined && mode !== 'every_event' && mode !== 'checkpoint') throw new UsageError(`--audit-mode must be 'every_event' or 'checkpoint', not '${mode}'`)
     try {
       audit = new FileAudit(await openAuditLog(resolve(io.cwd, auditLog), { signingKey: resolve(io.cwd, key), mode: mode === 'checkpoint' ? 'checkpoint' : 'every' }))
     } catch (e) {
@@ -118,10 +152,14 @@ export const serve: Command = async (args, io) => {
     const schema = schemaPath === undefined ? undefined : await readJson(schemaPath, io, 'schema')
     if (!serving.loadSources(files.map((f) => ({ name: f.path, source: f.text })), schema)) {
       io.err(`symbi-policy serve: ${serving.lastError?.message ?? 'policies could not be loaded'} (run \`symbi-policy check\`)\n`)
+      await audit.close()
+      await pool?.end().catch(() => undefined)
       return EXIT.failure
     }
   }
-  const service = createService({ serving, audit, ...(tokenCheck ? { tokens: tokenCheck } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
+  const decider = { evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('no policy set is serving') }
+  const approvals = pool !== undefined && pgUrl !== undefined ? new PostgresApprovals({ url: pgUrl, pool, decider, audit, replica, log }) : undefined
+  const service = createService({ serving, audit, ...(approvals ? { approvals } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
   try {
@@ -131,7 +169,7 @@ export const serve: Command = async (args, io) => {
     await service.close()
     throw new UsageError(`cannot listen on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`)
   }
-  log(`listening on ${address} (${serving.ready ? `policy version ${serving.version}` : 'not ready: no verified policy set yet'}${tokenCheck ? ', bearer tokens required' : ''})`)
+  log(`listening on ${address} (${pgUrl !== undefined ? `replica ${replica}, ` : ''}${serving.ready ? `policy version ${serving.version}` : 'not ready: no verified policy set yet'}${tokenCheck ? ', bearer tokens required' : ''})`)
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       process.off('SIGTERM', onTerm)
@@ -140,6 +178,7 @@ export const serve: Command = async (args, io) => {
       void (async () => {
         await loader?.stop()
         await service.close()
+        await pool?.end().catch(() => undefined)
         done()
       })()
     }
