@@ -16,6 +16,8 @@ import type { DecisionLog } from './decision-log.js'
 import { describeError, sendError, ServiceError } from './errors.js'
 import { createMetrics, type ServiceMetrics } from './metrics.js'
 import type { ServingSet } from './serving-set.js'
+import { ToolBlockedError, type ToolVerifier } from '../runtime/tools/tool-verifier.js'
+import { withinBound } from '../runtime/bounded.js'
 
 /** Options of {@link createService}. */
 export interface ServiceOptions {
@@ -41,6 +43,8 @@ export interface ServiceOptions {
   readonly serviceVersion?: string
   /** Where internal errors are reported (they never reach the client). */
   readonly onInternalError?: (e: unknown) => void
+  /** SchemaPin verification for `POST /v1/tools/verify`; without it that route answers 503. */
+  readonly toolVerifier?: ToolVerifier
   /** Extra store health for `/v1/status` (e.g. the TOFU store). */
   readonly stores?: () => Record<string, { kind: string; ok: boolean; message?: string }>
 }
@@ -201,6 +205,37 @@ export function createService(options: ServiceOptions): Service {
       throw e
     }
   }
+  // SchemaPin over HTTP: verify a tool's signed schema and pin its provider's key (TOFU). With a
+  // shared store, a key pinned through one replica is a key_mismatch at every other.
+  app.post('/v1/tools/verify', async (req, reply) => {
+    const verifier = options.toolVerifier
+    if (verifier === undefined) throw new ServiceError(503, 'not_ready', 'no key store configured for tool verification (--postgres or --tofu-store)')
+    const b = req.body
+    if (!isRecord(b)) throw new ServiceError(400, 'bad_request', 'request body must be a JSON object { "name", "provider", "schema", "publicKey" }')
+    for (const f of ['name', 'provider', 'publicKey'] as const) if (typeof b[f] !== 'string' || b[f] === '') throw new ServiceError(400, 'bad_request', `field '${f}' must be a non-empty string`)
+    if (!isRecord(b['schema'])) throw new ServiceError(400, 'bad_request', "field 'schema' must be a JSON object (the tool's signed schema)")
+    const tool = { name: b['name'] as string, provider: b['provider'] as string, schema: b['schema'], publicKey: b['publicKey'] as string }
+    let outcome: { status: string; keyId?: string; warnings: readonly string[] } | undefined
+    let blocked: ToolBlockedError | undefined
+    try {
+      outcome = await verifier.verify(tool)
+    } catch (e) {
+      if (!(e instanceof ToolBlockedError)) throw e
+      blocked = e
+    }
+    if (audit.enabled) {
+      const details = { tool: tool.name, provider: tool.provider, outcome: blocked ? 'blocked' : (outcome?.status ?? 'unknown'), ...(blocked ? { problem: blocked.problem, reason: blocked.detail } : {}), ...(outcome?.keyId ? { key_id: outcome.keyId } : {}) }
+      try {
+        await withinBound(audit.append({ agentId: tool.provider, type: blocked ? 'security_violation' : 'tool_invocation', details }), auditTimeoutMs, 'audit append')
+      } catch (e) {
+        metrics.auditFailures.inc()
+        if (!blocked) throw new ServiceError(503, 'audit_unavailable', `tool verification could not be audited: ${e instanceof Error ? e.message : String(e)}; the tool must not run`)
+      }
+    }
+    if (blocked) return reply.code(403).send({ error: { code: 'tool_blocked', message: blocked.message, problem: blocked.problem } })
+    return outcome
+  })
+
   app.post('/v1/approvals/:id/approve', resolve('approve'))
   app.post('/v1/approvals/:id/reject', resolve('reject'))
 

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'not_ready'
+  | 'tool_blocked'
+  | 'audit_unavailable'
   | 'timeout'
   | 'internal'
 

@@ -11,6 +11,9 @@ import { describeFsError } from '../../runtime/regular-file.js'
 import { BundleLoader, BundleSource, createService, DecisionLog, FileAudit, NoAudit, ServingSet, TokenCheck, parseTokenFile, trustedKeys, type ServiceAudit } from '../../server/index.js'
 import { PostgresApprovals } from '../../server/postgres/approvals.js'
 import { PostgresAudit } from '../../server/postgres/audit.js'
+import { PostgresTofuStore } from '../../server/postgres/tofu-store.js'
+import { TofuKeyStore } from '../../runtime/tools/tofu-store.js'
+import { ToolVerifier } from '../../runtime/tools/tool-verifier.js'
 import { LATEST_SCHEMA, schemaVersion } from '../../server/postgres/migrations.js'
 import { openPool, redactUrl } from '../../server/postgres/pool.js'
 import { syntheticDeny } from '../../runtime/enforce/forbidden-error.js'
@@ -23,7 +26,7 @@ import { readJson } from '../load-policies.js'
 const HELP = `Usage: symbi-policy serve [policy files or dirs] [--bundle <url|path>] [--listen host:port]
                           [--token-file f] [--public-key k ...] [--poll-interval 30s] [--bundle-cache dir]
                           [--schema f] [--audit-log f --signing-key k [--audit-mode every_event|checkpoint]]
-                          [--postgres url --signing-key k [--replica-id id]]
+                          [--postgres url --signing-key k [--replica-id id]] [--tofu-store file]
                           [--decision-log f|-] [--decision-log-drop-allows] [--body-limit bytes] [--max-batch n]
 
 Runs the decision service (docs/service.md): POST /v1/evaluate, /v1/explain; GET /health/live,
@@ -36,7 +39,8 @@ without one the service listens on loopback only. SIGTERM and SIGINT drain in-fl
 flush the audit trail and the decision log, and exit 0.
 
 With --postgres (or SYMBIONT_POSTGRES_URL) the audit chain (one per replica, --replica-id) and
-the approvals live in PostgreSQL and are shared by every replica; run \`symbi-policy db migrate\`
+the approvals and the TOFU pins of POST /v1/tools/verify live in PostgreSQL and are shared by
+every replica (without it, --tofu-store names a file store); run \`symbi-policy db migrate\`
 first. While the database is unreachable audited decisions deny and /health/ready says why.
 `
 
@@ -66,7 +70,7 @@ function readText(path: string, cwd: string, what: string): string {
 export const serve: Command = async (args, io) => {
   const a = parseArgs(args, {
     flags: ['--help', '--decision-log-drop-allows'],
-    options: ['--bundle', '--listen', '--token-file', '--poll-interval', '--bundle-cache', '--schema', '--audit-log', '--signing-key', '--audit-mode', '--decision-log', '--body-limit', '--max-batch', '--postgres', '--replica-id'],
+    options: ['--bundle', '--listen', '--token-file', '--poll-interval', '--bundle-cache', '--schema', '--audit-log', '--signing-key', '--audit-mode', '--decision-log', '--body-limit', '--max-batch', '--postgres', '--replica-id', '--tofu-store'],
     repeatable: ['--public-key'],
   })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
@@ -159,7 +163,10 @@ export const serve: Command = async (args, io) => {
   }
   const decider = { evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('no policy set is serving') }
   const approvals = pool !== undefined && pgUrl !== undefined ? new PostgresApprovals({ url: pgUrl, pool, decider, audit, replica, log }) : undefined
-  const service = createService({ serving, audit, ...(approvals ? { approvals } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
+  const tofuPath = a.options.get('--tofu-store')
+  const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
+  const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore })
+  const service = createService({ serving, audit, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
   try {

@@ -1,5 +1,5 @@
 export type { SchemaCheck } from './schema-pin.js'
-export type { PinnedKey, TofuStoreOptions, TrustCheck } from './tofu-store.js'
+export type { KeyTrustStore, PinnedKey, TofuStoreOptions, TrustCheck } from './tofu-store.js'
 export type { SchemaPinMode, ToolDescriptor, ToolVerification, ToolVerifierOptions, VerificationProblem } from './tool-verifier.js'
 export { CanonicalJsonError, MAX_CANONICAL_DEPTH, canonicalJson } from './canonical-json.js'
 export { SIGNATURE_FIELD, SchemaKeyError, keyIdOf, loadPrivateKey, loadPublicKey, schemaSigningInput, signSchema, verifySchema, withSignature } from './schema-pin.js'

@@ -22,6 +22,17 @@ export interface TrustCheck {
   readonly keyId: string
 }
 
+/**
+ * What the tool verifier needs of a key store: the file store below, or a shared one (the
+ * service's PostgreSQL store), where first use must win atomically across processes.
+ */
+export interface KeyTrustStore {
+  /** Pins on first contact; throws `KeyMismatchError` / `UnknownProviderError` otherwise. */
+  check(provider: string, publicKey: string): Promise<TrustCheck>
+  /** The pinned key of a provider, without pinning anything. */
+  lookup(provider: string): Promise<Pick<PinnedKey, 'keyId'> | undefined>
+}
+
 /** The presented key differs from the one pinned for the provider: the tool must be blocked. */
 export class KeyMismatchError extends Error {
   override readonly name = 'KeyMismatch'
@@ -80,7 +91,7 @@ interface StoreFile {
  * Calls on one instance are serialized; writers (in this or other processes) also take a
  * lock file, and re-read under it, so concurrent first contacts cannot lose a pin.
  */
-export class TofuKeyStore {
+export class TofuKeyStore implements KeyTrustStore {
   private chain: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: TofuStoreOptions) {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { SchemaKeyError, verifySchema } from './schema-pin.js'
-import type { TofuKeyStore } from './tofu-store.js'
+import type { KeyTrustStore } from './tofu-store.js'
 import { KeyMismatchError, TrustStoreError, UnknownProviderError } from './tofu-store.js'
 
 /** How strictly tool schemas are enforced. */
@@ -61,7 +61,7 @@ export interface ToolVerifierOptions {
   /** Enforcement mode; default `strict`. */
   readonly mode?: SchemaPinMode
   /** Trust-on-first-use store; required in every mode but `disabled`. */
-  readonly store?: TofuKeyStore
+  readonly store?: KeyTrustStore
   /** Environment to read `SYMBIONT_ENV` from; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>
 }
@@ -81,7 +81,7 @@ export interface ToolVerifierOptions {
 export class ToolVerifier {
   /** The mode in force. */
   readonly mode: SchemaPinMode
-  private readonly store: TofuKeyStore | undefined
+  private readonly store: KeyTrustStore | undefined
 
   constructor(options: ToolVerifierOptions = {}) {
     const mode = options.mode ?? 'strict'
@@ -121,7 +121,7 @@ export class ToolVerifier {
       problem(check.reason, check.detail, lax)
       return { status: 'unverified', keyId: check.keyId ?? '', warnings }
     }
-    const store = this.store as TofuKeyStore
+    const store = this.store as KeyTrustStore
     try {
       if (dev) {
         const pinned = await store.lookup(provider)

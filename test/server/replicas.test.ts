@@ -8,6 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateKeyPairSync } from 'node:crypto'
+import { withSignature } from '../../runtime/tools/schema-pin.js'
 import { readChains } from '../../server/postgres/audit-store.js'
 import { freshDatabase, PG_SKIP } from './pg-harness.js'
 
@@ -69,7 +71,7 @@ describe.skipIf(PG_SKIP)('three replicas, one database (processes)', () => {
     return { status: r.status, out: r.stdout + r.stderr }
   }
 
-  it('parked at replica 1, approved at replica 3, completes at replica 1; all three chains verify', async () => {
+  it('parked at replica 1, approved at replica 3, completes at replica 1; a key pinned through replica 2 is a KeyMismatch at replica 1; all three chains verify', async () => {
     const [r1, r2, r3] = await Promise.all([start('r1'), start('r2'), start('r3')])
     const parked = await call(r1, '/v1/evaluate', { principal: { id: 'eng-1', role: 'engineer' }, action: 'deploy' })
     expect(parked.body['effect']).toBe('require_approval')
@@ -80,6 +82,27 @@ describe.skipIf(PG_SKIP)('three replicas, one database (processes)', () => {
     expect((await call(r3, `/v1/approvals/${id}/approve`, { approver: 'supervisor' })).body['decision']).toMatchObject({ effect: 'allow' })
     expect((await waiting).body).toMatchObject({ id, status: 'approved', decision: { effect: 'allow' } })
     await call(r2, '/v1/evaluate', { principal: { id: 'x' }, action: 'read' })
+
+    // TOFU: the provider's key pinned through replica 2 wins everywhere; another key is a KeyMismatch at replica 1.
+    const tool = (k: ReturnType<typeof generateKeyPairSync>) => ({
+      name: 'search',
+      provider: 'acme-tools',
+      schema: withSignature({ name: 'search', description: 'web search', parameters: { q: 'string' } }, k.privateKey),
+      publicKey: k.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    })
+    const genuine = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const impostor = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    expect((await call(r2, '/v1/tools/verify', tool(genuine))).body).toMatchObject({ status: 'first_use' })
+    expect((await call(r3, '/v1/tools/verify', tool(genuine))).body).toMatchObject({ status: 'verified' })
+    const mismatch = await call(r1, '/v1/tools/verify', tool(impostor))
+    expect(mismatch.status).toBe(403)
+    expect(mismatch.body).toMatchObject({ error: { code: 'tool_blocked', problem: 'key_mismatch', message: expect.stringContaining('KeyMismatch') } })
+    // First use races between replicas: exactly one key wins.
+    const fresh = (k: ReturnType<typeof generateKeyPairSync>) => ({ ...tool(k), provider: 'race-tools' })
+    const racers = [generateKeyPairSync('ec', { namedCurve: 'P-256' }), generateKeyPairSync('ec', { namedCurve: 'P-256' }), generateKeyPairSync('ec', { namedCurve: 'P-256' })]
+    const raced = await Promise.all([r1, r2, r3].map((r, i) => call(r, '/v1/tools/verify', fresh(racers[i] as ReturnType<typeof generateKeyPairSync>))))
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 403, 403])
+
     for (const r of [r1, r2, r3]) {
       const exit = new Promise((res) => r.child.on('exit', res))
       r.child.kill('SIGTERM')
