@@ -74,7 +74,7 @@ export function createService(options: ServiceOptions): Service {
   const serving = options.serving
   const audit = options.audit ?? new NoAudit()
   const approvals = options.approvals ?? new MemoryApprovals({ evaluate: (r) => requireEngine().evaluate(r) }, audit)
-  const metrics = options.metrics ?? createMetrics(() => approvals.pendingCount(), () => serving.version)
+  const metrics = options.metrics ?? createMetrics(() => approvals.pendingCount(), () => serving.version, () => serving.loadCounts)
   const maxBatch = options.maxBatch ?? 1000
   const auditTimeoutMs = options.auditTimeoutMs ?? 5000
   const app = Fastify({

@@ -22,7 +22,12 @@ export interface ServiceMetrics {
 }
 
 /** Creates the metrics; `pending` is read at scrape time for the approvals gauge. */
-export function createMetrics(pending: () => number | Promise<number>, version: () => number, options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+export function createMetrics(
+  pending: () => number | Promise<number>,
+  version: () => number,
+  loadCounts: () => { readonly ok: number; readonly error: number } = () => ({ ok: 0, error: 0 }),
+  options: { defaultMetrics?: boolean } = {},
+): ServiceMetrics {
   const registry = new Registry()
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'symbi_process_' })
   const decisions = new Counter({ name: 'symbi_decisions_total', help: 'Decisions made, by effect', labelNames: ['effect'] as const, registers: [registry] })
@@ -32,7 +37,19 @@ export function createMetrics(pending: () => number | Promise<number>, version: 
     buckets: [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05],
     registers: [registry],
   })
-  const loads = new Counter({ name: 'symbi_bundle_loads_total', help: 'Policy set and bundle loads, by result', labelNames: ['result'] as const, registers: [registry] })
+  // Loads are counted by the serving set (they start before the service exists); read at scrape time.
+  const loads = new Counter({
+    name: 'symbi_bundle_loads_total',
+    help: 'Policy set and bundle loads, by result',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const c = loadCounts()
+      this.reset()
+      this.inc({ result: 'ok' }, c.ok)
+      this.inc({ result: 'error' }, c.error)
+    },
+  })
   const auditSeconds = new Histogram({
     name: 'symbi_audit_append_duration_seconds',
     help: 'Time until an audit append is acknowledged',

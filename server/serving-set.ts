@@ -32,6 +32,7 @@ export class ServingSet {
   #bundle: BundleInfo | undefined
   #lastError: LoadFailure | undefined
   #loads = 0
+  #failures = 0
   readonly #clock: () => number
   readonly #onLoad: ((ok: boolean) => void) | undefined
 
@@ -63,9 +64,15 @@ export class ServingSet {
     return this.#loads
   }
 
+  /** Loads that served and loads that were refused, so far. */
+  get loadCounts(): { readonly ok: number; readonly error: number } {
+    return { ok: this.#loads, error: this.#failures }
+  }
+
   /** Records a failure that happened before loading (fetch, archive, signature). */
   fail(code: string, message: string): void {
     this.#lastError = { code, message, at: new Date(this.#clock()).toISOString() }
+    this.#failures++
     this.#onLoad?.(false)
   }
 

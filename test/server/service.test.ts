@@ -192,11 +192,13 @@ describe('approvals over HTTP', () => {
 describe('status, metrics, audit and decision log', () => {
   it('/v1/status and /metrics say what serves and what was decided', async () => {
     const s = start()
-    await post(s, '/v1/evaluate', exampleRequests[0])
+    const first = await post(s, '/v1/evaluate', exampleRequests[0])
     const status = (await s.app.inject({ url: '/v1/status' })).json() as Record<string, unknown>
     expect(status).toMatchObject({ version: 1, ready: true, bundle: null, lastError: null, evaluator: 'generated', stores: { audit: { kind: 'none', ok: true } } })
     const metrics = (await s.app.inject({ url: '/metrics' })).body
-    for (const name of ['symbi_decisions_total', 'symbi_decision_duration_seconds_bucket', 'symbi_bundle_loads_total', 'symbi_audit_append_duration_seconds', 'symbi_approvals_pending 0', 'symbi_policy_version 1']) expect(metrics).toContain(name)
+    expect(metrics).toContain('symbi_bundle_loads_total{result="ok"} 1')
+    expect(metrics).toContain(`symbi_decisions_total{effect="${String(first.body['effect'])}"} 1`)
+    for (const name of ['symbi_decision_duration_seconds_bucket', 'symbi_audit_append_duration_seconds', 'symbi_approvals_pending 0', 'symbi_policy_version 1']) expect(metrics).toContain(name)
   })
 
   it('every decision is in the audit trail under its decisionId (masked), and the trail verifies', async () => {
