@@ -99,6 +99,7 @@ const md = [
   '',
   `Service ÷ ceiling (saturated req/s): ${((rows[1].sat.requests.average / rows[0].sat.requests.average) * 100).toFixed(1)} %.` + (rows[2] ? ` Audited in PostgreSQL ÷ ceiling: ${((rows[2].sat.requests.average / rows[0].sat.requests.average) * 100).toFixed(1)} %.` : ' PostgreSQL run skipped (SYMBI_BENCH_PG not set).'),
   '',
+  ...(chainRate ? [`One replica's audit chain in PostgreSQL without HTTP in front (AuditTrail group commit, 256 appends in flight, in the benchmark process): ${Math.round(chainRate.checkpoint)} events/s with signed checkpoints, ${Math.round(chainRate.every)} events/s with every event signed.`, ''] : []),
 ]
 writeFileSync(new URL('./results/service.md', import.meta.url), md.join('\n'))
 console.log(md.join('\n'))

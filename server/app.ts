@@ -10,7 +10,7 @@ import { maskSensitive } from '../runtime/masking.js'
 import type { Value } from '../stdlib/value.js'
 import { ApprovalRefused, MemoryApprovals, type ApprovalBackend, type ApprovalView } from './approvals.js'
 import { NoAudit, type ServiceAudit } from './audit.js'
-import type { TokenCheck } from './auth.js'
+import type { ApproverTokens, TokenCheck } from './auth.js'
 import { decideAll, validateRequest, type DecideContext } from './decide.js'
 import type { DecisionLog } from './decision-log.js'
 import { describeError, sendError, ServiceError } from './errors.js'
@@ -29,6 +29,11 @@ export interface ServiceOptions {
   readonly approvals?: ApprovalBackend
   /** Accepted bearer tokens; without, the API is open (bind it to loopback). */
   readonly tokens?: TokenCheck
+  /**
+   * Tokens that resolve approvals, each naming its approver. With service tokens configured,
+   * approve/reject need one of these (a service token is refused: agents must not approve).
+   */
+  readonly approverTokens?: ApproverTokens
   /** Largest request body in bytes; default 1 MiB. */
   readonly bodyLimit?: number
   /** Most requests in one batch; default 1,000. */
@@ -59,6 +64,7 @@ export interface Service {
 }
 
 const HEALTH = new Set(['/health/live', '/health/ready'])
+const RESOLVE = new Set(['/v1/approvals/:id/approve', '/v1/approvals/:id/reject'])
 const tracer = trace.getTracer('symbi-policy')
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -104,11 +110,26 @@ export function createService(options: ServiceOptions): Service {
     return reasons
   }
 
+  // Who resolves approvals, by request: the approver named by an approver token.
+  const approverOf = new WeakMap<FastifyRequest, string>()
+
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    // The route fastify matched, not the raw URL: percent-encoding or other spellings of a path
+    // cannot route to a resolution while escaping its token check.
+    const route = req.routeOptions.url
+    if (req.method === 'POST' && route !== undefined && RESOLVE.has(route) && (options.tokens !== undefined || options.approverTokens !== undefined)) {
+      const who = options.approverTokens?.who(req.headers.authorization)
+      if (who !== undefined) return void approverOf.set(req, who)
+      metrics.authFailures.inc()
+      if (options.tokens?.accepts(req.headers.authorization) === true) {
+        return sendError(reply, 403, 'forbidden', options.approverTokens === undefined ? 'approvals are resolved with approver tokens (--approver-token-file); none are configured' : 'a service token cannot resolve approvals; use an approver token')
+      }
+      reply.header('www-authenticate', 'Bearer')
+      return sendError(reply, 401, 'unauthorized', 'missing or wrong approver token')
+    }
     if (options.tokens === undefined) return
-    const path = req.url.split('?', 1)[0] ?? ''
-    if (HEALTH.has(path)) return
-    if (!options.tokens.accepts(req.headers.authorization)) {
+    if (req.method === 'GET' && route !== undefined && HEALTH.has(route)) return
+    if (!options.tokens.accepts(req.headers.authorization) && options.approverTokens?.who(req.headers.authorization) === undefined) {
       metrics.authFailures.inc()
       reply.header('www-authenticate', 'Bearer')
       return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token')
@@ -192,8 +213,10 @@ export function createService(options: ServiceOptions): Service {
     const body = req.body
     const who = 'approver'
     if (!isRecord(body)) throw new ServiceError(400, 'bad_request', `request body must be a JSON object { "${who}": string, "reason"?: string }`)
-    const approver = body[who]
+    const byToken = approverOf.get(req)
+    const approver = body[who] ?? byToken
     if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 256) throw new ServiceError(400, 'bad_request', `field '${who}' must be a non-empty string of at most 256 characters`)
+    if (byToken !== undefined && approver !== byToken) throw new ServiceError(403, 'forbidden', `this token belongs to approver '${byToken}', not '${approver}'`)
     const reason = body['reason']
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 2048)) throw new ServiceError(400, 'bad_request', "field 'reason' must be a string of at most 2048 characters")
     requireEngine()

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'bad_json'
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'body_too_large'

@@ -8,7 +8,7 @@ import { parseDuration } from '../../runtime/config/duration.js'
 import { loadPublicKey } from '../../runtime/audit/keys.js'
 import { openAuditLog } from '../../runtime/audit/open.js'
 import { describeFsError } from '../../runtime/regular-file.js'
-import { BundleLoader, BundleSource, createService, DecisionLog, FileAudit, NoAudit, ServingSet, TokenCheck, parseTokenFile, trustedKeys, type ServiceAudit } from '../../server/index.js'
+import { ApproverTokens, BundleLoader, BundleSource, createService, parseApproverTokenFile, DecisionLog, FileAudit, NoAudit, ServingSet, TokenCheck, parseTokenFile, trustedKeys, type ServiceAudit } from '../../server/index.js'
 import { PostgresApprovals } from '../../server/postgres/approvals.js'
 import { PostgresAudit } from '../../server/postgres/audit.js'
 import { PostgresTofuStore } from '../../server/postgres/tofu-store.js'
@@ -24,7 +24,7 @@ import { EXIT, UsageError, type Command } from '../io.js'
 import { readJson } from '../load-policies.js'
 
 const HELP = `Usage: symbi-policy serve [policy files or dirs] [--bundle <url|path>] [--listen host:port]
-                          [--token-file f] [--public-key k ...] [--poll-interval 30s] [--bundle-cache dir]
+                          [--token-file f] [--approver-token-file f] [--public-key k ...] [--poll-interval 30s] [--bundle-cache dir]
                           [--schema f] [--audit-log f --signing-key k [--audit-mode every_event|checkpoint]]
                           [--postgres url --signing-key k [--replica-id id]] [--tofu-store file]
                           [--decision-log f|-] [--decision-log-drop-allows] [--body-limit bytes] [--max-batch n]
@@ -35,7 +35,9 @@ Runs the decision service (docs/service.md): POST /v1/evaluate, /v1/explain; GET
 Policies come from the paths given, or from a bundle (\`symbi-policy bundle build\`) polled from a
 file or an http(s) URL; with --public-key (repeatable) only bundles signed by one of the keys are
 served. Bearer tokens are read from --token-file (one per line) or SYMBI_SERVE_TOKEN, never argv;
-without one the service listens on loopback only. SIGTERM and SIGINT drain in-flight requests,
+without one the service listens on loopback only. Approvals are resolved with the tokens of
+--approver-token-file (\`<approver> <token>\` per line): the token names the approver, and a
+service token cannot approve. SIGTERM and SIGINT drain in-flight requests,
 flush the audit trail and the decision log, and exit 0.
 
 With --postgres (or SYMBIONT_POSTGRES_URL) the audit chain (one per replica, --replica-id) and
@@ -70,7 +72,7 @@ function readText(path: string, cwd: string, what: string): string {
 export const serve: Command = async (args, io) => {
   const a = parseArgs(args, {
     flags: ['--help', '--decision-log-drop-allows'],
-    options: ['--bundle', '--listen', '--token-file', '--poll-interval', '--bundle-cache', '--schema', '--audit-log', '--signing-key', '--audit-mode', '--decision-log', '--body-limit', '--max-batch', '--postgres', '--replica-id', '--tofu-store'],
+    options: ['--bundle', '--listen', '--token-file', '--poll-interval', '--bundle-cache', '--schema', '--audit-log', '--signing-key', '--audit-mode', '--decision-log', '--body-limit', '--max-batch', '--postgres', '--replica-id', '--tofu-store', '--approver-token-file'],
     repeatable: ['--public-key'],
   })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
@@ -88,6 +90,16 @@ export const serve: Command = async (args, io) => {
       throw new UsageError(`bad token${tokenFile ? ` in '${tokenFile}'` : ' in SYMBI_SERVE_TOKEN'}: ${e instanceof Error ? e.message : String(e)}`)
     }
   } else if (tokenFile !== undefined) throw new UsageError(`token file '${tokenFile}' holds no token`)
+  const approverFile = a.options.get('--approver-token-file')
+  let approverTokens: ApproverTokens | undefined
+  if (approverFile !== undefined) {
+    try {
+      approverTokens = new ApproverTokens(parseApproverTokenFile(readText(approverFile, io.cwd, 'approver token file')))
+    } catch (e) {
+      if (e instanceof UsageError) throw e
+      throw new UsageError(`bad approver token file '${approverFile}': ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
   if (tokenCheck === undefined && !isLoopback(host)) throw new UsageError(`listening on ${host} (not loopback) needs a bearer token: --token-file or SYMBI_SERVE_TOKEN`)
   const pollMs = parseDuration(a.options.get('--poll-interval') ?? '30s')
   if (pollMs === undefined || pollMs < 100) throw new UsageError(`--poll-interval must be a duration of at least 100ms (e.g. 30s), not '${a.options.get('--poll-interval')}'`)
@@ -166,7 +178,7 @@ export const serve: Command = async (args, io) => {
   const tofuPath = a.options.get('--tofu-store')
   const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
   const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore })
-  const service = createService({ serving, audit, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
+  const service = createService({ serving, audit, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
   try {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine } from '../../index.js'
 import { openAuditLog, verify as verifyAuditLog, generateAuditKeyPair } from '../../runtime/audit/index.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
-import { createService, DecisionLog, FileAudit, ServingSet, TokenCheck, type Service, type ServiceAudit } from '../../server/index.js'
+import { ApproverTokens, createService, DecisionLog, FileAudit, ServingSet, TokenCheck, type Service, type ServiceAudit } from '../../server/index.js'
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples')
 const exampleSources = readdirSync(EXAMPLES)
@@ -175,6 +175,31 @@ describe('approvals over HTTP', () => {
     expect(await post(s, `/v1/approvals/${id}/reject`, { approver: 'supervisor' })).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } })
     expect(await post(s, '/v1/approvals/nope/approve', { approver: 'supervisor' })).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } })
     expect((await s.app.inject({ url: '/v1/approvals' })).json()).toEqual({ approvals: [] })
+  })
+
+  it('with tokens, only an approver token resolves approvals, and only under its own name', async () => {
+    const APPROVER = 'supervisor-token-0123456789abcdef'
+    const s = start([{ name: 'ops.policy', source: APPROVAL_POLICY }], { tokens: new TokenCheck([TOKEN]), approverTokens: new ApproverTokens([{ name: 'supervisor', token: APPROVER }]) })
+    const agent = { authorization: `Bearer ${TOKEN}` }
+    const id = (await post(s, '/v1/evaluate', { principal: { id: 'eng-1', role: 'engineer' }, action: 'deploy' }, agent)).body['approvalId'] as string
+    // The agent's own token cannot approve its request, whatever name it writes.
+    expect(await post(s, `/v1/approvals/${id}/approve`, { approver: 'supervisor' }, agent)).toEqual({ status: 403, body: { error: { code: 'forbidden', message: 'a service token cannot resolve approvals; use an approver token' } } })
+    expect((await post(s, `/v1/approvals/${id}/approve`, { approver: 'supervisor' })).status).toBe(401)
+    for (const spelling of [`/v1/approvals/${id}/%61pprove`, `/v1/approvals/${id}/approve/`, `//v1/approvals/${id}/approve`, `/v1/approvals/${id}/approve?x=1`, `/v1/approvals/${id}/./approve`]) {
+      const r = await post(s, spelling, { approver: 'supervisor' }, agent)
+      expect([403, 404]).toContain(r.status)
+    }
+    expect((await post(s, `/v1/approvals/${id}/approve`, { approver: 'supervisor' }, { authorization: `Bearer ${APPROVER}x` })).status).toBe(401)
+    const other = await post(s, `/v1/approvals/${id}/approve`, { approver: 'cto' }, { authorization: `Bearer ${APPROVER}` })
+    expect(other).toEqual({ status: 403, body: { error: { code: 'forbidden', message: "this token belongs to approver 'supervisor', not 'cto'" } } })
+    expect((await s.app.inject({ url: `/v1/approvals/${id}`, headers: agent })).json()).toMatchObject({ status: 'pending', grantedBy: [] })
+    const ok = await post(s, `/v1/approvals/${id}/approve`, {}, { authorization: `Bearer ${APPROVER}` })
+    expect(ok.body['decision']).toMatchObject({ effect: 'allow' })
+    expect(ok.body['approval']).toMatchObject({ grantedBy: ['supervisor'] })
+    // Service tokens without approver tokens: nobody can resolve (fail closed), and says how to fix it.
+    const closed = start([{ name: 'ops.policy', source: APPROVAL_POLICY }], { tokens: new TokenCheck([TOKEN]) })
+    const id2 = (await post(closed, '/v1/evaluate', { principal: { id: 'eng-1', role: 'engineer' }, action: 'deploy' }, agent)).body['approvalId'] as string
+    expect((await post(closed, `/v1/approvals/${id2}/approve`, { approver: 'supervisor' }, agent)).body).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('--approver-token-file') } })
   })
 
   it('approval never bypasses policy: an approved request the policy denies stays denied; rejection denies', async () => {
