@@ -41,8 +41,23 @@ interface Frame {
  * EVAL117 for excessive depth (which also catches cycles) and EVAL116 for a collection too large.
  * `where` names the root in messages, e.g. `"request.context"`. Iterative: deep data cannot
  * overflow the stack.
+ *
+ * The error names the first bad place in sorted key order, whatever order the caller's record
+ * keys were in: `{ a: undefined, b: undefined }` and `{ b: undefined, a: undefined }` are one
+ * request to the decision cache, so they must get one message. The valid path (the common one)
+ * walks keys as they come; only a failure is walked again, sorted.
  */
 export function checkValue(value: unknown, limits: Limits, where: string): asserts value is Value {
+  try {
+    walk(value, limits, where, false)
+  } catch (first) {
+    walk(value, limits, where, true)
+    // Data that failed once and passes now (an accessor that changes its answer) is not data.
+    throw first
+  }
+}
+
+function walk(value: unknown, limits: Limits, where: string, sorted: boolean): void {
   const stack: Frame[] = [{ v: value, depth: 0, key: undefined, parent: undefined }]
   while (stack.length > 0) {
     const f = stack.pop() as Frame
@@ -82,6 +97,7 @@ export function checkValue(value: unknown, limits: Limits, where: string): asser
     }
     const keys = Object.keys(v)
     if (keys.length > limits.maxCollectionSize) tooLarge(f, where, keys.length, limits)
+    if (sorted) keys.sort()
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i] as string
       stack.push({ v: (v as Record<string, unknown>)[k], depth: f.depth + 1, key: k, parent: f })
