@@ -3,9 +3,12 @@ import type { Value, ValueRecord } from '../../stdlib/value.js'
 import type { ApprovalQueue } from '../approvals/approval-queue.js'
 import type { AuditEventType, AuditInput, AuditSink } from '../audit-sink.js'
 import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
+import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { DEFAULT_DECISION_TIMEOUT_MS, decideSafely } from './decide.js'
 import type { EnforcementPoint } from './forbidden-error.js'
 import { ForbiddenError, actionName, syntheticDeny } from './forbidden-error.js'
+
+const tracer = trace.getTracer('symbi-policy')
 
 /** How an enforcer reaches its engine, its audit trail and its approval queue. */
 export interface EnforcerOptions {
@@ -80,9 +83,16 @@ export class Enforcer {
    * request object that throws) is a `ForbiddenError` too: the one way a caller learns "no".
    */
   async authorize(p: PointRequest): Promise<Authorization> {
+    // A span per enforcement: a no-op unless the host registers an OpenTelemetry SDK. Not made
+    // the active span (no context switch) — nothing below starts spans of its own.
+    const span = tracer.startSpan(`symbi.enforce.${p.point}`, { attributes: { 'symbi.point': p.point, 'symbi.agent': p.agentId } })
     try {
-      return await this.authorizeUnchecked(p)
+      const auth = await this.authorizeUnchecked(p)
+      span.setAttribute('symbi.effect', auth.decision.effect)
+      return auth
     } catch (e) {
+      span.setAttribute('symbi.effect', 'deny')
+      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof ForbiddenError ? 'forbidden' : 'enforcement failed' })
       if (e instanceof ForbiddenError) throw e
       const reason = `enforcement failed: ${describeError(e)}`
       let action = '?'
@@ -92,6 +102,8 @@ export class Enforcer {
         // The request itself is what throws; the reason says enough.
       }
       throw new ForbiddenError(p.point, action, undefined, reason, syntheticDeny(reason))
+    } finally {
+      span.end()
     }
   }
 
