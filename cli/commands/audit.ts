@@ -34,6 +34,17 @@ export const audit: Command = async (args, io) => {
   throw new UsageError(`unknown subcommand '${sub}' (verify, keygen)\n${USAGE}`)
 }
 
+/** The `--public-key` of a verify command, loaded; a bad key is a usage error. */
+function publicKeyOption(io: CliIO, keyPath: string | undefined): KeyObject | undefined {
+  if (keyPath === undefined) return undefined
+  try {
+    return loadPublicKey(abs(io, keyPath))
+  } catch (e) {
+    if (e instanceof AuditKeyError) throw new UsageError(e.message)
+    throw e
+  }
+}
+
 function abs(io: CliIO, p: string): string {
   return isAbsolute(p) ? p : resolve(io.cwd, p)
 }
@@ -52,15 +63,7 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   if (anchorOpt !== undefined && !/^[0-9a-fA-F]{64}$/.test(anchorOpt)) throw new UsageError(`--anchor must be a head hash of 64 hex digits, got '${anchorOpt}'`)
   const anchor = anchorOpt?.toLowerCase()
   const keyPath = a.options.get('--public-key')
-  let publicKey: KeyObject | undefined
-  if (keyPath !== undefined) {
-    try {
-      publicKey = loadPublicKey(abs(io, keyPath))
-    } catch (e) {
-      if (e instanceof AuditKeyError) throw new UsageError(e.message)
-      throw e
-    }
-  }
+  const publicKey = publicKeyOption(io, keyPath)
   let result
   try {
     result = await verify(log, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }), live: a.flags.has('--live') })
@@ -120,15 +123,7 @@ async function keygenCommand(args: readonly string[], io: CliIO): Promise<number
 
 async function verifyPostgres(url: string, chain: string | undefined, keyPath: string | undefined, live: boolean, positionals: number, io: CliIO): Promise<number> {
   if (positionals > 0) throw new UsageError('verify takes a log file or --postgres, not both')
-  let publicKey: KeyObject | undefined
-  if (keyPath !== undefined) {
-    try {
-      publicKey = loadPublicKey(abs(io, keyPath))
-    } catch (e) {
-      if (e instanceof AuditKeyError) throw new UsageError(e.message)
-      throw e
-    }
-  }
+  const publicKey = publicKeyOption(io, keyPath)
   const { openPool, redactUrl } = await import('../../server/postgres/pool.js')
   const { readChains } = await import('../../server/postgres/audit-store.js')
   const pool = openPool(url, { max: 2, queryTimeoutMs: 60_000 })
