@@ -106,6 +106,8 @@ export function createService(options: ServiceOptions): Service {
     if (!serving.ready) reasons.push(`no verified policy set is serving${serving.lastError ? ` (${serving.lastError.message})` : ''}`)
     const a = audit.health()
     if (!a.ok) reasons.push(`audit store (${a.kind}) is failing: ${a.message ?? 'unknown error'}`)
+    const ap = approvals.health()
+    if (!ap.ok) reasons.push(`approval store (${ap.kind}) is failing: ${ap.message ?? 'unknown error'}`)
     for (const [name, h] of Object.entries(options.stores?.() ?? {})) if (!h.ok) reasons.push(`${name} store (${h.kind}) is failing: ${h.message ?? 'unknown error'}`)
     return reasons
   }
@@ -189,7 +191,7 @@ export function createService(options: ServiceOptions): Service {
     bundle: serving.bundle ?? null,
     lastError: serving.lastError ?? null,
     evaluator: serving.engine?.stats.evaluator ?? null,
-    stores: { audit: audit.health(), ...(options.stores?.() ?? {}) },
+    stores: { audit: audit.health(), approvals: approvals.health(), ...(options.stores?.() ?? {}) },
   }))
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType)

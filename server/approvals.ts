@@ -42,6 +42,8 @@ export interface ApprovalBackend {
   waitResolved(id: string, ms: number): Promise<ApprovalView | undefined>
   /** Requests still pending. */
   pendingCount(): Promise<number>
+  /** Whether the store answered its last query, for `/v1/status` and readiness. */
+  health(): { kind: string; ok: boolean; message?: string }
   close(): Promise<void>
 }
 
@@ -100,6 +102,10 @@ export class MemoryApprovals implements ApprovalBackend {
       clearTimeout(timer)
     }
     return this.get(id)
+  }
+
+  health(): { kind: string; ok: boolean; message?: string } {
+    return { kind: 'memory', ok: true }
   }
 
   async close(): Promise<void> {}

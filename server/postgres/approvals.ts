@@ -68,6 +68,7 @@ export class PostgresApprovals implements ApprovalBackend {
   #listener: pg.Client | undefined
   #sweep: NodeJS.Timeout | undefined
   #closed = false
+  #lastError: string | undefined
 
   constructor(options: PostgresApprovalsOptions) {
     this.#o = options
@@ -79,7 +80,7 @@ export class PostgresApprovals implements ApprovalBackend {
   async park(request: AuthzRequest, decision: Decision & { effect: 'require_approval' }, agentId: string): Promise<string> {
     const id = randomUUID()
     const seconds = (this.#o.timeoutMs ?? 120_000) / 1000
-    await this.#o.pool.query(
+    await this.#query(
       "INSERT INTO symbi_approvals (id, replica, agent_id, request, approvers, expires_at) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
       [id, this.#o.replica, agentId, JSON.stringify(request), JSON.stringify(decision.approvers), seconds],
     )
@@ -87,18 +88,18 @@ export class PostgresApprovals implements ApprovalBackend {
   }
 
   async list(): Promise<readonly ApprovalView[]> {
-    const r = await this.#o.pool.query<Row>(`SELECT ${COLUMNS} FROM symbi_approvals WHERE status = 'pending' AND expires_at > now() ORDER BY created_at, id LIMIT 1000`)
+    const r = await this.#query<Row>(`SELECT ${COLUMNS} FROM symbi_approvals WHERE status = 'pending' AND expires_at > now() ORDER BY created_at, id LIMIT 1000`)
     return r.rows.map(view)
   }
 
   async get(id: string): Promise<ApprovalView | undefined> {
     if (!UUID.test(id)) return undefined
-    const r = await this.#o.pool.query<Row>(`SELECT ${COLUMNS} FROM symbi_approvals WHERE id = $1`, [id])
+    const r = await this.#query<Row>(`SELECT ${COLUMNS} FROM symbi_approvals WHERE id = $1`, [id])
     return r.rows[0] === undefined ? undefined : view(r.rows[0])
   }
 
   async pendingCount(): Promise<number> {
-    const r = await this.#o.pool.query<{ n: string }>("SELECT count(*) AS n FROM symbi_approvals WHERE status = 'pending' AND expires_at > now()")
+    const r = await this.#query<{ n: string }>("SELECT count(*) AS n FROM symbi_approvals WHERE status = 'pending' AND expires_at > now()")
     return Number(r.rows[0]?.n ?? 0)
   }
 
@@ -139,16 +140,32 @@ export class PostgresApprovals implements ApprovalBackend {
 
   /** Marks expired pending requests timed out (each row is returned to exactly one replica, which audits it). */
   async sweep(): Promise<number> {
-    const r = await this.#o.pool.query<{ id: string; agent_id: string; request: AuthzRequest }>(
+    const r = await this.#query<{ id: string; agent_id: string; request: AuthzRequest }>(
       `UPDATE symbi_approvals SET status = 'timed_out', decision = $1, resolved_at = now(), resolved_by = 'system', reason = 'timeout'
        WHERE status = 'pending' AND expires_at <= now() RETURNING id, agent_id, request`,
       [JSON.stringify(syntheticDeny('timeout'))],
     )
     for (const row of r.rows) {
       await this.#record(row.id, row.agent_id, row.request, 'timed_out', 'system', 'timeout')
-      await this.#o.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, row.id]).catch(() => undefined)
+      await this.#query('SELECT pg_notify($1, $2)', [CHANNEL, row.id]).catch(() => undefined)
     }
     return r.rows.length
+  }
+
+  health(): { kind: string; ok: boolean; message?: string } {
+    return this.#lastError === undefined ? { kind: 'postgres', ok: true } : { kind: 'postgres', ok: false, message: this.#lastError }
+  }
+
+  /** A pool query whose failure (or recovery) is what `health()` reports. */
+  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      const r = await this.#o.pool.query<R>(sql, params)
+      this.#lastError = undefined
+      return r
+    } catch (e) {
+      this.#lastError = e instanceof Error ? e.message : String(e)
+      throw e
+    }
   }
 
   async close(): Promise<void> {
@@ -162,7 +179,13 @@ export class PostgresApprovals implements ApprovalBackend {
 
   async #resolve(id: string, by: string, reason: string | undefined, kind: 'approve' | 'reject'): Promise<{ decision: Decision; approval: ApprovalView }> {
     if (!UUID.test(id)) throw new ApprovalRefused('not_found', `unknown approval id '${id}'`)
-    const client = await this.#o.pool.connect()
+    let client: pg.PoolClient
+    try {
+      client = await this.#o.pool.connect()
+    } catch (e) {
+      this.#lastError = e instanceof Error ? e.message : String(e)
+      throw e
+    }
     let committed = false
     try {
       await client.query('BEGIN')

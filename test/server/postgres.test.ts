@@ -147,6 +147,13 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
     const ready = await s.app.inject({ url: '/health/ready' })
     expect(ready.statusCode).toBe(503)
     expect(ready.json()).toMatchObject({ error: { code: 'not_ready', message: expect.stringContaining('audit store (postgres) is failing') } })
+    const approvalsDown = Date.now() + 5000
+    let stores = {} as { approvals?: { ok: boolean; message?: string } }
+    while (Date.now() < approvalsDown && stores.approvals?.ok !== false) {
+      await new Promise((r) => setTimeout(r, 100))
+      stores = ((await s.app.inject({ url: '/v1/status' })).json() as { stores: typeof stores }).stores
+    }
+    expect(stores.approvals).toMatchObject({ ok: false, message: expect.any(String) })
     proxy.up()
     const end = Date.now() + 15_000
     let effect = 'deny'
@@ -155,7 +162,10 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
       effect = (await post(s, '/v1/evaluate', READ)).body['effect'] as string
     }
     expect(effect).toBe('allow')
+    const readyBy = Date.now() + 5000
+    while (Date.now() < readyBy && (await s.app.inject({ url: '/health/ready' })).statusCode !== 200) await new Promise((r) => setTimeout(r, 100))
     expect((await s.app.inject({ url: '/health/ready' })).statusCode).toBe(200)
+    expect(((await s.app.inject({ url: '/v1/status' })).json() as { stores: unknown }).stores).toMatchObject({ audit: { ok: true }, approvals: { ok: true } })
     await proxy.close()
     const [chain] = await readChains(db.pool, 'outage')
     expect(await verify(chain?.records ?? [], { publicKey: key.publicKey })).toMatchObject({ ok: true })

@@ -219,7 +219,7 @@ describe('status, metrics, audit and decision log', () => {
     const s = start()
     const first = await post(s, '/v1/evaluate', exampleRequests[0])
     const status = (await s.app.inject({ url: '/v1/status' })).json() as Record<string, unknown>
-    expect(status).toMatchObject({ version: 1, ready: true, bundle: null, lastError: null, evaluator: 'generated', stores: { audit: { kind: 'none', ok: true } } })
+    expect(status).toMatchObject({ version: 1, ready: true, bundle: null, lastError: null, evaluator: 'generated', stores: { audit: { kind: 'none', ok: true }, approvals: { kind: 'memory', ok: true } } })
     const metrics = (await s.app.inject({ url: '/metrics' })).body
     expect(metrics).toContain('symbi_bundle_loads_total{result="ok"} 1')
     expect(metrics).toContain(`symbi_decisions_total{effect="${String(first.body['effect'])}"} 1`)
