@@ -66,7 +66,8 @@ export class BundleLoader {
       log?.(`bundle refused (${r.code}): ${r.message}${serving.ready ? '; the previous set keeps serving' : ''}`)
       return
     }
-    if (serving.bundle?.hash === r.bundle.hash) return
+    // The source answers again with what already serves: the earlier failure is over.
+    if (serving.bundle?.hash === r.bundle.hash) return serving.clearFailure()
     if (!serving.loadBundle(r.bundle)) {
       log?.(`bundle revision ${r.bundle.manifest.revision} refused: ${serving.lastError?.message ?? 'load failed'}`)
       return

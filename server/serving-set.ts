@@ -76,6 +76,11 @@ export class ServingSet {
     this.#onLoad?.(false)
   }
 
+  /** Forgets the last failure (the source serves the bundle that is serving again). */
+  clearFailure(): void {
+    this.#lastError = undefined
+  }
+
   /** Loads policy sources (from paths given on the command line). */
   loadSources(sources: readonly PolicySource[], schema: unknown): boolean {
     return this.#swap(sources, schema, undefined)

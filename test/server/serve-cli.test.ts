@@ -135,6 +135,9 @@ describe('symbi-policy serve (process, real HTTP on 127.0.0.1)', () => {
       expect((await get(`${s.url}/health/ready`)).status).toBe(200)
     }
     expect(s.stderr()).toContain('bundle refused (BUNDLE_FILE_MISMATCH)')
+    // The source serves r2 again: the failure is over and status says so.
+    src.set(r2.bytes)
+    await until('lastError cleared', async () => (await get(`${s.url}/v1/status`)).body['lastError'] === null)
 
     const exit = new Promise<number | null>((r) => s.child.on('exit', (code) => r(code)))
     s.child.kill('SIGTERM')
