@@ -17,10 +17,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 describe('package exports', () => {
   const entries = Object.entries(pkg.exports).filter(([k]) => k !== './package.json')
 
-  it('is ESM without side effects and names the five public entry points', () => {
+  it('is ESM without side effects and names the six public entry points', () => {
     expect(pkg.type).toBe('module')
     expect(pkg.sideEffects).toBe(false)
-    expect(entries.map(([k]) => k).sort()).toEqual(['.', './cedar', './compiler', './runtime', './testing'])
+    expect(entries.map(([k]) => k).sort()).toEqual(['.', './cedar', './compiler', './runtime', './server', './testing'])
   })
 
   it.each(entries)('%s lists types first and both files exist', (_name, entry) => {
