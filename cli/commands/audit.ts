@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto'
 
 const USAGE = `Usage:
   symbi-policy audit verify <log> [--public-key <public.pem>] [--anchor <hex head hash>] [--live]
-  symbi-policy audit verify --postgres <url> [--chain <id>] [--public-key <public.pem>] [--live]
+  symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live]
   symbi-policy audit keygen --out <dir> [--force]
 
 verify   checks the hash chain (and, with --public-key, every signature, that every record is
@@ -56,7 +56,7 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
     return EXIT.ok
   }
   const pgUrl = a.options.get('--postgres') ?? (a.positionals.length === 0 ? io.env['SYMBIONT_POSTGRES_URL'] : undefined)
-  if (pgUrl !== undefined) return verifyPostgres(pgUrl, a.options.get('--chain'), a.options.get('--public-key'), a.flags.has('--live'), a.positionals.length, io)
+  if (pgUrl !== undefined) return verifyPostgres(pgUrl, a.options.get('--chain'), a.options.get('--public-key'), a.options.get('--anchor'), a.flags.has('--live'), a.positionals.length, io)
   if (a.positionals.length !== 1) throw new UsageError(`verify takes exactly one log file, got ${a.positionals.length}`)
   const log = abs(io, a.positionals[0] as string)
   const anchorOpt = a.options.get('--anchor')
@@ -121,8 +121,11 @@ async function keygenCommand(args: readonly string[], io: CliIO): Promise<number
   return EXIT.ok
 }
 
-async function verifyPostgres(url: string, chain: string | undefined, keyPath: string | undefined, live: boolean, positionals: number, io: CliIO): Promise<number> {
+async function verifyPostgres(url: string, chain: string | undefined, keyPath: string | undefined, anchorOpt: string | undefined, live: boolean, positionals: number, io: CliIO): Promise<number> {
   if (positionals > 0) throw new UsageError('verify takes a log file or --postgres, not both')
+  if (anchorOpt !== undefined && chain === undefined) throw new UsageError('--anchor with --postgres needs --chain: a head hash belongs to one chain')
+  if (anchorOpt !== undefined && !/^[0-9a-fA-F]{64}$/.test(anchorOpt)) throw new UsageError(`--anchor must be a head hash of 64 hex digits, got '${anchorOpt}'`)
+  const anchor = anchorOpt?.toLowerCase()
   const publicKey = publicKeyOption(io, keyPath)
   const { openPool, redactUrl } = await import('../../server/postgres/pool.js')
   const { readChains } = await import('../../server/postgres/audit-store.js')
@@ -140,7 +143,7 @@ async function verifyPostgres(url: string, chain: string | undefined, keyPath: s
     }
     let failed = 0
     for (const c of chains) {
-      const result = await verify(c.records, { ...(publicKey === undefined ? {} : { publicKey }), live })
+      const result = await verify(c.records, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }), live })
       if (!result.ok) {
         failed++
         io.out(`chain ${c.chainId}: FAILED at row ${c.seqs[result.index] ?? result.index + 1} (event ${result.index}): ${result.code}: ${result.message}\n`)

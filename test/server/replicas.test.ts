@@ -111,6 +111,14 @@ describe.skipIf(PG_SKIP)('three replicas, one database (processes)', () => {
     const v = verifyAll()
     expect(v.status).toBe(0)
     for (const name of ['r1', 'r2', 'r3']) expect(v.out).toMatch(new RegExp(`chain ${name}: ok: \\d+ events, head [0-9a-f]{64}, \\d+ signatures verified`))
+    // A head exported earlier anchors the chain: still present → ok; a head the chain never had → failure.
+    const [r1chain] = await readChains(db.pool, 'r1')
+    const head = (r1chain?.records.at(-2) as { hash: string }).hash
+    const anchored = (anchor: string) => spawnSync(process.execPath, [CLI, 'audit', 'verify', '--postgres', db.url, '--chain', 'r1', '--anchor', anchor, '--public-key', join(dir, 'keys/public.pem')], { encoding: 'utf8' })
+    expect(anchored(head).status).toBe(0)
+    const missing = anchored('ab'.repeat(32))
+    expect(missing.status).toBe(1)
+    expect(missing.stdout).toContain('chain r1: FAILED')
   }, 120_000)
 
   it('kill -9 under load loses no acknowledged decision', async () => {
