@@ -17,6 +17,23 @@ export interface RelatedInfo {
   readonly span: Span
 }
 
+/** One replacement of source text: the characters of `span` become `text` (an empty span inserts). */
+export interface TextEdit {
+  readonly span: Span
+  readonly text: string
+}
+
+/**
+ * A mechanical repair of a diagnostic (a fix-it): applying every edit yields source text in
+ * which this diagnostic no longer appears. Editors offer it as a quick fix.
+ */
+export interface Fix {
+  /** What the fix does, as a command: "replace `and` with `&&`". */
+  readonly title: string
+  /** Non-overlapping edits against the text the diagnostic was reported on. */
+  readonly edits: readonly TextEdit[]
+}
+
 /**
  * The one diagnostic shape of every phase. Codes are stable and prefixed by phase:
  * `LEX`, `PARSE`, `CHECK`, `EVAL`, `CEDAR`. Line and column are derived lazily at display time.
@@ -34,6 +51,8 @@ export interface Diagnostic {
   readonly help?: string
   /** Other places that explain the problem. */
   readonly related?: readonly RelatedInfo[]
+  /** Mechanical repairs, when the repair is certain. */
+  readonly fixes?: readonly Fix[]
 }
 
 /** The result shape of every compile-path function: a value when there were no errors, and all diagnostics. */
@@ -55,10 +74,16 @@ export function diagnostic(
   severity: Severity,
   message: string,
   span: Span,
-  extra: { help?: string | undefined; related?: readonly RelatedInfo[] | undefined } = {},
+  extra: { help?: string | undefined; related?: readonly RelatedInfo[] | undefined; fixes?: readonly Fix[] | undefined } = {},
 ): Diagnostic {
   const d: { -readonly [K in keyof Diagnostic]: Diagnostic[K] } = { code, severity, message, span }
   if (extra.help !== undefined) d.help = extra.help
   if (extra.related !== undefined && extra.related.length > 0) d.related = extra.related
+  if (extra.fixes !== undefined && extra.fixes.length > 0) d.fixes = extra.fixes
   return d
+}
+
+/** A fix that replaces one span with one text. */
+export function replaceFix(title: string, span: Span, text: string): Fix {
+  return { title, edits: [{ span, text }] }
 }

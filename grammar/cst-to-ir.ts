@@ -4,7 +4,7 @@
  * them, and — under `strict` — each seed extension it meets.
  */
 import type { CstNode, IToken } from 'chevrotain'
-import { diagnostic, type Diagnostic, type Span } from '../diagnostics/diagnostic.js'
+import { diagnostic, replaceFix, type Diagnostic, type Fix, type Span } from '../diagnostics/diagnostic.js'
 import type * as C from './cst.generated.js'
 import type * as IR from './ir.js'
 import { PARSE, STRICT } from './codes.js'
@@ -73,8 +73,8 @@ class CstToIr extends BaseVisitor {
     this.validateVisitor()
   }
 
-  private error(code: string, message: string, span: Span, help?: string): void {
-    this.diagnostics.push(diagnostic(code, 'error', message, span, { help }))
+  private error(code: string, message: string, span: Span, help?: string, fix?: Fix): void {
+    this.diagnostics.push(diagnostic(code, 'error', message, span, { help, fixes: fix && [fix] }))
   }
 
   private expr(node: CstNode | undefined): IR.Expr {
@@ -253,8 +253,9 @@ class CstToIr extends BaseVisitor {
       const last = rule.modifiers[rule.modifiers.length - 1] as IR.Expr
       const withSpan = join(tspan(first(ctx.With, 'with')), last.span)
       rule.span = join(rule.span, last.span)
-      if (!isObligationKind) this.error(PARSE.withOnAllowDeny, `\`with\` modifiers are not allowed on ${ruleKind} rules`, withSpan, 'modifiers belong to audit or require rules; express conditions on allow/deny with `if`')
-      else if (this.strict) this.error(STRICT.withModifiers, '`with` modifiers are a seed extension', withSpan, 'drop the modifiers or drop --strict')
+      const drop = replaceFix('remove the `with` modifiers', { start: target.span.end, end: withSpan.end }, '')
+      if (!isObligationKind) this.error(PARSE.withOnAllowDeny, `\`with\` modifiers are not allowed on ${ruleKind} rules`, withSpan, 'modifiers belong to audit or require rules; express conditions on allow/deny with `if`', drop)
+      else if (this.strict) this.error(STRICT.withModifiers, '`with` modifiers are a seed extension', withSpan, 'drop the modifiers or drop --strict', drop)
     }
     if (ctx.guard) {
       rule.guard = this.expr(ctx.guard[0])
@@ -301,7 +302,8 @@ class CstToIr extends BaseVisitor {
       if ('missingSemi' in s) {
         if (i === statements.length - 1) value = s.value
         else {
-          this.error(PARSE.missingSemicolon, 'expected `;` after this statement', { start: s.value.span.end, end: s.value.span.end }, 'statements end with `;`')
+          const at = { start: s.value.span.end, end: s.value.span.end }
+          this.error(PARSE.missingSemicolon, 'expected `;` after this statement', at, 'statements end with `;`', replaceFix('insert `;`', at, ';'))
           out.push({ kind: 'ExprStmt', expr: s.value, span: s.value.span })
         }
       } else out.push(s)
@@ -414,7 +416,7 @@ class CstToIr extends BaseVisitor {
   orExpr(ctx: C.OrExprCstChildren): IR.Expr {
     const ops = ordered(ctx.OrOr, ctx.Pipe, ctx.wordOp)
     for (const op of ops) {
-      if (op.image === 'or') this.error(PARSE.wordOperator, '`or` is not an operator', tspan(op), 'use `||`')
+      if (op.image === 'or') this.error(PARSE.wordOperator, '`or` is not an operator', tspan(op), 'use `||`', replaceFix('replace `or` with `||`', tspan(op), '||'))
       else if (op.image === '|') this.error(PARSE.unionPipe, '`|` is not an operator: union types like `"a" | "b"` are not supported', tspan(op), 'test membership with `x in ["a", "b"]`, or use `||` between comparisons')
     }
     return this.fold(ctx.andExpr, ops, () => '||')
@@ -422,7 +424,7 @@ class CstToIr extends BaseVisitor {
 
   andExpr(ctx: C.AndExprCstChildren): IR.Expr {
     const ops = ordered(ctx.AndAnd, ctx.wordOp)
-    for (const op of ops) if (op.image === 'and') this.error(PARSE.wordOperator, '`and` is not an operator', tspan(op), 'use `&&`')
+    for (const op of ops) if (op.image === 'and') this.error(PARSE.wordOperator, '`and` is not an operator', tspan(op), 'use `&&`', replaceFix('replace `and` with `&&`', tspan(op), '&&'))
     return this.fold(ctx.eqExpr, ops, () => '&&')
   }
 
@@ -529,8 +531,10 @@ class CstToIr extends BaseVisitor {
     const body = this.expr(first(ctx.expression, 'body'))
     const span = join(tspan(first(ctx.Pipe, '|')), body.span)
     if (this.strict) {
-      const fix = params.length === 1 ? `write \`${params[0] ?? ''} => …\`` : 'closures with several parameters have no strict form'
-      this.error(STRICT.pipeClosure, '`|x| expr` closures are a seed extension', join(tspan(first(ctx.Pipe, '|')), tspan(ctx.Pipe[1] as IToken)), fix)
+      const head = join(tspan(first(ctx.Pipe, '|')), tspan(ctx.Pipe[1] as IToken))
+      const help = params.length === 1 ? `write \`${params[0] ?? ''} => …\`` : 'closures with several parameters have no strict form'
+      const fix = params.length === 1 ? replaceFix(`rewrite as \`${params[0] ?? ''} => …\``, head, `${params[0] ?? ''} =>`) : undefined
+      this.error(STRICT.pipeClosure, '`|x| expr` closures are a seed extension', head, help, fix)
     }
     return { kind: 'Lambda', params, body, span }
   }
@@ -575,9 +579,12 @@ class CstToIr extends BaseVisitor {
   }
 
   setLiteral(ctx: C.SetLiteralCstChildren): IR.Expr {
-    const span = join(tspan(first(ctx.LBrace, '{')), tspan(first(ctx.RBrace, '}')))
+    const open = tspan(first(ctx.LBrace, '{'))
+    const close = tspan(first(ctx.RBrace, '}'))
+    const span = join(open, close)
     const elements = ctx.expression.map((e) => this.expr(e))
-    this.error(PARSE.setLiteral, 'set literals are not supported', span, `use an array: [${elements.map((e) => (e.kind === 'String' ? encodeString(e.value) : '…')).join(', ')}]`)
+    const fix: Fix = { title: 'write it as an array `[…]`', edits: [{ span: open, text: '[' }, { span: close, text: ']' }] }
+    this.error(PARSE.setLiteral, 'set literals are not supported', span, `use an array: [${elements.map((e) => (e.kind === 'String' ? encodeString(e.value) : '…')).join(', ')}]`, fix)
     return { kind: 'Array', elements, span }
   }
 
@@ -621,7 +628,12 @@ export function lowerProgram(cst: CstNode, options: LowerOptions): { items: IR.I
 function separatorErrors(ctx: C.PolicyDefCstChildren): Diagnostic[] {
   return ordered(ctx.Semicolon, ctx.Comma)
     .filter((sep) => !sep.isInsertedInRecovery)
-    .map((sep) => diagnostic(PARSE.ruleSeparator, 'error', `rules are not separated by \`${sep.image}\``, tspan(sep), { help: `remove the \`${sep.image}\`; each rule starts with its kind (allow:, deny:, require:, audit:)` }))
+    .map((sep) =>
+      diagnostic(PARSE.ruleSeparator, 'error', `rules are not separated by \`${sep.image}\``, tspan(sep), {
+        help: `remove the \`${sep.image}\`; each rule starts with its kind (allow:, deny:, require:, audit:)`,
+        fixes: [replaceFix(`remove the \`${sep.image}\``, tspan(sep), '')],
+      }),
+    )
 }
 
 const LINT_UNITS = new Set(['item', 'rule', 'statement', 'agentMember', 'blockMember'])

@@ -1,5 +1,5 @@
 import { createTokenInstance, Lexer, type IToken, type TokenType } from 'chevrotain'
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js'
+import { diagnostic, replaceFix, type Diagnostic } from '../diagnostics/diagnostic.js'
 import { ALL_TOKENS, AndAnd, COMMENT_GROUP, Identifier, INVALID_GROUP, NumberLiteral, StringLiteral } from './tokens.js'
 
 /** What lexing produced: tokens for the parser, comments for the formatter, and diagnostics. */
@@ -27,7 +27,8 @@ export function tokenSpan(t: IToken): { start: number; end: number } {
   return { start: t.startOffset, end: t.startOffset + t.image.length }
 }
 
-const INVALID_MESSAGES: Record<string, (image: string) => { code: string; message: string; help: string }> = {
+/** `fix`, when present, is the text that replaces the token (a certain repair, offered as a quick fix). */
+const INVALID_MESSAGES: Record<string, (image: string) => { code: string; message: string; help: string; fix?: string }> = {
   BlockComment: () => ({
     code: 'LEX002',
     message: 'block comments `/* */` are not supported',
@@ -38,25 +39,35 @@ const INVALID_MESSAGES: Record<string, (image: string) => { code: string; messag
     message: 'unterminated string literal',
     help: 'close the string with `"`',
   }),
-  SingleQuoted: (image) => ({
-    code: 'LEX004',
-    message: 'single-quoted strings are not supported',
-    help: `use double quotes: "${image.replace(/^'|'$/g, '').replace(/"/g, '\\"')}"`,
-  }),
+  SingleQuoted: (image) => {
+    // Escapes mean different things in the two quotings; only a plain string is rewritten.
+    const closed = image.length > 1 && image.endsWith("'") && !image.includes('\\')
+    const quoted = `"${image.replace(/^'|'$/g, '').replace(/"/g, '\\"')}"`
+    return closed
+      ? { code: 'LEX004', message: 'single-quoted strings are not supported', help: `use double quotes: ${quoted}`, fix: quoted }
+      : { code: 'LEX004', message: 'single-quoted strings are not supported', help: `use double quotes: ${quoted}` }
+  },
   DollarParam: (image) => ({
     code: 'LEX005',
     message: `\`${image}\` parameter macros are not supported`,
     help: `refer to the value by name, e.g. \`${image.slice(1)}\` or \`context.${image.slice(1)}\``,
   }),
-  MillisError: (image) => ({
-    code: 'LEX006',
-    message: `\`${image}\` is not a duration: there is no \`ms\` unit`,
-    help: 'durations take s, m, h, d, w, months or y; use `1s` or a string such as "500ms"',
-  }),
+  MillisError: (image) => {
+    // Whole seconds have an exact duration literal; anything finer can only be a string.
+    const ms = Number(image.slice(0, -2).replace(/_/g, ''))
+    const fix = ms > 0 && ms % 1000 === 0 ? `${ms / 1000}s` : `"${image}"`
+    return {
+      code: 'LEX006',
+      message: `\`${image}\` is not a duration: there is no \`ms\` unit`,
+      help: 'durations take s, m, h, d, w, months or y; use `1s` or a string such as "500ms"',
+      fix,
+    }
+  },
   SizeError: (image) => ({
     code: 'LEX007',
     message: `\`${image}\` is not a number: the language has no size literals`,
     help: `write the size as a string: "${image}"`,
+    fix: `"${image}"`,
   }),
   ExponentError: (image) => ({
     code: 'LEX008',
@@ -75,13 +86,12 @@ const INVALID_MESSAGES: Record<string, (image: string) => { code: string; messag
     const key = unit.toLowerCase()
     // `10_constructor` must not find Object.prototype.constructor.
     const suggestion = Object.hasOwn(units, key) ? units[key] : undefined
-    return {
-      code: 'LEX010',
-      message: `\`${image}\` is not a duration or a number`,
-      help: suggestion ? `write \`${m?.[1] ?? ''}${suggestion}\`` : 'durations are written like `90d`; digit groups like `10_000`',
-    }
+    const message = `\`${image}\` is not a duration or a number`
+    return suggestion
+      ? { code: 'LEX010', message, help: `write \`${m?.[1] ?? ''}${suggestion}\``, fix: `${m?.[1] ?? ''}${suggestion}` }
+      : { code: 'LEX010', message, help: 'durations are written like `90d`; digit groups like `10_000`' }
   },
-  Ampersand: () => ({ code: 'LEX011', message: 'a single `&` is not an operator', help: 'use `&&` for logical and' }),
+  Ampersand: () => ({ code: 'LEX011', message: 'a single `&` is not an operator', help: 'use `&&` for logical and', fix: '&&' }),
 }
 
 /**
@@ -112,8 +122,10 @@ export function lex(text: string): LexOutput {
   for (const t of result.groups[INVALID_GROUP] ?? []) {
     const make = INVALID_MESSAGES[t.tokenType.name]
     if (!make) continue
-    const { code, message, help } = make(t.image)
-    diagnostics.push(diagnostic(code, 'error', message, tokenSpan(t), { help }))
+    const { code, message, help, fix } = make(t.image)
+    const span = tokenSpan(t)
+    const fixes = fix === undefined ? undefined : [replaceFix(`replace \`${t.image}\` with \`${fix}\``, span, fix)]
+    diagnostics.push(diagnostic(code, 'error', message, span, { help, fixes }))
     const type = STAND_INS[t.tokenType.name]
     if (type) standIns.push(createTokenInstance(type, t.image, t.startOffset, t.startOffset + t.image.length - 1, NaN, NaN, NaN, NaN))
   }

@@ -3,7 +3,7 @@
  * Never throws on any input: every problem becomes a diagnostic with a span.
  */
 import { tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain'
-import { diagnostic, hasErrors, type Diagnostic, type Result, type Span } from '../diagnostics/diagnostic.js'
+import { diagnostic, hasErrors, replaceFix, type Diagnostic, type Result, type Span } from '../diagnostics/diagnostic.js'
 import { PARSE } from './codes.js'
 import { lintRecoveredTree, lowerProgram } from './cst-to-ir.js'
 import { parseItemsDirect } from './direct-parser.js'
@@ -175,7 +175,9 @@ function parseInChunks(tokens: IToken[], strict: boolean, direct: boolean): { it
 
 function finish(diagnostics: Diagnostic[], program: Program | undefined, comments: Comment[], maxErrors: number, text: string): ParseResult {
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end)
-  const clamped = diagnostics.map((d) => (d.span.end <= text.length && d.span.start <= d.span.end ? d : { ...d, span: clampSpan(d.span, text.length) }))
+  // Text ending inside an unterminated string or comment would swallow brackets added at the end.
+  const endsOpen = diagnostics.some((d) => d.span.end >= text.length && (d.code === 'LEX003' || (d.code === 'LEX002' && !text.trimEnd().endsWith('*/'))))
+  const clamped = diagnostics.map((d) => clampDiagnostic(endsOpen && d.code === PARSE.unclosed ? withoutFixes(d) : d, text.length))
   let out = clamped
   if (clamped.length > maxErrors) {
     const rest = clamped.length - maxErrors
@@ -183,6 +185,20 @@ function finish(diagnostics: Diagnostic[], program: Program | undefined, comment
     out = [...clamped.slice(0, maxErrors), diagnostic(PARSE.tooManyErrors, 'error', `${rest} more diagnostic${rest === 1 ? '' : 's'} not shown`, last)]
   }
   return program ? { value: program, diagnostics: out, comments } : { diagnostics: out, comments }
+}
+
+function withoutFixes(d: Diagnostic): Diagnostic {
+  const { fixes: _fixes, ...rest } = d
+  return rest
+}
+
+/** Spans past the end (errors at end of file are reported there) are moved to the end, fix edits too. */
+function clampDiagnostic(d: Diagnostic, length: number): Diagnostic {
+  const inside = (s: Span): boolean => s.end <= length && s.start <= s.end
+  if (inside(d.span) && (d.fixes ?? []).every((f) => f.edits.every((e) => inside(e.span)))) return d
+  const out = { ...d, span: clampSpan(d.span, length) }
+  if (d.fixes === undefined) return out
+  return { ...out, fixes: d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ span: clampSpan(e.span, length), text: e.text })) })) }
 }
 
 function clampSpan(s: Span, length: number): Span {
@@ -274,14 +290,24 @@ function toDiagnostic(e: IRecognitionException, { unclosed, strays }: BracketSca
   if (atEof && unclosed.length > 0) {
     const open = unclosed[unclosed.length - 1] as IToken
     const close = OPENERS[open.image] ?? '}'
+    // Closing every open bracket, innermost first, at the end of the file is the repair that
+    // certainly parses; where the user meant to close them is theirs to move.
+    const closers = [...unclosed].reverse().map((t) => OPENERS[t.image] ?? '}').join('')
+    const end = { start: Number.MAX_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER }
     return diagnostic(PARSE.unclosed, 'error', `\`${open.image}\` is never closed`, errorSpan(token), {
       help: `add \`${close}\``,
       related: [{ message: `the unclosed \`${open.image}\` is here`, span: tokenSpan(open) }],
+      fixes: [replaceFix(`add \`${closers}\` at the end of the file`, end, `\n${closers}\n`)],
     })
   }
   if (strays.has(token)) {
     const open = strays.get(token)
-    if (open === undefined) return diagnostic(PARSE.unmatchedClose, 'error', `\`${token.image}\` closes nothing`, errorSpan(token), { help: 'remove it, or add the opening bracket it belongs to' })
+    if (open === undefined) {
+      return diagnostic(PARSE.unmatchedClose, 'error', `\`${token.image}\` closes nothing`, errorSpan(token), {
+        help: 'remove it, or add the opening bracket it belongs to',
+        fixes: [replaceFix(`remove the \`${token.image}\``, tokenSpan(token), '')],
+      })
+    }
     const close = OPENERS[open.image] ?? '}'
     return diagnostic(PARSE.mismatchedClose, 'error', `\`${token.image}\` does not close \`${open.image}\``, errorSpan(token), {
       help: `close the \`${open.image}\` with \`${close}\` first`,
@@ -289,7 +315,11 @@ function toDiagnostic(e: IRecognitionException, { unclosed, strays }: BracketSca
     })
   }
   if (expected === 'Colon' && prev && ['allow', 'deny', 'require', 'audit'].includes(prev.image)) {
-    return diagnostic(PARSE.missingColon, 'error', `expected \`:\` after \`${prev.image}\``, errorSpan(token), { help: `write \`${prev.image}: …\`` })
+    const after = tokenSpan(prev).end
+    return diagnostic(PARSE.missingColon, 'error', `expected \`:\` after \`${prev.image}\``, errorSpan(token), {
+      help: `write \`${prev.image}: …\``,
+      fixes: [replaceFix(`insert \`:\` after \`${prev.image}\``, { start: after, end: after }, ':')],
+    })
   }
   if (e.name === 'NotAllInputParsedException') {
     return diagnostic(PARSE.syntax, 'error', `unexpected ${describe(token)} at top level`, errorSpan(token), {
