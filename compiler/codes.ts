@@ -56,4 +56,6 @@ export const CHECK = {
   tooManyRules: 'CHECK041',
   /** A bad schema file. */
   badSchema: 'CHECK050',
+  /** A host function the schema declares has no implementation (engines only). */
+  unimplementedHostFunction: 'CHECK051',
 } as const

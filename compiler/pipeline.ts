@@ -10,7 +10,7 @@ import { collectChannelClassifications, collectScopedPolicies } from '../grammar
 import { classificationPolicy } from './classification.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import { createFunctionTable } from '../stdlib/function-table.js'
-import type { HostFunctionRegistry } from '../stdlib/host-functions.js'
+import { unimplementedHostFunction, type HostFunctionRegistry } from '../stdlib/host-functions.js'
 import { createLadders, type Ladders } from '../stdlib/ladders.js'
 import { resolveLimits, type Limits } from '../stdlib/limits.js'
 import type { CheckedSet } from './checked.js'
@@ -41,6 +41,12 @@ export interface CompileOptions {
   readonly limits?: Readonly<Record<string, unknown>>
   /** Report seed extensions as errors. */
   readonly strict?: boolean
+  /**
+   * Refuse a set when a host function the schema declares has no implementation in
+   * `hostFunctions` (CHECK051). Engines set it; `check` and editors do not, since they only
+   * type-check calls.
+   */
+  readonly requireHostImplementations?: boolean
 }
 
 /** Everything an evaluator needs: the checked set and the resolved environment. */
@@ -67,13 +73,38 @@ export interface CompileResult {
   readonly files: readonly SourceDiagnostics[]
 }
 
+/** The resolved environment of a compilation. */
+export interface Environment {
+  readonly functions: ReadonlyMap<string, Builtin>
+  readonly ladders: Ladders
+  readonly limits: Limits
+  readonly schema?: Schema
+  /** Host functions the schema declares that no registry implements, in declaration order. */
+  readonly unimplemented: readonly string[]
+}
+
 /** Resolves options into the evaluation environment; throws a plain Error for bad options. */
-export function resolveEnvironment(options: CompileOptions): { functions: ReadonlyMap<string, Builtin>; ladders: Ladders; limits: Limits; schema?: Schema } {
+export function resolveEnvironment(options: CompileOptions): Environment {
   const schema = options.schema === undefined ? undefined : isSchema(options.schema) ? options.schema : parseSchema(options.schema)
   const ladders = createLadders({ ...(schema?.ladders ?? {}), ...(options.ladders ?? {}) })
   const limits = resolveLimits(options.limits ?? {})
-  const functions = createFunctionTable(options.hostFunctions)
-  return schema ? { functions, ladders, limits, schema } : { functions, ladders, limits }
+  const table = new Map(createFunctionTable(options.hostFunctions))
+  const unimplemented: string[] = []
+  for (const decl of schema?.functions.values() ?? []) {
+    const registered = options.hostFunctions?.functions.get(decl.name)
+    if (registered === undefined) {
+      table.set(decl.name, unimplementedHostFunction(decl.name, decl.params, decl.returns, decl.method))
+      unimplemented.push(decl.name)
+    } else if (signature(registered) !== signature(decl)) {
+      throw new Error(`host function '${decl.name}' is declared in the schema as ${signature(decl)} but registered as ${signature(registered)}`)
+    }
+  }
+  const functions: ReadonlyMap<string, Builtin> = table
+  return schema ? { functions, ladders, limits, schema, unimplemented } : { functions, ladders, limits, unimplemented }
+}
+
+function signature(f: { readonly params: readonly string[]; readonly returns: string; readonly method: boolean }): string {
+  return `${f.method ? 'method ' : ''}(${f.params.join(', ')}) -> ${f.returns}`
 }
 
 function isSchema(s: unknown): s is Schema {
@@ -82,12 +113,18 @@ function isSchema(s: unknown): s is Schema {
 
 /** Compiles policy sources into a set. Never throws for bad policies; bad options throw. */
 export function compilePolicySet(sources: readonly PolicySource[], options: CompileOptions = {}): CompileResult {
-  let env: ReturnType<typeof resolveEnvironment>
+  let env: Environment
   try {
     env = resolveEnvironment(options)
   } catch (e) {
     const message = e instanceof SchemaError ? `bad schema: ${e.message}` : e instanceof Error ? e.message : String(e)
     return { files: [{ name: '<options>', diagnostics: [diagnostic(CHECK.badSchema, 'error', message, { start: 0, end: 0 })] }] }
+  }
+  if (options.requireHostImplementations === true && env.unimplemented.length > 0) {
+    const names = env.unimplemented.map((n) => `'${n}'`).join(', ')
+    const message = `the schema declares host function${env.unimplemented.length === 1 ? '' : 's'} ${names} with no implementation registered`
+    const help = 'register each with registerHostFunction and pass the registry as `hostFunctions`, or remove the declaration'
+    return { files: [{ name: '<schema>', diagnostics: [diagnostic(CHECK.unimplementedHostFunction, 'error', message, { start: 0, end: 0 }, { help })] }] }
   }
   const files: { name: string; diagnostics: Diagnostic[] }[] = []
   const policies: SourcePolicy[] = []

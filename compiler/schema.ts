@@ -9,12 +9,15 @@
  *   "resource":  { "classification": "string" },
  *   "actions":   { "read": { "groups": ["data_access"] }, "aggregate": { "groups": ["statistical_operations"] } },
  *   "ladders":   { "priority": ["low", "medium", "high"] },
+ *   "functions": { "check_rate_limit": { "params": ["string"], "returns": "boolean", "doc": "True while under the limit." } },
  *   "open": false
  * }
  * ```
  * A type is `"string" | "number" | "boolean" | "duration" | "any"`, `[T]` (array of T), or a
  * record `{ attr: T }`. Records are closed (unknown attributes warn) unless `"open": true`.
  */
+import { PARAM_TYPES, type ParamType } from '../stdlib/builtin-types.js'
+import { BUILTINS } from '../stdlib/builtins.js'
 import { isRecord } from '../stdlib/value.js'
 
 /** A schema type. */
@@ -35,11 +38,27 @@ export interface Schema {
   readonly ladders: Readonly<Record<string, readonly string[]>>
   /** When true, unknown attributes are allowed silently. */
   readonly open: boolean
+  /** Host functions the embedder provides, by name: checked like builtins, implemented by the host. */
+  readonly functions: ReadonlyMap<string, HostFunctionDecl>
+}
+
+/** A host function as a schema declares it: its signature and one line of documentation. */
+export interface HostFunctionDecl {
+  readonly name: string
+  /** Parameter types, one per argument (value types only: host functions take no lambdas). */
+  readonly params: readonly ParamType[]
+  readonly returns: ParamType
+  /** Also callable as `x.name(…)` with `x` as the first argument. */
+  readonly method: boolean
+  /** One line shown on hover and in completions. */
+  readonly doc?: string
 }
 
 const ANY: SchemaType = { kind: 'any' }
 const SCALARS = new Set(['string', 'number', 'boolean', 'duration', 'any'])
-const TOP_KEYS = new Set(['context', 'principal', 'resource', 'actions', 'ladders', 'open'])
+const TOP_KEYS = new Set(['context', 'principal', 'resource', 'actions', 'ladders', 'functions', 'open'])
+const FUNCTION_KEYS = new Set(['params', 'returns', 'method', 'doc'])
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** A schema error, naming the JSON path of the bad value. */
 export class SchemaError extends Error {
@@ -89,6 +108,7 @@ export function parseSchema(json: unknown): Schema {
   }
   const open = json['open'] ?? false
   if (typeof open !== 'boolean') throw new SchemaError('$.open', 'must be true or false')
+  const functions = parseFunctions(json['functions'] ?? {})
   return {
     context,
     principal: json['principal'] === undefined ? ANY : parseType(json['principal'], '$.principal'),
@@ -96,7 +116,42 @@ export function parseSchema(json: unknown): Schema {
     actions,
     ladders: ladders as Record<string, string[]>,
     open,
+    functions,
   }
+}
+
+function parseValueType(v: unknown, path: string): ParamType {
+  if (typeof v !== 'string' || !(PARAM_TYPES as readonly string[]).includes(v) || v === 'function') {
+    throw new SchemaError(path, `must be a value type (${PARAM_TYPES.filter((t) => t !== 'function').join(', ')})`)
+  }
+  return v as ParamType
+}
+
+function parseFunctions(json: unknown): ReadonlyMap<string, HostFunctionDecl> {
+  if (!isRecord(json)) throw new SchemaError('$.functions', 'must map function names to { params, returns, method?, doc? }')
+  const out = new Map<string, HostFunctionDecl>()
+  for (const [name, spec] of Object.entries(json)) {
+    const path = `$.functions.${name}`
+    if (!IDENT.test(name)) throw new SchemaError(path, 'a function name must be an identifier')
+    if (BUILTINS.has(name)) throw new SchemaError(path, `'${name}' is a builtin; a host function cannot shadow it`)
+    if (!isRecord(spec)) throw new SchemaError(path, 'must be { params, returns, method?, doc? }')
+    for (const k of Object.keys(spec)) if (!FUNCTION_KEYS.has(k)) throw new SchemaError(`${path}.${k}`, `unknown key (expected one of ${[...FUNCTION_KEYS].join(', ')})`)
+    const params = spec['params'] ?? []
+    if (!Array.isArray(params)) throw new SchemaError(`${path}.params`, 'must be an array of parameter types')
+    const method = spec['method'] ?? false
+    if (typeof method !== 'boolean') throw new SchemaError(`${path}.method`, 'must be true or false')
+    if (method && params.length === 0) throw new SchemaError(`${path}.method`, 'a method takes its receiver as the first parameter, so it needs at least one')
+    const doc = spec['doc']
+    if (doc !== undefined && typeof doc !== 'string') throw new SchemaError(`${path}.doc`, 'must be a string')
+    const decl = {
+      name,
+      params: Object.freeze(params.map((t, i) => parseValueType(t, `${path}.params[${i}]`))),
+      returns: parseValueType(spec['returns'], `${path}.returns`),
+      method,
+    }
+    out.set(name, Object.freeze(doc === undefined ? decl : { ...decl, doc }))
+  }
+  return out
 }
 
 /** The type of an attribute of a schema type, or undefined when the record has no such field. */

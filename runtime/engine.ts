@@ -176,7 +176,8 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
     load(sources) {
       let result: CompileResult
       try {
-        result = compile(sources, options)
+        // An engine decides: a declared host function without an implementation is a load error.
+        result = compile(sources, { ...options, requireHostImplementations: true })
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e)
         return { ok: false, version: active?.version ?? 0, files: [{ name: '<engine>', diagnostics: [{ code: 'CHECK050', severity: 'error', message, span: { start: 0, end: 0 } }] }] }

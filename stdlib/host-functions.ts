@@ -106,3 +106,24 @@ function errorText(e: unknown): string {
   const text = e instanceof Error ? e.message : typeof e === 'string' ? e : `a thrown ${typeName(e)}`
   return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }
+
+/**
+ * A host function that a schema declares but no registry implements: it type-checks like the
+ * real one (so `check`, editors and `compile` accept calls to it) and fails every call with
+ * EVAL120. Engines refuse to load a set that needs one (CHECK051), so it decides nothing.
+ */
+export function unimplementedHostFunction(name: string, params: readonly ParamType[], returns: ParamType, method: boolean): Builtin {
+  const builtin: Builtin = Object.freeze({
+    name,
+    minArgs: params.length,
+    maxArgs: params.length,
+    params: Object.freeze([...params]),
+    returns,
+    method,
+    call(args: readonly Value[], fns: readonly (Callable | undefined)[], ctx: CallContext): Value {
+      checkArgs(builtin, args, fns, ctx)
+      return fail(EVAL_CODES.HOST_FUNCTION_FAILED, `host function '${name}' is declared in the schema but has no implementation`)
+    },
+  })
+  return builtin
+}
