@@ -34,6 +34,13 @@ export class LineIndex {
     return { line: lo + 1, column: o - (this.starts[lo] ?? 0) + 1 }
   }
 
+  /** The offset of a 1-based line and column; positions past a line's end clamp to it. */
+  offset(line: number, column: number): number {
+    const start = this.starts[line - 1]
+    if (start === undefined) return line < 1 ? 0 : this.text.length
+    return Math.min(start + Math.max(0, column - 1), start + this.lineText(line).length)
+  }
+
   /** The text of a 1-based line, without its terminator. */
   lineText(line: number): string {
     const start = this.starts[line - 1]
