@@ -1,3 +1,4 @@
+import { validateGrammar } from './validate-grammar.js'
 import { createTokenInstance, Lexer, type IToken, type TokenType } from 'chevrotain'
 import { diagnostic, replaceFix, type Diagnostic } from '../diagnostics/diagnostic.js'
 import { ALL_TOKENS, AndAnd, COMMENT_GROUP, Identifier, INVALID_GROUP, NumberLiteral, StringLiteral } from './tokens.js'
@@ -14,7 +15,7 @@ export interface LexOutput {
 const lexer = new Lexer([...ALL_TOKENS], {
   ensureOptimizations: true,
   positionTracking: 'onlyOffset',
-  skipValidations: process.env['SYMBI_VALIDATE_GRAMMAR'] !== '1',
+  skipValidations: !validateGrammar(),
 })
 
 /** Builds a lexer with all validations on; used by tests to prove the token set is sound. */

@@ -5,6 +5,7 @@
  * between rules, `X without Y`). One instance is built at module load and reused by assigning
  * `input`; building it runs `performSelfAnalysis`, which is the expensive part.
  */
+import { validateGrammar } from './validate-grammar.js'
 import { CstParser, tokenMatcher, type IToken, type TokenType } from 'chevrotain'
 import * as T from './tokens.js'
 
@@ -694,7 +695,7 @@ let strictInstance: SymbiParser | undefined
 
 /** The shared parser instance (built on first use; building it is the expensive part). */
 export function getParser(): SymbiParser {
-  instance ??= new SymbiParser(process.env['SYMBI_VALIDATE_GRAMMAR'] === '1')
+  instance ??= new SymbiParser(validateGrammar())
   return instance
 }
 
