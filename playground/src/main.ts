@@ -90,7 +90,12 @@ function loadEngine(): { engine: ReturnType<typeof createEngineCore> } | { error
   if (schema.error !== undefined) return { error: schema.error }
   const engine = createEngineCore(compilePolicySet, compileOptions())
   const r = engine.load([{ name: POLICY_FILE, source: policyView.state.doc.toString() }])
-  if (!r.ok) return { error: 'the policy has errors (see the diagnostics); nothing was evaluated' }
+  if (!r.ok) {
+    // The engine is stricter than the checker (e.g. CHECK051: a declared host function has no
+    // implementation in the page), so its own reasons are shown, not only "see the diagnostics".
+    const reasons = r.files.flatMap((f) => f.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`))
+    return { error: `the engine refused the policy, nothing was evaluated:\n${reasons.join('\n')}` }
+  }
   return { engine }
 }
 

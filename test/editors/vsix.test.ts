@@ -51,6 +51,10 @@ describe('the VS Code extension package', () => {
       contributes: { languages: { id: string; extensions: string[] }[]; grammars: { path: string; scopeName: string }[] }
     }
     expect(manifest.contributes.languages[0]?.extensions).toEqual(['.policy', '.symbi'])
+    // Untrusted workspaces must not choose the server binary (it would run the workspace's code).
+    const trust = (manifest as unknown as { capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } } }).capabilities.untrustedWorkspaces
+    expect(trust.supported).toBe('limited')
+    expect(trust.restrictedConfigurations).toEqual(['symbiPolicy.server.path'])
     const grammarPath = `extension/${(manifest.contributes.grammars[0]?.path ?? '').replace(/^\.\//, '')}`
     expect(entries.has(grammarPath)).toBe(true)
     expect(JSON.parse((entries.get(grammarPath) as Buffer).toString('utf8')).scopeName).toBe(manifest.contributes.grammars[0]?.scopeName)

@@ -21,7 +21,8 @@ function serverCommand(): Executable | undefined {
   const viaNode = (script: string): Executable => ({ command: process.execPath, args: [script, ...args], transport: TransportKind.stdio, options: { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } } })
   const configured = config.get<string>('server.path', '')
   if (configured !== '') return configured.endsWith('.js') ? viaNode(configured) : { command: configured, args, transport: TransportKind.stdio }
-  for (const folder of workspace.workspaceFolders ?? []) {
+  // A workspace's node_modules is the workspace's code: run it only once the user trusts it.
+  for (const folder of workspace.isTrusted ? workspace.workspaceFolders ?? [] : []) {
     const installed = join(folder.uri.fsPath, 'node_modules', 'symbi-policy', 'dist', 'cli', 'main.js')
     if (existsSync(installed)) return viaNode(installed)
   }
@@ -49,6 +50,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
   context.subscriptions.push(
     workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('symbiPolicy')) return
+      await client?.stop()
+      await start()
+    }),
+    workspace.onDidGrantWorkspaceTrust(async () => {
       await client?.stop()
       await start()
     }),
