@@ -272,6 +272,7 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
       closedWorld,
       pinOnFirstUse: !closedWorld && values['tofu.pin_on_first_use'] === true,
     },
+    keys: { storePath: values['keys.store'] as string, rotationOverlapMs: values['keys.rotation_overlap'] as number },
     sources,
   }
   return result

@@ -50,12 +50,22 @@ export interface TofuConfig {
   readonly pinOnFirstUse: boolean
 }
 
+/** The `[keys]` settings (key management, OPERATIONS.md). */
+export interface KeysConfig {
+  /** Directory of the key store. */
+  readonly storePath: string
+  /** How long a rotated key keeps verifying new signatures, in ms. */
+  readonly rotationOverlapMs: number
+}
+
 /** The validated configuration. */
 export interface SymbiontConfig {
   /** Security settings. */
   readonly security: SecurityConfig
   /** Trust-on-first-use settings. */
   readonly tofu: TofuConfig
+  /** Key management settings. */
+  readonly keys: KeysConfig
   /** Where each setting (by its TOML-style name, e.g. `security.schemapin_mode`) came from. */
   readonly sources: Readonly<Record<string, ConfigSource>>
 }
@@ -102,13 +112,15 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'tofu.key_store_path', toml: 'key_store_path', env: 'SYMBIONT_TOFU_KEY_STORE', type: { kind: 'path' }, doc: 'pinned-key store file' },
   { name: 'tofu.closed_world', toml: 'closed_world', env: 'SYMBIONT_TOFU_CLOSED_WORLD', type: { kind: 'bool' }, doc: 'trust only already-pinned providers' },
   { name: 'tofu.pin_on_first_use', toml: 'pin_on_first_use', env: 'SYMBIONT_TOFU_PIN_ON_FIRST_USE', type: { kind: 'bool' }, doc: 'pin unknown providers on first contact' },
+  { name: 'keys.store', toml: 'store', env: 'SYMBIONT_KEY_STORE', type: { kind: 'path' }, doc: 'key store directory' },
+  { name: 'keys.rotation_overlap', toml: 'rotation_overlap', env: 'SYMBIONT_KEY_ROTATION_OVERLAP', type: { kind: 'duration', minMs: 0, maxMs: 365 * 24 * HOUR }, doc: 'how long a rotated key keeps verifying' },
 ]
 
 /** Environment variables that are not settings but are still ours (not "unknown"). */
 export const META_ENV = ['SYMBIONT_CONFIG'] as const
 
 /** The sections the file may contain; any other top-level table is ignored with a warning. */
-export const SECTIONS = ['security', 'tofu'] as const
+export const SECTIONS = ['security', 'tofu', 'keys'] as const
 
 /** Defaults, by key name; `allow_development_modes` defaults to true only in development. */
 export const DEFAULTS: Readonly<Record<string, string | number | boolean | undefined>> = {
@@ -126,4 +138,6 @@ export const DEFAULTS: Readonly<Record<string, string | number | boolean | undef
   'tofu.key_store_path': '.symbiont/tofu-keys.json',
   'tofu.closed_world': false,
   'tofu.pin_on_first_use': true,
+  'keys.store': '.symbiont/keys',
+  'keys.rotation_overlap': 7 * 24 * HOUR,
 }

@@ -39,8 +39,11 @@ describe('precedence env > file > default', () => {
   })
   it('env also overrides a file value for every key that has both', () => {
     for (const spec of KEYS.filter((k) => k.env && k.toml)) {
-      expect(spec.name.split('.')[0]).toMatch(/^(security|tofu)$/)
+      expect(spec.name.split('.')[0]).toMatch(/^(security|tofu|keys)$/)
     }
+    const k = loadConfig({ env: { SYMBIONT_KEY_STORE: '/srv/keys' }, tomlText: '[keys]\nstore = "/etc/keys"\nrotation_overlap = "2h"\n' })
+    expect(k.config?.keys).toEqual({ storePath: '/srv/keys', rotationOverlapMs: 7_200_000 })
+    expect(loadConfig({ env: {} }).config?.keys).toEqual({ storePath: '.symbiont/keys', rotationOverlapMs: 7 * 86_400_000 })
     const r = loadConfig({ env: { SYMBIONT_SANDBOX_TIER: 'gvisor' }, tomlText: '[security]\nsandbox_tier = "docker"\n' })
     expect(r.config?.security.sandboxTier).toBe('tier2')
   })
