@@ -171,7 +171,9 @@ export class KeyManager {
   /** The newest active key of an agent, opened for signing. */
   signer(agent: string): { readonly keyId: string; readonly privateKey: KeyObject } {
     const revoked = new Set((this.store.revocations()?.entries ?? []).map((e) => e.keyId))
-    const candidates = this.store.list().filter((r) => r.kind === 'agent' && r.agent === agent && r.status === 'active' && !revoked.has(r.id))
+    const root = this.root()
+    // Only a key the root certified signs: a record dropped into the store must not be picked.
+    const candidates = this.store.list().filter((r) => r.kind === 'agent' && r.agent === agent && r.status === 'active' && !revoked.has(r.id) && this.certified(r, root))
     const newest = candidates[candidates.length - 1]
     if (newest === undefined) throw new KeyError('unknown_key', `no active key for agent '${agent}'`)
     return { keyId: newest.id, privateKey: this.privateOf(newest) }
@@ -196,6 +198,9 @@ export class KeyManager {
     }
     // The record must hold the key its id names: a swapped public key is a different key.
     if (keyIdOf(key) !== rec.id) return { ok: false, code: 'unknown_key', reason: `record ${rec.id} holds a different public key` }
+    // The signature first: every later reason (revoked, retired, …) is then about the key that
+    // really made it, which is what a verifier trying several keys needs to report.
+    if (!verifies(key, claim.data, claim.signature)) return { ok: false, code: 'bad_signature', reason: `signature does not verify with key ${rec.id}` }
     let revocations: RevocationList | undefined
     try {
       revocations = this.checkedRevocations(root)
@@ -211,7 +216,7 @@ export class KeyManager {
     }
     if (rec.kind === 'agent') {
       const c = rec.certification
-      if (c === undefined || c.keyId !== rec.id || c.issuer !== root.id || c.agent !== rec.agent || !verifies(publicOf(root), certifiedStatement(c), c.signature)) {
+      if (c === undefined || !this.certified(rec, root)) {
         return { ok: false, code: 'uncertified', reason: `key ${rec.id} carries no valid certification by the root ${root.id}` }
       }
       if (claim.agent !== undefined && c.agent !== claim.agent) return { ok: false, code: 'wrong_agent', reason: `key ${rec.id} is certified for '${c.agent}', not '${claim.agent}'` }
@@ -222,13 +227,17 @@ export class KeyManager {
     } else if (claim.agent !== undefined) {
       return { ok: false, code: 'wrong_agent', reason: `the root key does not sign for agent '${claim.agent}'` }
     }
-    if (!verifies(key, claim.data, claim.signature)) return { ok: false, code: 'bad_signature', reason: `signature does not verify with key ${rec.id}` }
     return rec.agent === undefined ? { ok: true, keyId: rec.id } : { ok: true, keyId: rec.id, agent: rec.agent }
   }
 
   /** Keys that verify for an agent at a time (for verifiers that try each, e.g. messaging). */
   keysFor(agent: string): KeyRecord[] {
     return this.store.list().filter((r) => r.kind === 'agent' && r.agent === agent)
+  }
+
+  private certified(rec: KeyRecord, root: KeyRecord): boolean {
+    const c = rec.certification
+    return c !== undefined && c.keyId === rec.id && c.issuer === root.id && c.agent === rec.agent && verifies(publicOf(root), certifiedStatement(c), c.signature)
   }
 
   private revocationOf(id: string): Revocation | undefined {

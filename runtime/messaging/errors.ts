@@ -8,6 +8,8 @@ export type MessageErrorCode =
   | 'unknown_sender'
   | 'unknown_recipient_key'
   | 'bad_signature'
+  | 'key_revoked'
+  | 'key_untrusted'
   | 'replay'
   | 'replay_cache_full'
   | 'decrypt'

@@ -1,7 +1,7 @@
 export type { EnvelopeLimits, MessageCipher, MessageHeader, SealedEnvelope } from './envelope.js'
 export type { MessageErrorCode } from './errors.js'
 export type { ReplayCacheOptions } from './replay-cache.js'
-export type { AgentIdentity, KeyDirectory, OpenedMessage, OutgoingMessage, SecureMessengerOptions } from './secure-messenger.js'
+export type { AgentIdentity, KeyDirectory, OpenedMessage, OutgoingMessage, SecureMessengerOptions, SenderVerdict } from './secure-messenger.js'
 export { isCanonicalBase64, maxEncodedPayload, parseEnvelope } from './envelope.js'
 export { EnvelopeError, MessageError } from './errors.js'
 export { ReplayCache } from './replay-cache.js'

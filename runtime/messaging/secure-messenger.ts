@@ -23,7 +23,16 @@ export interface KeyDirectory {
   signingKey(agentId: string): KeyObject | undefined
   /** The X25519 public key of an agent, if known. */
   agreementKey(agentId: string): KeyObject | undefined
+  /**
+   * Verifies a sender's signature as of the time it claims, when the directory manages keys
+   * (rotation, revocation, certification: runtime/keys). When present it replaces the check
+   * against `signingKey`, and its reason is the message's refusal.
+   */
+  verifySender?(sender: string, data: Buffer, signature: Buffer, signedAt: number): SenderVerdict
 }
+
+/** A key-managing directory's answer. */
+export type SenderVerdict = { readonly ok: true } | { readonly ok: false; readonly code: 'unknown_sender' | 'bad_signature' | 'key_revoked' | 'key_untrusted'; readonly reason: string }
 
 /** Options of a messenger. */
 export interface SecureMessengerOptions {
@@ -123,16 +132,22 @@ export class SecureMessenger {
     const now = this.clock()
     if (now >= env.timestamp + env.ttl) throw new MessageError('expired', `message expired ${now - env.timestamp - env.ttl} ms ago`)
     if (env.timestamp > now + this.skew) throw new MessageError('not_yet_valid', `message timestamp is ${env.timestamp - now} ms in the future (allowed skew ${this.skew} ms)`)
-    const senderKey = this.options.directory.signingKey(env.sender)
-    if (senderKey === undefined) throw new MessageError('unknown_sender', `no signing key known for sender '${env.sender}'`)
     const header: MessageHeader = { id: env.id, sender: env.sender, recipient: env.recipient, type: env.type, topic: env.topic, timestamp: env.timestamp, ttl: env.ttl, nonce: env.nonce }
-    let ok = false
-    try {
-      ok = verify(null, signingInput(header, env.cipher, env.payload), senderKey, Buffer.from(env.signature, 'base64'))
-    } catch {
-      ok = false
+    const directory = this.options.directory
+    if (directory.verifySender !== undefined) {
+      const verdict = directory.verifySender(env.sender, signingInput(header, env.cipher, env.payload), Buffer.from(env.signature, 'base64'), env.timestamp)
+      if (!verdict.ok) throw new MessageError(verdict.code, verdict.reason)
+    } else {
+      const senderKey = directory.signingKey(env.sender)
+      if (senderKey === undefined) throw new MessageError('unknown_sender', `no signing key known for sender '${env.sender}'`)
+      let ok = false
+      try {
+        ok = verify(null, signingInput(header, env.cipher, env.payload), senderKey, Buffer.from(env.signature, 'base64'))
+      } catch {
+        ok = false
+      }
+      if (!ok) throw new MessageError('bad_signature', `signature does not verify for sender '${env.sender}'`)
     }
-    if (!ok) throw new MessageError('bad_signature', `signature does not verify for sender '${env.sender}'`)
     this.replay.checkAndRecord(env.id, env.sender, env.nonce, env.timestamp + env.ttl)
     const key = this.key(env.cipher, header, 'open')
     const payload = decryptPayload(env.cipher, key, Buffer.from(env.payload, 'base64'), associatedData(header, env.cipher))

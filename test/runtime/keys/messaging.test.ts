@@ -1,0 +1,86 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { FileKeyStore, KeyManager, keyIdOf, keyManagerDirectory } from '../../../runtime/keys/index.js'
+import { MessageError, SecureMessenger } from '../../../runtime/messaging/index.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+function world() {
+  const dir = mkdtempSync(join(tmpdir(), 'symbi-km-msg-'))
+  dirs.push(dir)
+  const time = { now: Date.UTC(2026, 5, 1) }
+  const km = new KeyManager(new FileKeyStore(dir), { clock: () => time.now, overlapMs: 3_600_000 })
+  km.generate('alice')
+  km.generate('bob')
+  const sharedKey = randomBytes(32)
+  const clock = () => time.now
+  const sender = (signingKey = km.signer('alice').privateKey) => new SecureMessenger({ identity: { id: 'alice', signingKey }, directory: keyManagerDirectory(km), sharedKey, clock })
+  const bob = new SecureMessenger({ identity: { id: 'bob', signingKey: km.signer('bob').privateKey }, directory: keyManagerDirectory(km), sharedKey, clock })
+  const refusal = (f: () => unknown): { code: string; message: string } | undefined => {
+    try {
+      f()
+      return undefined
+    } catch (e) {
+      if (e instanceof MessageError) return { code: e.code, message: e.message }
+      throw e
+    }
+  }
+  return { dir, km, time, sender, bob, refusal }
+}
+
+describe('messaging verifies through the key manager', () => {
+  it('accepts certified keys, refuses forged signatures, honours rotation overlap and revocation', () => {
+    const { km, time, sender, bob, refusal } = world()
+    const alice = sender()
+    expect(bob.open(alice.seal({ recipient: 'bob', payload: 'hi' })).payload.toString()).toBe('hi')
+
+    // A forged message: signed by a key the store does not hold for alice.
+    const forger = sender(generateKeyPairSync('ed25519').privateKey)
+    expect(refusal(() => bob.open(forger.seal({ recipient: 'bob', payload: 'pay mallory' })))?.code).toBe('bad_signature')
+
+    // Rotation: the old key still works inside the overlap, the new one at once.
+    const oldId = km.signer('alice').keyId
+    km.rotate(oldId)
+    expect(bob.open(alice.seal({ recipient: 'bob', payload: 'old key, in overlap' })).payload.toString()).toBe('old key, in overlap')
+    const alice2 = sender()
+    expect(bob.open(alice2.seal({ recipient: 'bob', payload: 'new key' })).payload.toString()).toBe('new key')
+    time.now += 2 * 3_600_000
+    const retired = refusal(() => bob.open(alice.seal({ recipient: 'bob', payload: 'old key, after overlap' })))
+    expect(retired?.code).toBe('key_untrusted')
+    expect(retired?.message).toContain('was rotated')
+
+    // Revocation: messages signed after it are refused, naming the revocation.
+    km.revoke(km.signer('alice').keyId, 'key leaked in a log')
+    time.now += 1
+    const revoked = refusal(() => bob.open(alice2.seal({ recipient: 'bob', payload: 'after revocation' })))
+    expect(revoked?.code).toBe('key_revoked')
+    expect(revoked?.message).toContain('key leaked in a log')
+  })
+
+  it('refuses a key placed in the store without the root’s certification', () => {
+    const { dir, bob, sender, refusal } = world()
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+    const id = keyIdOf(publicKey)
+    const record = {
+      id,
+      kind: 'agent',
+      agent: 'alice',
+      algorithm: 'ed25519',
+      publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      privateKey: { encoding: 'plain', pkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') },
+      createdAt: Date.UTC(2026, 5, 2),
+      status: 'active',
+    }
+    writeFileSync(join(dir, 'keys', `${id.replace(':', '-')}.json`), JSON.stringify(record))
+    const r = refusal(() => bob.open(sender(privateKey).seal({ recipient: 'bob', payload: 'x' })))
+    expect(r?.code).toBe('key_untrusted')
+    expect(r?.message).toContain('no valid certification')
+    expect(refusal(() => bob.open(sender().seal({ recipient: 'bob', payload: 'x' })))).toBeUndefined()
+  })
+})
