@@ -4,10 +4,11 @@ import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type CliIO, type Command } from '../io.js'
 import { AuditKeyError, generateAuditKeyPair, loadPublicKey } from '../../runtime/audit/keys.js'
 import { verify } from '../../runtime/audit/verify-log.js'
-import type { KeyObject } from 'node:crypto'
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { FileKeyStore, KeyError, KeyManager } from '../../runtime/keys/index.js'
 
 const USAGE = `Usage:
-  symbi-policy audit verify <log> [--public-key <public.pem>] [--anchor <hex head hash>] [--live]
+  symbi-policy audit verify <log> [--public-key <public.pem> | --key-store <dir> --key-id <id>] [--anchor <hex head hash>] [--live]
   symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live]
   symbi-policy audit keygen --out <dir> [--force]
 
@@ -45,12 +46,37 @@ function publicKeyOption(io: CliIO, keyPath: string | undefined): KeyObject | un
   }
 }
 
+/**
+ * `--key-store <dir> --key-id <id>`: the signing key comes from key management, and each
+ * signature must also have been made while the key was in good standing (certified, not
+ * retired, not revoked by then: AUDIT_KEY_NOT_TRUSTED otherwise).
+ */
+function keyStoreOption(io: CliIO, store: string | undefined, keyId: string | undefined): { publicKey: KeyObject; keyStanding: (t: number) => string | undefined } | undefined {
+  if (store === undefined && keyId === undefined) return undefined
+  if (store === undefined || keyId === undefined) throw new UsageError('--key-store and --key-id go together')
+  const km = new KeyManager(new FileKeyStore(abs(io, store)))
+  let publicKey: KeyObject
+  try {
+    publicKey = createPublicKey(km.exportPublic(keyId))
+  } catch (e) {
+    if (e instanceof KeyError) throw new UsageError(e.message)
+    throw e
+  }
+  return {
+    publicKey,
+    keyStanding: (t) => {
+      const v = km.standing(keyId, t)
+      return v.ok ? undefined : v.reason
+    },
+  }
+}
+
 function abs(io: CliIO, p: string): string {
   return isAbsolute(p) ? p : resolve(io.cwd, p)
 }
 
 async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor', '--postgres', '--chain'] })
+  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor', '--postgres', '--chain', '--key-store', '--key-id'] })
   if (a.flags.has('--help')) {
     io.out(USAGE)
     return EXIT.ok
@@ -63,10 +89,12 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   if (anchorOpt !== undefined && !/^[0-9a-fA-F]{64}$/.test(anchorOpt)) throw new UsageError(`--anchor must be a head hash of 64 hex digits, got '${anchorOpt}'`)
   const anchor = anchorOpt?.toLowerCase()
   const keyPath = a.options.get('--public-key')
-  const publicKey = publicKeyOption(io, keyPath)
+  const managed = keyStoreOption(io, a.options.get('--key-store'), a.options.get('--key-id'))
+  if (managed !== undefined && keyPath !== undefined) throw new UsageError('give --public-key or --key-store/--key-id, not both')
+  const publicKey = managed?.publicKey ?? publicKeyOption(io, keyPath)
   let result
   try {
-    result = await verify(log, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }), live: a.flags.has('--live') })
+    result = await verify(log, { ...(publicKey === undefined ? {} : { publicKey }), ...(managed === undefined ? {} : { keyStanding: managed.keyStanding }), ...(anchor === undefined ? {} : { anchor }), live: a.flags.has('--live') })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (typeof code !== 'string') throw e

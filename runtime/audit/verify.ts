@@ -21,6 +21,7 @@ export type AuditVerifyCode =
   | 'AUDIT_UNSIGNED_TAIL'
   | 'AUDIT_MODE_DOWNGRADE'
   | 'AUDIT_BAD_SESSION'
+  | 'AUDIT_KEY_NOT_TRUSTED'
 
 /** Options of a verification. */
 export interface AuditVerifyOptions {
@@ -34,6 +35,12 @@ export interface AuditVerifyOptions {
    * must be covered by a signature.
    */
   readonly live?: boolean
+  /**
+   * The signing key's standing at a signed record's time (key management: certification,
+   * rotation, revocation). Returns why the key may not vouch for a record signed then, or
+   * undefined when it may. Checked on every signature, after the signature itself.
+   */
+  readonly keyStanding?: (signedAt: number) => string | undefined
 }
 
 /** A log that verified. */
@@ -111,6 +118,7 @@ export class ChainVerifier {
   readonly #key: KeyObject | undefined
   readonly #anchor: string | undefined
   readonly #live: boolean
+  readonly #standing: ((signedAt: number) => string | undefined) | undefined
   /** The signing mode of the current session (`undefined` before any session start). */
   #mode: 'every' | 'checkpoint' | undefined
   #sessionAt = -1
@@ -126,6 +134,7 @@ export class ChainVerifier {
     this.#key = key
     this.#anchor = anchor
     this.#live = opts.live === true
+    this.#standing = opts.keyStanding
   }
 
   /** Number of records accepted so far. */
@@ -166,6 +175,8 @@ export class ChainVerifier {
     if (this.#key !== undefined) {
       if (e.signature !== undefined) {
         if (!verifyHashSignature(e.hash, e.signature, this.#key)) return fail(i, 'AUDIT_BAD_SIGNATURE', `event ${i} (${e.id}): signature does not verify with the given public key`)
+        const standing = this.#standing?.(Date.parse(e.timestamp))
+        if (standing !== undefined) return fail(i, 'AUDIT_KEY_NOT_TRUSTED', `event ${i} (${e.id}) signed at ${e.timestamp}: ${standing}`)
         this.#signatures++
         this.#run = 0
       } else if (isCheckpoint || isSession) {

@@ -181,10 +181,8 @@ export class KeyManager {
 
   /** Checks one signature against certification, rotation and revocation. */
   verify(claim: SignatureClaim): KeyVerdict {
-    let root: KeyRecord
     let rec: KeyRecord | undefined
     try {
-      root = this.root()
       rec = this.store.get(claim.keyId)
     } catch (e) {
       return { ok: false, code: 'unknown_key', reason: e instanceof Error ? e.message : String(e) }
@@ -201,6 +199,24 @@ export class KeyManager {
     // The signature first: every later reason (revoked, retired, …) is then about the key that
     // really made it, which is what a verifier trying several keys needs to report.
     if (!verifies(key, claim.data, claim.signature)) return { ok: false, code: 'bad_signature', reason: `signature does not verify with key ${rec.id}` }
+    return this.standing(claim.keyId, claim.signedAt, claim.agent)
+  }
+
+  /**
+   * Whether a key may vouch for something signed at `signedAt` (for `agent`, when given):
+   * certified by the root, not yet retired, not revoked by then. For verifiers that check the
+   * signature themselves (the audit chain).
+   */
+  standing(keyId: string, signedAt: number, agent?: string): KeyVerdict {
+    let root: KeyRecord
+    let rec: KeyRecord | undefined
+    try {
+      root = this.root()
+      rec = this.store.get(keyId)
+    } catch (e) {
+      return { ok: false, code: 'unknown_key', reason: e instanceof Error ? e.message : String(e) }
+    }
+    if (rec === undefined) return { ok: false, code: 'unknown_key', reason: `key ${keyId} is not in the key store` }
     let revocations: RevocationList | undefined
     try {
       revocations = this.checkedRevocations(root)
@@ -211,21 +227,21 @@ export class KeyManager {
     // A record marked revoked whose revocation is missing from the list means the list was
     // replaced or deleted: fail closed rather than trust the older list.
     if (rec.status === 'revoked' && rev === undefined) return { ok: false, code: 'revocations_tampered', reason: `key ${rec.id} is marked revoked but the revocation list does not name it` }
-    if (rev !== undefined && claim.signedAt >= rev.revokedAt) {
-      return { ok: false, code: 'revoked', reason: `key ${rec.id} was revoked at ${iso(rev.revokedAt)} (${rev.reason}); this signature claims ${iso(claim.signedAt)}` }
+    if (rev !== undefined && signedAt >= rev.revokedAt) {
+      return { ok: false, code: 'revoked', reason: `key ${rec.id} was revoked at ${iso(rev.revokedAt)} (${rev.reason}); this signature claims ${iso(signedAt)}` }
     }
     if (rec.kind === 'agent') {
       const c = rec.certification
       if (c === undefined || !this.certified(rec, root)) {
         return { ok: false, code: 'uncertified', reason: `key ${rec.id} carries no valid certification by the root ${root.id}` }
       }
-      if (claim.agent !== undefined && c.agent !== claim.agent) return { ok: false, code: 'wrong_agent', reason: `key ${rec.id} is certified for '${c.agent}', not '${claim.agent}'` }
-      if (claim.signedAt < c.notBefore) return { ok: false, code: 'not_yet_valid', reason: `key ${rec.id} is certified from ${iso(c.notBefore)}; this signature claims ${iso(claim.signedAt)}` }
-      if (rec.retiresAt !== undefined && claim.signedAt > rec.retiresAt) {
+      if (agent !== undefined && c.agent !== agent) return { ok: false, code: 'wrong_agent', reason: `key ${rec.id} is certified for '${c.agent}', not '${agent}'` }
+      if (signedAt < c.notBefore) return { ok: false, code: 'not_yet_valid', reason: `key ${rec.id} is certified from ${iso(c.notBefore)}; this signature claims ${iso(signedAt)}` }
+      if (rec.retiresAt !== undefined && signedAt > rec.retiresAt) {
         return { ok: false, code: 'retired', reason: `key ${rec.id} was rotated (successor ${rec.successor ?? '?'}) and stopped verifying new signatures at ${iso(rec.retiresAt)}` }
       }
-    } else if (claim.agent !== undefined) {
-      return { ok: false, code: 'wrong_agent', reason: `the root key does not sign for agent '${claim.agent}'` }
+    } else if (agent !== undefined) {
+      return { ok: false, code: 'wrong_agent', reason: `the root key does not sign for agent '${agent}'` }
     }
     return rec.agent === undefined ? { ok: true, keyId: rec.id } : { ok: true, keyId: rec.id, agent: rec.agent }
   }
