@@ -10,6 +10,8 @@ export type AuditEventType =
   | 'security_violation'
   | 'approval'
   | 'sandbox_execution'
+  | 'security_event'
+  | 'incident_response'
 
 /** What an enforcement point hands to the audit trail; the trail adds id, time and hashes. */
 export interface AuditInput {

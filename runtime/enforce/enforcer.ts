@@ -5,6 +5,7 @@ import type { AuditEventType, AuditInput, AuditSink } from '../audit-sink.js'
 import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { DEFAULT_DECISION_TIMEOUT_MS, decideSafely } from './decide.js'
+import type { SecurityEventInput } from '../events/security-event.js'
 import type { EnforcementPoint } from './forbidden-error.js'
 import { ForbiddenError, actionName, syntheticDeny } from './forbidden-error.js'
 
@@ -27,6 +28,17 @@ export interface EnforcerOptions {
   readonly approvals?: ApprovalQueue
   /** Told the approval id when a request is parked, so a UI can route it to an approver. */
   readonly onApprovalPending?: (id: string, request: AuthzRequest, decision: Decision) => void
+  /**
+   * Security monitoring (runtime/events): a suspended agent is denied here before the engine is
+   * asked, and every deny is reported as a `policy_violation` event.
+   */
+  readonly security?: EnforcementSecurity
+}
+
+/** What an enforcer needs of the security monitor. */
+export interface EnforcementSecurity {
+  suspension(agent: string): { readonly since: number; readonly reason: string } | undefined
+  emit(event: SecurityEventInput): Promise<unknown>
 }
 
 /** One question from an enforcement point. */
@@ -108,6 +120,14 @@ export class Enforcer {
   }
 
   private async authorizeUnchecked(p: PointRequest): Promise<Authorization> {
+    const suspended = this.options.security?.suspension(p.agentId)
+    if (suspended !== undefined) {
+      // Decided without the engine: no policy can let a suspended agent through.
+      const reason = `agent '${p.agentId}' is suspended since ${new Date(suspended.since).toISOString()}: ${suspended.reason}`
+      const decision = syntheticDeny(reason)
+      await this.audit(p, decision, undefined)
+      throw this.forbidden(p, reason, decision)
+    }
     let decision = await decideSafely(this.options.decider, p.request, this.timeoutMs)
     await this.audit(p, decision, undefined)
     let approvalId: string | undefined
@@ -129,6 +149,7 @@ export class Enforcer {
     }
     if (decision.effect !== 'allow' && decision.effect !== 'allow_with_conditions') {
       const reason = decision.effect === 'deny' ? decision.reason : `unexpected ${decision.effect} after approval`
+      await this.reportViolation(p, reason)
       throw this.forbidden(p, reason, decision)
     }
     const conditions = decision.effect === 'allow_with_conditions' ? decision.conditions : []
@@ -167,6 +188,22 @@ export class Enforcer {
     } catch (e) {
       const reason = `audit append failed: ${e instanceof Error ? e.message : String(e)}`
       throw this.forbidden(p, reason, syntheticDeny(reason))
+    }
+  }
+
+  /** A deny is a security event; reporting it can fail without changing the deny. */
+  private async reportViolation(p: PointRequest, reason: string): Promise<void> {
+    const security = this.options.security
+    if (security === undefined) return
+    try {
+      const action = actionName(p.request.action)
+      await withinBound(
+        security.emit({ severity: 'warning', category: 'policy_violation', description: `${p.point}: '${action}' denied for '${p.agentId}': ${reason}`, agent: p.agentId, affected: [p.agentId, p.point], source: `enforcer:${p.point}` }),
+        this.auditTimeoutMs,
+        'security event',
+      )
+    } catch {
+      // The request is denied either way; a monitor that fails must not turn a deny into an error.
     }
   }
 

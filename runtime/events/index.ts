@@ -1,0 +1,8 @@
+export type { Severity, SecurityCategory, SecurityEvent, SecurityEventInput, SecurityEventSink } from './security-event.js'
+export type { Detector, WindowSpec } from './detectors.js'
+export type { Suspension, Responder, SecurityMonitorOptions } from './monitor.js'
+export type { ResponseAction, ResponseHandlers } from './responder.js'
+export { SEVERITIES } from './security-event.js'
+export { repeatedDenies, signatureFailureBurst, resourceAnomaly } from './detectors.js'
+export { SecurityMonitor } from './monitor.js'
+export { PolicyResponder, RESPONSE_ACTIONS, RESPONSE_LADDERS } from './responder.js'

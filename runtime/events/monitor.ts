@@ -1,0 +1,121 @@
+/**
+ * The security monitor: every security event goes through `emit` — it gets an id and a time,
+ * is appended to the audit chain (type `security_event`), is fed to the detectors (whose events
+ * are emitted in turn), reaches the subscribers, and is handed to incident response. It also
+ * holds the suspensions that incident response imposes, which every enforcement point checks
+ * (EnforcerOptions.security).
+ */
+import { randomUUID } from 'node:crypto'
+import type { AuditSink } from '../audit-sink.js'
+import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
+import type { Detector } from './detectors.js'
+import type { SecurityEvent, SecurityEventInput, SecurityEventSink } from './security-event.js'
+
+/** Why an agent is suspended, and since when. */
+export interface Suspension {
+  readonly agent: string
+  readonly since: number
+  readonly reason: string
+  /** The security event that led to it. */
+  readonly event?: string
+}
+
+/** Something that acts on events (incident response). */
+export interface Responder {
+  respond(event: SecurityEvent, monitor: SecurityMonitor): Promise<void>
+}
+
+export interface SecurityMonitorOptions {
+  /** Where events are recorded; without one they are delivered but not chained. */
+  readonly audit?: AuditSink
+  readonly detectors?: readonly Detector[]
+  readonly responder?: Responder
+  readonly clock?: () => number
+  /** Bound on each audit append (default 5 s). */
+  readonly auditTimeoutMs?: number
+}
+
+type Subscriber = (event: SecurityEvent) => void
+
+/** Detector events raising detector events: bounded, so a misconfigured chain cannot loop. */
+const MAX_CASCADE = 4
+
+export class SecurityMonitor implements SecurityEventSink {
+  private readonly subscribers = new Set<Subscriber>()
+  private readonly suspensions = new Map<string, Suspension>()
+  private readonly clock: () => number
+
+  constructor(private readonly options: SecurityMonitorOptions = {}) {
+    this.clock = options.clock ?? Date.now
+  }
+
+  /** Delivers events to `f` until the returned function is called. */
+  subscribe(f: Subscriber): () => void {
+    this.subscribers.add(f)
+    return () => void this.subscribers.delete(f)
+  }
+
+  async emit(input: SecurityEventInput, depth = 0): Promise<SecurityEvent | undefined> {
+    const event: SecurityEvent = {
+      id: randomUUID(),
+      time: this.clock(),
+      severity: input.severity,
+      category: input.category,
+      description: input.description,
+      affected: [...(input.affected ?? [])],
+      recommendedActions: [...(input.recommendedActions ?? [])],
+      evidence: [...(input.evidence ?? [])],
+      source: input.source,
+      ...(input.agent === undefined ? {} : { agent: input.agent }),
+    }
+    await this.record(event.agent ?? 'security-monitor', 'security_event', { ...event, affected: [...event.affected], recommendedActions: [...event.recommendedActions], evidence: [...event.evidence] })
+    for (const s of this.subscribers) {
+      try {
+        s(event)
+      } catch {
+        // A failing subscriber must not stop the others, nor the response.
+      }
+    }
+    if (depth < MAX_CASCADE) {
+      for (const d of this.options.detectors ?? []) {
+        const raised = d.observe(event)
+        if (raised !== undefined) await this.emit(raised, depth + 1)
+      }
+    }
+    await this.options.responder?.respond(event, this)
+    return event
+  }
+
+  /** The agent's suspension, if it is suspended. */
+  suspension(agent: string): Suspension | undefined {
+    return this.suspensions.get(agent)
+  }
+
+  /** Suspends an agent (audited): every enforcement point denies it until `resume`. */
+  async suspend(agent: string, reason: string, event?: string): Promise<Suspension> {
+    const existing = this.suspensions.get(agent)
+    if (existing !== undefined) return existing
+    const s: Suspension = event === undefined ? { agent, since: this.clock(), reason } : { agent, since: this.clock(), reason, event }
+    // Recorded before it takes effect is not needed for safety (suspending only denies more),
+    // but a suspension nobody can see in the chain would be unaccountable: record it first.
+    await this.record(agent, 'incident_response', { action: 'suspend_agent', agent, reason, ...(event === undefined ? {} : { event }) })
+    this.suspensions.set(agent, s)
+    return s
+  }
+
+  /** Lifts a suspension; `by` and `reason` are recorded. Fails (throws) if the record cannot be written. */
+  async resume(agent: string, by: string, reason: string): Promise<boolean> {
+    if (!this.suspensions.has(agent)) return false
+    if (by.trim() === '' || reason.trim() === '') throw new Error('a resume names who resumes and why')
+    // Recorded before it takes effect: an unaudited resume must not happen.
+    await this.record(agent, 'incident_response', { action: 'resume_agent', agent, by, reason })
+    this.suspensions.delete(agent)
+    return true
+  }
+
+  /** Appends to the audit chain within the bound; a failure propagates (callers fail closed). */
+  async record(agent: string, type: 'security_event' | 'incident_response', details: Record<string, unknown>): Promise<void> {
+    if (this.options.audit === undefined) return
+    await withinBound(this.options.audit.append({ agentId: agent, type, details: details as never }), this.options.auditTimeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS, 'audit append')
+  }
+}
