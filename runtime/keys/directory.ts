@@ -28,8 +28,11 @@ export function keyManagerDirectory(km: KeyManager, agreementKeys: ReadonlyMap<s
       }
       // The key that really made the signature failed for a reason other than the signature.
       const specific = failures.find((f) => f.code !== 'bad_signature')
-      if (specific === undefined) return { ok: false, code: 'bad_signature', reason: `signature does not verify with any of the ${keys.length} key(s) of sender '${sender}'` }
-      return { ok: false, code: specific.code === 'revoked' ? 'key_revoked' : 'key_untrusted', reason: `sender '${sender}': ${specific.reason}` }
+      // Someone signing as the sender with none of its keys: the sender's current keys are what
+      // a response may want to replace, so they are named.
+      if (specific === undefined) return { ok: false, code: 'bad_signature', reason: `signature does not verify with any of the ${keys.length} key(s) of sender '${sender}'`, keys: keys.filter((k) => k.status !== 'revoked').map((k) => k.id) }
+      const signer = keys[failures.indexOf(specific)]
+      return { ok: false, code: specific.code === 'revoked' ? 'key_revoked' : 'key_untrusted', reason: `sender '${sender}': ${specific.reason}`, keys: signer === undefined ? [] : [signer.id] }
     },
   }
 }

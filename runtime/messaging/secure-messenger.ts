@@ -2,7 +2,8 @@ import { generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node
 import type { KeyObject } from 'node:crypto'
 import type { MessageCipher, MessageHeader, SealedEnvelope } from './envelope.js'
 import { CIPHER_OVERHEAD, parseEnvelope } from './envelope.js'
-import { EnvelopeError, MessageError } from './errors.js'
+import type { SecurityEventSink } from '../events/security-event.js'
+import { EnvelopeError, MessageError, type MessageErrorCode } from './errors.js'
 import { agreementKey, decryptPayload, encryptPayload } from './payload-cipher.js'
 import { ReplayCache } from './replay-cache.js'
 import { associatedData, signingInput } from './signing-input.js'
@@ -32,7 +33,9 @@ export interface KeyDirectory {
 }
 
 /** A key-managing directory's answer. */
-export type SenderVerdict = { readonly ok: true } | { readonly ok: false; readonly code: 'unknown_sender' | 'bad_signature' | 'key_revoked' | 'key_untrusted'; readonly reason: string }
+export type SenderVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'unknown_sender' | 'bad_signature' | 'key_revoked' | 'key_untrusted'; readonly reason: string; /** Ids of the sender's keys involved. */ readonly keys?: readonly string[] }
 
 /** Options of a messenger. */
 export interface SecureMessengerOptions {
@@ -52,6 +55,11 @@ export interface SecureMessengerOptions {
   readonly maxTtlMs?: number
   /** How far in the future a timestamp may be; default 30 s. */
   readonly maxClockSkewMs?: number
+  /**
+   * Told about every refused signature (bad, revoked or untrusted key) as a security event
+   * (runtime/events). Reported without waiting: `open` still refuses at once.
+   */
+  readonly security?: SecurityEventSink
 }
 
 /** What to send. */
@@ -125,6 +133,25 @@ export class SecureMessenger {
     return envelope
   }
 
+  /** The refusal of a signature, reported as a security event on the way out. */
+  private signatureRefused(code: MessageErrorCode, reason: string, sender: string, messageId: string, keys: readonly string[]): MessageError {
+    const sink = this.options.security
+    if (sink !== undefined && code !== 'unknown_sender') {
+      sink
+        .emit({
+          severity: 'error',
+          category: 'signature_failure',
+          description: `message ${messageId} from '${sender}' to '${this.options.identity.id}' refused: ${reason}`,
+          agent: sender,
+          affected: [sender, ...keys],
+          recommendedActions: ['revoke the sender’s key if it was not the sender', 'check the sender for compromise'],
+          source: `messaging:${this.options.identity.id}`,
+        })
+        .catch(() => undefined)
+    }
+    return new MessageError(code, reason)
+  }
+
   /** Verifies and decrypts an incoming envelope (object or JSON text); throws `MessageError` naming why not. */
   open(input: unknown): OpenedMessage {
     const env = parseEnvelope(input, this.limits)
@@ -136,7 +163,7 @@ export class SecureMessenger {
     const directory = this.options.directory
     if (directory.verifySender !== undefined) {
       const verdict = directory.verifySender(env.sender, signingInput(header, env.cipher, env.payload), Buffer.from(env.signature, 'base64'), env.timestamp)
-      if (!verdict.ok) throw new MessageError(verdict.code, verdict.reason)
+      if (!verdict.ok) throw this.signatureRefused(verdict.code, verdict.reason, env.sender, env.id, verdict.keys ?? [])
     } else {
       const senderKey = directory.signingKey(env.sender)
       if (senderKey === undefined) throw new MessageError('unknown_sender', `no signing key known for sender '${env.sender}'`)
@@ -146,7 +173,7 @@ export class SecureMessenger {
       } catch {
         ok = false
       }
-      if (!ok) throw new MessageError('bad_signature', `signature does not verify for sender '${env.sender}'`)
+      if (!ok) throw this.signatureRefused('bad_signature', `signature does not verify for sender '${env.sender}'`, env.sender, env.id, [])
     }
     this.replay.checkAndRecord(env.id, env.sender, env.nonce, env.timestamp + env.ttl)
     const key = this.key(env.cipher, header, 'open')
