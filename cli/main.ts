@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: 'run the decision service: HTTP evaluate/explain, health, metrics, approvals, signed bundles', load: async () => (await import('./commands/serve.js')).serve },
   bundle: { summary: 'build a signed policy bundle (build) or check one (verify)', load: async () => (await import('./commands/bundle.js')).bundle },
   db: { summary: 'apply the PostgreSQL schema migrations of the shared stores (db migrate, db status)', load: async () => (await import('./commands/db.js')).db },
+  report: { summary: 'compliance report (HIPAA, GDPR, SOX or your framework) over the audit trail: HTML with charts and JSON; exit 1 when a check fails', load: async () => (await import('./commands/report.js')).report },
   keys: { summary: 'manage signing keys: a root that certifies agent keys, rotation, revocation (generate, rotate, revoke, list, export-public)', load: async () => (await import('./commands/keys.js')).keys },
   lsp: { summary: 'run the language server for editors over --stdio (diagnostics, hover, definitions, completion, fixes, formatting)', load: async () => (await import('./commands/lsp.js')).lsp },
   playground: { summary: 'serve the in-browser playground (parser, checker and engine run in the page) on --listen', load: async () => (await import('./commands/playground.js')).playground },

@@ -12,6 +12,7 @@ export type AuditEventType =
   | 'sandbox_execution'
   | 'security_event'
   | 'incident_response'
+  | 'policy_change'
 
 /** What an enforcement point hands to the audit trail; the trail adds id, time and hashes. */
 export interface AuditInput {

@@ -1,0 +1,6 @@
+export type { Framework, CheckSpec, Where, Scalar } from './framework.js'
+export type { ComplianceReport, CheckResult, DayCounts, ReportInput } from './report.js'
+export { parseFramework, FrameworkError } from './framework.js'
+export { runReport, pathValue } from './report.js'
+export { renderHtml } from './html.js'
+export { loadFramework, BUILT_IN_FRAMEWORKS } from './load-framework.js'

@@ -1,0 +1,165 @@
+/**
+ * Runs a framework's checks over an audit trail (and a policy set) for a period and says, per
+ * check, passed or failed and why — the evidence. One pass over the records: every
+ * `events_*` check and the time series of the charts are updated per record.
+ */
+import type { CheckedSet } from '../compiler/checked.js'
+import type { CheckSpec, Framework, Scalar, Where } from './framework.js'
+
+export interface CheckResult {
+  readonly id: string
+  readonly title: string
+  readonly passed: boolean
+  /** What the verdict rests on: counts, the first offending records, the setting read. */
+  readonly evidence: readonly string[]
+}
+
+/** Per-day counts for the charts. */
+export interface DayCounts {
+  readonly day: string
+  readonly allow: number
+  readonly deny: number
+  readonly other: number
+  readonly security: Readonly<Record<string, number>>
+}
+
+export interface ComplianceReport {
+  readonly framework: string
+  readonly title: string
+  readonly period: { readonly from: string | null; readonly to: string | null }
+  readonly generatedAt: string
+  readonly records: number
+  readonly checks: readonly CheckResult[]
+  readonly days: readonly DayCounts[]
+}
+
+export interface ReportInput {
+  readonly framework: Framework
+  /** Audit records in chain order (all of them: the chain is verified over the whole log). */
+  readonly records: Iterable<unknown>
+  /** Result of verifying the chain, computed by the caller (file or PostgreSQL). */
+  readonly chain: { readonly ok: boolean; readonly message: string }
+  readonly retentionDays?: number
+  readonly policies?: CheckedSet
+  /** Epoch ms bounds of the period (inclusive); absent = open. */
+  readonly from?: number
+  readonly to?: number
+  readonly now?: number
+}
+
+const MAX_EXAMPLES = 10
+
+/** The value at a dotted path of a record; only own properties are followed. */
+export function pathValue(record: unknown, path: string): unknown {
+  let v: unknown = record
+  for (const part of path.split('.')) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, part)) return undefined
+    v = (v as Record<string, unknown>)[part]
+  }
+  return v
+}
+
+function matches(record: unknown, where: Where): boolean {
+  for (const [path, want] of Object.entries(where)) {
+    const got = pathValue(record, path)
+    if (Array.isArray(want) ? !(want as readonly Scalar[]).includes(got as Scalar) : got !== want) return false
+  }
+  return true
+}
+
+const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)
+
+interface Tally {
+  matched: number
+  failing: string[]
+  failed: number
+}
+
+export function runReport(input: ReportInput): ComplianceReport {
+  const tallies = new Map<string, Tally>()
+  for (const c of input.framework.checks) if (c.kind === 'events_have' || c.kind === 'events_exist') tallies.set(c.id, { matched: 0, failing: [], failed: 0 })
+  const days = new Map<string, { allow: number; deny: number; other: number; security: Record<string, number> }>()
+  let inPeriod = 0
+  for (const r of input.records) {
+    const ts = pathValue(r, 'timestamp')
+    const t = typeof ts === 'string' ? Date.parse(ts) : NaN
+    if (!Number.isFinite(t)) continue
+    if ((input.from !== undefined && t < input.from) || (input.to !== undefined && t > input.to)) continue
+    inPeriod++
+    const day = new Date(t).toISOString().slice(0, 10)
+    let d = days.get(day)
+    if (d === undefined) days.set(day, (d = { allow: 0, deny: 0, other: 0, security: Object.create(null) as Record<string, number> }))
+    const type = pathValue(r, 'type')
+    if (type === 'policy_decision' || type === 'tool_invocation' || type === 'message' || type === 'resource_allocation' || type === 'sandbox_execution' || type === 'agent_lifecycle') {
+      const effect = pathValue(r, 'details.effect')
+      if (effect === 'allow' || effect === 'allow_with_conditions') d.allow++
+      else if (effect === 'deny') d.deny++
+      else d.other++
+    } else if (type === 'security_event') {
+      const sev = String(pathValue(r, 'details.severity') ?? 'info')
+      d.security[sev] = (d.security[sev] ?? 0) + 1
+    }
+    for (const c of input.framework.checks) {
+      if (c.kind !== 'events_have' && c.kind !== 'events_exist') continue
+      if (!matches(r, c.where)) continue
+      const tally = tallies.get(c.id) as Tally
+      tally.matched++
+      if (c.kind === 'events_have') {
+        const missing = c.require.filter((p) => !present(pathValue(r, p)))
+        if (missing.length > 0) {
+          tally.failed++
+          if (tally.failing.length < MAX_EXAMPLES) tally.failing.push(`record ${String(pathValue(r, 'id'))} at ${String(ts)} lacks ${missing.join(', ')}`)
+        }
+      }
+    }
+  }
+  const checks = input.framework.checks.map((c) => check(c, input, tallies.get(c.id)))
+  const period = { from: input.from === undefined ? null : new Date(input.from).toISOString(), to: input.to === undefined ? null : new Date(input.to).toISOString() }
+  return {
+    framework: input.framework.id,
+    title: input.framework.title,
+    period,
+    generatedAt: new Date(input.now ?? Date.now()).toISOString(),
+    records: inPeriod,
+    checks,
+    days: [...days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, c]) => ({ day, allow: c.allow, deny: c.deny, other: c.other, security: { ...c.security } })),
+  }
+}
+
+function check(c: CheckSpec, input: ReportInput, tally: Tally | undefined): CheckResult {
+  const base = { id: c.id, title: c.title }
+  switch (c.kind) {
+    case 'retention': {
+      const days = input.retentionDays
+      if (days === undefined) return { ...base, passed: false, evidence: ['no audit retention is configured ([compliance] retention_days or --retention-days)'] }
+      return { ...base, passed: days >= c.minDays, evidence: [`retention configured: ${days} days; required: at least ${c.minDays}`] }
+    }
+    case 'events_have': {
+      const t = tally as Tally
+      if (t.failed > 0) return { ...base, passed: false, evidence: [`${t.failed} of ${t.matched} matching records lack a required field`, ...t.failing] }
+      return { ...base, passed: true, evidence: [`${t.matched} matching records, each with ${c.require.join(', ')}`] }
+    }
+    case 'events_exist': {
+      const t = tally as Tally
+      const min = c.min ?? 1
+      return { ...base, passed: t.matched >= min, evidence: [`${t.matched} matching records in the period; required: at least ${min}`] }
+    }
+    case 'chain_verifies':
+      return { ...base, passed: input.chain.ok, evidence: [input.chain.message] }
+    case 'policy_requires': {
+      if (input.policies === undefined) return { ...base, passed: false, evidence: ['no policy set was given (--policies)'] }
+      const found: string[] = []
+      for (const p of input.policies.policies) {
+        for (const r of p.rules) {
+          if (r.kind !== 'require' && r.kind !== 'deny') continue
+          // A name that starts with the mention: `consent`, `consent_given`, `user.consent_id`.
+          if (!new RegExp(`(?<![A-Za-z0-9_])${c.mentions.replace(/[^A-Za-z0-9_]/g, '')}`).test(r.source)) continue
+          const patterns = r.kind === 'deny' ? r.patterns : r.scope ?? p.targets.flatMap((t) => t.patterns)
+          const names = patterns.map((x) => (x.kind === 'call' ? x.verb : x)).map((x) => (x.kind === 'name' ? x.name : x.kind === 'glob' ? x.pattern : '*'))
+          if (names.some((n) => n === c.action || n === '*' || n === 'any')) found.push(`${p.name}[${r.ref.rule}] (${p.file ?? '?'}): ${r.source}`)
+        }
+      }
+      return found.length > 0 ? { ...base, passed: true, evidence: found.slice(0, MAX_EXAMPLES) } : { ...base, passed: false, evidence: [`no require or deny rule for '${c.action}' mentions '${c.mentions}'`] }
+    }
+  }
+}
