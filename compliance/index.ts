@@ -1,6 +1,6 @@
 export type { Framework, CheckSpec, Where, Scalar } from './framework.js'
-export type { ComplianceReport, CheckResult, DayCounts, ReportInput } from './report.js'
+export type { ComplianceReport, CheckResult, DayCounts, ReportInput, ReportOptions } from './report.js'
 export { parseFramework, FrameworkError } from './framework.js'
-export { runReport, pathValue } from './report.js'
+export { runReport, pathValue, ReportBuilder } from './report.js'
 export { renderHtml } from './html.js'
 export { loadFramework, BUILT_IN_FRAMEWORKS } from './load-framework.js'

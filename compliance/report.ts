@@ -59,13 +59,32 @@ export function pathValue(record: unknown, path: string): unknown {
   return v
 }
 
-function matches(record: unknown, where: Where): boolean {
-  for (const [path, want] of Object.entries(where)) {
-    const got = pathValue(record, path)
+/** A `where` with its paths split once, not per record. */
+type CompiledWhere = readonly { readonly path: readonly string[]; readonly want: Scalar | readonly Scalar[] }[]
+
+function compileWhere(where: Where): CompiledWhere {
+  return Object.entries(where).map(([path, want]) => ({ path: path.split('.'), want }))
+}
+
+function valueAt(record: unknown, path: readonly string[]): unknown {
+  let v: unknown = record
+  for (const part of path) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, part)) return undefined
+    v = (v as Record<string, unknown>)[part]
+  }
+  return v
+}
+
+function matches(record: unknown, where: CompiledWhere): boolean {
+  for (const { path, want } of where) {
+    const got = valueAt(record, path)
     if (Array.isArray(want) ? !(want as readonly Scalar[]).includes(got as Scalar) : got !== want) return false
   }
   return true
 }
+
+/** The trail writes `YYYY-MM-DDTHH:MM:SS.sssZ`; such stamps order as strings, so no Date per record. */
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)
 
@@ -75,20 +94,46 @@ interface Tally {
   failed: number
 }
 
-export function runReport(input: ReportInput): ComplianceReport {
-  const tallies = new Map<string, Tally>()
-  for (const c of input.framework.checks) if (c.kind === 'events_have' || c.kind === 'events_exist') tallies.set(c.id, { matched: 0, failing: [], failed: 0 })
-  const days = new Map<string, { allow: number; deny: number; other: number; security: Record<string, number> }>()
-  let inPeriod = 0
-  for (const r of input.records) {
-    const ts = pathValue(r, 'timestamp')
-    const t = typeof ts === 'string' ? Date.parse(ts) : NaN
-    if (!Number.isFinite(t)) continue
-    if ((input.from !== undefined && t < input.from) || (input.to !== undefined && t > input.to)) continue
-    inPeriod++
-    const day = new Date(t).toISOString().slice(0, 10)
-    let d = days.get(day)
-    if (d === undefined) days.set(day, (d = { allow: 0, deny: 0, other: 0, security: Object.create(null) as Record<string, number> }))
+/** The inputs of a report other than the records, which are added one by one. */
+export type ReportOptions = Omit<ReportInput, 'records'>
+
+/**
+ * A report built record by record (a log of millions of records is streamed, never held):
+ * `add` each record in chain order, then `finish`.
+ */
+export class ReportBuilder {
+  private readonly eventChecks: { spec: CheckSpec & { kind: 'events_have' | 'events_exist' }; where: CompiledWhere; require: readonly (readonly string[])[]; tally: Tally }[] = []
+  private readonly tallies = new Map<string, Tally>()
+  private readonly fromIso: string | undefined
+  private readonly toIso: string | undefined
+  private readonly days = new Map<string, { allow: number; deny: number; other: number; security: Record<string, number> }>()
+  private inPeriod = 0
+
+  constructor(private input: ReportOptions) {
+    for (const c of input.framework.checks) {
+      if (c.kind !== 'events_have' && c.kind !== 'events_exist') continue
+      const tally: Tally = { matched: 0, failing: [], failed: 0 }
+      this.tallies.set(c.id, tally)
+      this.eventChecks.push({ spec: c, where: compileWhere(c.where), require: c.kind === 'events_have' ? c.require.map((p) => p.split('.')) : [], tally })
+    }
+    this.fromIso = input.from === undefined ? undefined : new Date(input.from).toISOString()
+    this.toIso = input.to === undefined ? undefined : new Date(input.to).toISOString()
+  }
+
+  add(r: unknown): void {
+    const ts = typeof r === 'object' && r !== null ? (r as { timestamp?: unknown }).timestamp : undefined
+    if (typeof ts !== 'string') return
+    let stamp = ts
+    if (!ISO.test(ts)) {
+      const t = Date.parse(ts)
+      if (!Number.isFinite(t)) return
+      stamp = new Date(t).toISOString()
+    }
+    if ((this.fromIso !== undefined && stamp < this.fromIso) || (this.toIso !== undefined && stamp > this.toIso)) return
+    this.inPeriod++
+    const day = stamp.slice(0, 10)
+    let d = this.days.get(day)
+    if (d === undefined) this.days.set(day, (d = { allow: 0, deny: 0, other: 0, security: Object.create(null) as Record<string, number> }))
     const type = pathValue(r, 'type')
     if (type === 'policy_decision' || type === 'tool_invocation' || type === 'message' || type === 'resource_allocation' || type === 'sandbox_execution' || type === 'agent_lifecycle') {
       const effect = pathValue(r, 'details.effect')
@@ -99,34 +144,52 @@ export function runReport(input: ReportInput): ComplianceReport {
       const sev = String(pathValue(r, 'details.severity') ?? 'info')
       d.security[sev] = (d.security[sev] ?? 0) + 1
     }
-    for (const c of input.framework.checks) {
-      if (c.kind !== 'events_have' && c.kind !== 'events_exist') continue
-      if (!matches(r, c.where)) continue
-      const tally = tallies.get(c.id) as Tally
+    for (const { spec, where, require, tally } of this.eventChecks) {
+      if (!matches(r, where)) continue
       tally.matched++
-      if (c.kind === 'events_have') {
-        const missing = c.require.filter((p) => !present(pathValue(r, p)))
-        if (missing.length > 0) {
+      if (spec.kind === 'events_have') {
+        let missing: string[] | undefined
+        require.forEach((p, i) => {
+          if (!present(valueAt(r, p))) (missing ??= []).push(spec.require[i] as string)
+        })
+        if (missing !== undefined) {
           tally.failed++
-          if (tally.failing.length < MAX_EXAMPLES) tally.failing.push(`record ${String(pathValue(r, 'id'))} at ${String(ts)} lacks ${missing.join(', ')}`)
+          if (tally.failing.length < MAX_EXAMPLES) tally.failing.push(`record ${String(pathValue(r, 'id'))} at ${ts} lacks ${missing.join(', ')}`)
         }
       }
     }
   }
-  const checks = input.framework.checks.map((c) => check(c, input, tallies.get(c.id)))
-  const period = { from: input.from === undefined ? null : new Date(input.from).toISOString(), to: input.to === undefined ? null : new Date(input.to).toISOString() }
-  return {
-    framework: input.framework.id,
-    title: input.framework.title,
-    period,
-    generatedAt: new Date(input.now ?? Date.now()).toISOString(),
-    records: inPeriod,
-    checks,
-    days: [...days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, c]) => ({ day, allow: c.allow, deny: c.deny, other: c.other, security: { ...c.security } })),
+
+  /** The same builder with the chain's verdict, known only after the last record. */
+  withChain(chain: ReportOptions['chain']): ReportBuilder {
+    this.input = { ...this.input, chain }
+    return this
+  }
+
+  finish(): ComplianceReport {
+    const input = this.input
+    const checks = input.framework.checks.map((c) => check(c, input, this.tallies.get(c.id)))
+    const period = { from: input.from === undefined ? null : new Date(input.from).toISOString(), to: input.to === undefined ? null : new Date(input.to).toISOString() }
+    return {
+      framework: input.framework.id,
+      title: input.framework.title,
+      period,
+      generatedAt: new Date(input.now ?? Date.now()).toISOString(),
+      records: this.inPeriod,
+      checks,
+      days: [...this.days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, c]) => ({ day, allow: c.allow, deny: c.deny, other: c.other, security: { ...c.security } })),
+    }
   }
 }
 
-function check(c: CheckSpec, input: ReportInput, tally: Tally | undefined): CheckResult {
+/** A report over records in memory. */
+export function runReport(input: ReportInput): ComplianceReport {
+  const b = new ReportBuilder(input)
+  for (const r of input.records) b.add(r)
+  return b.finish()
+}
+
+function check(c: CheckSpec, input: ReportOptions, tally: Tally | undefined): CheckResult {
   const base = { id: c.id, title: c.title }
   switch (c.kind) {
     case 'retention': {

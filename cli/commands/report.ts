@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { mkdirSync } from 'node:fs'
 import type { KeyObject } from 'node:crypto'
-import { FrameworkError, loadFramework, renderHtml, runReport } from '../../compliance/index.js'
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { FrameworkError, loadFramework, renderHtml, ReportBuilder } from '../../compliance/index.js'
 import { compilePolicySet } from '../../compiler/pipeline.js'
 import { loadPublicKey } from '../../runtime/audit/keys.js'
 import { verify } from '../../runtime/audit/verify-log.js'
@@ -64,28 +66,53 @@ export const report: Command = async (args, io) => {
     }
   }
 
-  // Records and the chain's verdict, from a file or from every (or one) PostgreSQL chain.
-  let records: unknown[] = []
+  const policyPaths = a.repeated.get('--policies') ?? []
+  let policies
+  if (policyPaths.length > 0) {
+    const files = readSources(collectFiles(policyPaths, io.cwd), io.cwd)
+    const compiled = compilePolicySet(files.map((f) => ({ name: f.path, source: f.text })))
+    if (compiled.value === undefined) throw new UsageError('the policies have errors; run `symbi-policy check` on them')
+    policies = compiled.value.checked
+  }
+  const options = {
+    framework,
+    ...(retentionDays === undefined ? {} : { retentionDays }),
+    ...(policies === undefined ? {} : { policies }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  }
+
+  // The chain's verdict and the records, from a file (streamed twice: verified, then read into
+  // the report — a log of millions of records is never held in memory) or from PostgreSQL.
   let chain: { ok: boolean; message: string }
+  let builder: ReportBuilder
   if (logPath !== undefined) {
     const path = resolve(io.cwd, logPath)
-    const { readFileSync } = await import('node:fs')
-    let text: string
+    // One pass when the chain is sound: the verifier hands each verified record to the report.
+    // The chain's verdict is only known at the end, so the builder is told it then.
+    let pending: ReportBuilder | undefined = new ReportBuilder({ ...options, chain: { ok: true, message: '' } })
+    let v
     try {
-      text = readFileSync(path, 'utf8')
+      v = await verify(path, publicKey === undefined ? {} : { publicKey }, (r) => pending?.add(r))
     } catch (e) {
       throw new UsageError(`cannot read audit log '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
     }
-    const lines = text.split('\n').filter((l) => l.trim() !== '')
-    records = lines.map((l) => {
-      try {
-        return JSON.parse(l) as unknown
-      } catch {
-        return undefined
-      }
-    })
-    const v = await verify(records, publicKey === undefined ? {} : { publicKey })
     chain = v.ok ? { ok: true, message: `chain of ${v.count} records verifies (head ${v.head})${v.signaturesChecked ? `, ${v.signatures} signatures checked` : ', signatures not checked (no --public-key)'}` } : { ok: false, message: `chain broken at record ${v.index}: ${v.code}: ${v.message}` }
+    if (v.ok) builder = (pending as ReportBuilder).withChain(chain)
+    else {
+      // A broken chain stops the verifier early: read every record again for the other checks.
+      pending = undefined
+      builder = new ReportBuilder({ ...options, chain })
+      const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
+      for await (const line of lines) {
+        if (line.trim() === '') continue
+        try {
+          builder.add(JSON.parse(line) as unknown)
+        } catch {
+          // A line that is not JSON is already the chain check's failure; it counts for nothing else.
+        }
+      }
+    }
   } else {
     const { openPool, redactUrl } = await import('../../server/postgres/pool.js')
     const { readChains } = await import('../../server/postgres/audit-store.js')
@@ -95,35 +122,20 @@ export const report: Command = async (args, io) => {
         throw new UsageError(`cannot read audit chains from ${redactUrl(pg as string)}: ${e instanceof Error ? e.message : String(e)}`)
       })
       const problems: string[] = []
+      let count = 0
       for (const c of chains) {
-        records.push(...c.records)
+        count += c.records.length
         const v = await verify(c.records, publicKey === undefined ? {} : { publicKey })
         if (!v.ok) problems.push(`chain ${c.chainId} broken at row ${c.seqs[v.index] ?? v.index + 1}: ${v.code}: ${v.message}`)
       }
-      chain = problems.length === 0 ? { ok: true, message: `${chains.length} chain(s), ${records.length} records, all verify${publicKey === undefined ? ' (signatures not checked: no --public-key)' : ''}` } : { ok: false, message: problems.join('; ') }
+      chain = problems.length === 0 ? { ok: true, message: `${chains.length} chain(s), ${count} records, all verify${publicKey === undefined ? ' (signatures not checked: no --public-key)' : ''}` } : { ok: false, message: problems.join('; ') }
+      builder = new ReportBuilder({ ...options, chain })
+      for (const c of chains) for (const r of c.records) builder.add(r)
     } finally {
       await pool.end().catch(() => undefined)
     }
   }
-
-  const policyPaths = a.repeated.get('--policies') ?? []
-  let policies
-  if (policyPaths.length > 0) {
-    const files = readSources(collectFiles(policyPaths, io.cwd), io.cwd)
-    const compiled = compilePolicySet(files.map((f) => ({ name: f.path, source: f.text })))
-    if (compiled.value === undefined) throw new UsageError('the policies have errors; run `symbi-policy check` on them')
-    policies = compiled.value.checked
-  }
-
-  const result = runReport({
-    framework,
-    records,
-    chain,
-    ...(retentionDays === undefined ? {} : { retentionDays }),
-    ...(policies === undefined ? {} : { policies }),
-    ...(from === undefined ? {} : { from }),
-    ...(to === undefined ? {} : { to }),
-  })
+  const result = builder.finish()
   const base = resolve(io.cwd, out.replace(/\.(html|json)$/, ''))
   mkdirSync(dirname(base), { recursive: true })
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`)

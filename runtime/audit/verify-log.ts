@@ -109,7 +109,7 @@ export function verifyLogBytes(bytes: Uint8Array, opts: AuditVerifyOptions = {})
  * pass to say where it points), or records given as an array. Throws only for unusable options or
  * an unreadable file; a bad log is a result, not an exception.
  */
-export async function verify(source: readonly unknown[] | string, opts: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
+export async function verify(source: readonly unknown[] | string, opts: AuditVerifyOptions = {}, onRecord?: (record: unknown) => void): Promise<AuditVerifyResult> {
   if (typeof source !== 'string') return verifyEvents(source, opts)
   const v = new ChainVerifier(opts)
   const reader = new LineReader()
@@ -117,7 +117,12 @@ export async function verify(source: readonly unknown[] | string, opts: AuditVer
     const r = reader.record(item)
     if ('ok' in r) return r
     const problem = v.push(r.record)
-    if (problem === undefined) continue
+    if (problem === undefined) {
+      // Readers that need the records too (compliance reports) get each verified one, so a
+      // large log is parsed once.
+      onRecord?.(r.record)
+      continue
+    }
     if (!('brokenLink' in problem)) return problem
     const wanted = want(problem)
     const found = new Map<string, number>()
