@@ -11,6 +11,7 @@ const USAGE = `Usage:
   symbi-policy audit verify <log> [--public-key <public.pem> | --key-store <dir> --key-id <id>] [--anchor <hex head hash>] [--live]
   symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live]
   symbi-policy audit keygen --out <dir> [--force]
+  symbi-policy audit prune <log> --before <ISO time> --signing-key <private.pem> [--archive <file>]
 
 verify   checks the hash chain (and, with --public-key, every signature, that every record is
          covered by one, and that no session's signing mode was downgraded) and, with
@@ -21,6 +22,9 @@ verify   checks the hash chain (and, with --public-key, every signature, that ev
          With --postgres (or SYMBIONT_POSTGRES_URL) every replica's chain in the database is
          verified (or the one --chain names), and a failure names the chain and the first bad row.
 keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir>/public.pem (SPKI).
+prune    retention: deletes the records before --before (or moves them to --archive, a new file
+         that verifies on its own) and opens the log with one signed tombstone, after which the
+         log still verifies. The log must verify first and must not be open by a writer.
 `
 
 /** `symbi-policy audit verify|keygen`. */
@@ -32,7 +36,8 @@ export const audit: Command = async (args, io) => {
   }
   if (sub === 'verify') return verifyCommand(rest, io)
   if (sub === 'keygen') return keygenCommand(rest, io)
-  throw new UsageError(`unknown subcommand '${sub}' (verify, keygen)\n${USAGE}`)
+  if (sub === 'prune') return pruneCommand(rest, io)
+  throw new UsageError(`unknown subcommand '${sub}' (verify, keygen, prune)\n${USAGE}`)
 }
 
 /** The `--public-key` of a verify command, loaded; a bad key is a usage error. */
@@ -112,6 +117,33 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   if (result.anchorIndex !== undefined) notes.push(`anchor found at event ${result.anchorIndex}, ${result.count - 1 - result.anchorIndex} events appended after it`)
   io.out(`  ${notes.join('; ')}\n`)
   return EXIT.ok
+}
+
+async function pruneCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const a = parseArgs(args, { flags: ['--help'], options: ['--before', '--signing-key', '--archive'] })
+  if (a.flags.has('--help')) return void io.out(USAGE), EXIT.ok
+  if (a.positionals.length !== 1) throw new UsageError('prune takes exactly one log file')
+  const beforeText = a.options.get('--before')
+  const keyPath = a.options.get('--signing-key')
+  if (beforeText === undefined || keyPath === undefined) throw new UsageError('prune needs --before <ISO time> and --signing-key <private.pem>')
+  const before = Date.parse(beforeText)
+  if (!Number.isFinite(before)) throw new UsageError(`--before must be an ISO date or time, got '${beforeText}'`)
+  const { applyRetention, RetentionError } = await import('../../runtime/audit/retention.js')
+  const archive = a.options.get('--archive')
+  try {
+    const r = await applyRetention(abs(io, a.positionals[0] as string), { before, signingKey: abs(io, keyPath), ...(archive === undefined ? {} : { archive: abs(io, archive) }) })
+    io.out(r.removed === 0 ? `nothing to prune: no signed record before ${new Date(before).toISOString()}\n` : `pruned ${r.removed} records (${r.deleted} deleted in all); ${r.kept} kept after a signed tombstone${r.archiveSha256 === undefined ? '' : `; archive sha256 ${r.archiveSha256}`}\n`)
+    return EXIT.ok
+  } catch (e) {
+    if (e instanceof RetentionError) {
+      io.err(`symbi-policy audit prune: ${e.message}\n`)
+      return EXIT.failure
+    }
+    if (e instanceof AuditKeyError) throw new UsageError(e.message)
+    const code = (e as NodeJS.ErrnoException).code
+    if (typeof code === 'string') throw new UsageError(`audit prune: ${code}: ${(e as Error).message}`)
+    throw e
+  }
 }
 
 async function keygenCommand(args: readonly string[], io: CliIO): Promise<number> {

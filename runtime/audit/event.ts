@@ -11,8 +11,31 @@ export const CHECKPOINT_TYPE = 'checkpoint'
  */
 export const SESSION_TYPE = 'session_start'
 
-/** Every record type a log may hold: the enforcement event types plus checkpoints and session starts. */
-export type AuditRecordType = AuditEventType | typeof CHECKPOINT_TYPE | typeof SESSION_TYPE
+/**
+ * Record type of the signed record that replaces records deleted by retention
+ * (retention.ts): it opens the log, names how many records were deleted and the hash of the
+ * last one, so the first kept record still links, and carries the signing session in effect
+ * at the cut. Only ever the first record of a log.
+ */
+export const TOMBSTONE_TYPE = 'retention_tombstone'
+
+/** Every record type a log may hold: the enforcement event types plus checkpoints, session starts and a tombstone. */
+export type AuditRecordType = AuditEventType | typeof CHECKPOINT_TYPE | typeof SESSION_TYPE | typeof TOMBSTONE_TYPE
+
+/** `details` of a retention tombstone. */
+export interface TombstoneDetails extends ValueRecord {
+  /** Records deleted (all those before the first kept one). */
+  readonly deleted: number
+  /** `hash` of the last deleted record: the first kept record's `previousHash`. */
+  readonly last_hash: string
+  /** Timestamps of the first and last deleted record. */
+  readonly first_at: string
+  readonly last_at: string
+  /** The signing session in effect after the last deleted record (null: none had started). */
+  readonly session: SessionDetails | null
+  /** SHA-256 of the archive the deleted records were moved to, when they were archived. */
+  readonly archive_sha256: string | null
+}
 
 /** `details` of a session-start record: the mode, and in checkpoint mode the interval verify enforces. */
 export interface SessionDetails extends ValueRecord {

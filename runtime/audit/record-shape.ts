@@ -1,4 +1,4 @@
-import type { AuditEvent, CheckpointDetails, SessionDetails } from './event.js'
+import { GENESIS_HASH, type AuditEvent, type CheckpointDetails, type SessionDetails, type TombstoneDetails } from './event.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
@@ -68,4 +68,25 @@ export function checkSessionDetails(e: AuditEvent): SessionDetails | string {
   if (typeof ev !== 'number' || !Number.isSafeInteger(ev) || ev < 1) return 'session interval.events must be a positive integer'
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return 'session interval.ms must be a non-negative number'
   return d as SessionDetails
+}
+
+/** Checks a retention tombstone's details; returns them or a message. */
+export function checkTombstoneDetails(e: AuditEvent): TombstoneDetails | string {
+  const d = e.details
+  const keys = Object.keys(d).sort().join(',')
+  if (keys !== 'archive_sha256,deleted,first_at,last_at,last_hash,session') return `tombstone details must have exactly archive_sha256, deleted, first_at, last_at, last_hash and session (has ${keys || 'nothing'})`
+  if (e.previousHash !== GENESIS_HASH) return 'a tombstone opens the log: its previousHash must be the genesis hash'
+  const n = d['deleted']
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) return 'tombstone deleted must be a positive integer'
+  if (!isHashHex(d['last_hash'])) return 'tombstone last_hash must be 64 lower-case hex digits'
+  if (typeof d['first_at'] !== 'string' || typeof d['last_at'] !== 'string') return 'tombstone first_at and last_at must be timestamps'
+  const a = d['archive_sha256']
+  if (a !== null && !isHashHex(a)) return 'tombstone archive_sha256 must be null or 64 lower-case hex digits'
+  const s = d['session']
+  if (s !== null) {
+    if (!isPlainRecord(s)) return 'tombstone session must be null or a session'
+    const checked = checkSessionDetails({ ...e, details: s as SessionDetails })
+    if (typeof checked === 'string') return `tombstone session: ${checked}`
+  }
+  return d as TombstoneDetails
 }

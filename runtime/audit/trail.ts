@@ -3,7 +3,7 @@ import type { AuditInput, AuditSink } from '../audit-sink.js'
 import { DEFAULT_MASK_MAX_DEPTH, maskSensitive } from '../masking.js'
 import type { ValueRecord } from '../../stdlib/value.js'
 import { CanonicalError, chainHash } from './canonical.js'
-import { CHECKPOINT_AGENT, CHECKPOINT_TYPE, SESSION_TYPE, type AuditEvent, type AuditRecordType, type CheckpointDetails, type SessionDetails } from './event.js'
+import { CHECKPOINT_AGENT, CHECKPOINT_TYPE, SESSION_TYPE, TOMBSTONE_TYPE, type AuditEvent, type AuditRecordType, type CheckpointDetails, type SessionDetails } from './event.js'
 import { loadPrivateKey, type SigningKeyInput } from './keys.js'
 import { SignWorker } from './sign-worker.js'
 import { signHash } from './signing.js'
@@ -262,7 +262,7 @@ export class AuditTrail implements AuditSink {
     if (typeof input !== 'object' || input === null) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input must be an object {agentId, type, details}')
     const { agentId, type, details } = input as { agentId?: unknown; type?: unknown; details?: unknown }
     if (typeof agentId !== 'string' || agentId === '') throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: agentId must be a non-empty string')
-    if (typeof type !== 'string' || type === '' || type === CHECKPOINT_TYPE || type === SESSION_TYPE) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input: type must be an event type other than '${CHECKPOINT_TYPE}' and '${SESSION_TYPE}'`)
+    if (typeof type !== 'string' || type === '' || type === CHECKPOINT_TYPE || type === SESSION_TYPE || type === TOMBSTONE_TYPE) throw new AuditTrailError('AUDIT_BAD_INPUT', `audit input: type must be an event type other than '${CHECKPOINT_TYPE}', '${SESSION_TYPE}' and '${TOMBSTONE_TYPE}'`)
     if (typeof details !== 'object' || details === null || Array.isArray(details)) throw new AuditTrailError('AUDIT_BAD_INPUT', 'audit input: details must be a record')
     const masked = maskSensitive(details, this.#keys, { maxDepth: this.#maxDepth }) as ValueRecord
     return this.#seal(maskSensitive(agentId) as string, maskSensitive(type) as AuditRecordType, masked, sign)

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto'
 import { CanonicalError, chainHash } from './canonical.js'
-import { CHECKPOINT_TYPE, GENESIS_HASH, SESSION_TYPE, type AuditEvent } from './event.js'
+import { CHECKPOINT_TYPE, GENESIS_HASH, SESSION_TYPE, TOMBSTONE_TYPE, type AuditEvent } from './event.js'
 import { loadPublicKey, type PublicKeyInput } from './keys.js'
-import { checkCheckpointDetails, checkRecordShape, checkSessionDetails, isHashHex } from './record-shape.js'
+import { checkCheckpointDetails, checkRecordShape, checkSessionDetails, checkTombstoneDetails, isHashHex } from './record-shape.js'
 import { verifyHashSignature } from './signing.js'
 
 /** Stable reason codes of a failed verification (docs/audit.md "Verify reasons"). */
@@ -22,6 +22,7 @@ export type AuditVerifyCode =
   | 'AUDIT_MODE_DOWNGRADE'
   | 'AUDIT_BAD_SESSION'
   | 'AUDIT_KEY_NOT_TRUSTED'
+  | 'AUDIT_BAD_TOMBSTONE'
 
 /** Options of a verification. */
 export interface AuditVerifyOptions {
@@ -59,6 +60,8 @@ export interface AuditVerifyOk {
   readonly unsignedTail: number
   /** Position of the anchor in the log, when one was given (later records were appended after it). */
   readonly anchorIndex?: number
+  /** Records deleted by retention before the first kept one, when the log opens with a tombstone. */
+  readonly pruned?: { readonly deleted: number; readonly lastAt: string }
 }
 
 /** The first bad record of a log and why. */
@@ -128,6 +131,9 @@ export class ChainVerifier {
   #run = 0
   #signatures = 0
   #anchorIndex: number | undefined
+  /** Records deleted by retention, less the tombstone standing in for them: positions in checkpoints count from the original log. */
+  #offset = 0
+  #pruned: { deleted: number; lastAt: string } | undefined
 
   constructor(opts: AuditVerifyOptions = {}) {
     const { key, anchor } = resolveVerifyOptions(opts)
@@ -156,13 +162,14 @@ export class ChainVerifier {
       throw err
     }
     if (computed !== e.hash) return fail(i, 'AUDIT_HASH_MISMATCH', `event ${i} (${e.id}): stored hash does not match its content; a field was changed`)
+    if (e.type === TOMBSTONE_TYPE) return this.#tombstone(e, i)
     if (e.previousHash !== this.#prev) return { brokenLink: true, index: i, event: e, expected: this.#prev }
     const isCheckpoint = e.type === CHECKPOINT_TYPE
     const isSession = e.type === SESSION_TYPE
     let interval: number | undefined
     let sessionMode: 'every' | 'checkpoint' | undefined
     if (isCheckpoint) {
-      const d = checkCheckpointDetails(e, i)
+      const d = checkCheckpointDetails(e, i + this.#offset)
       if (typeof d === 'string') return fail(i, 'AUDIT_BAD_CHECKPOINT', `event ${i}: ${d}`)
       interval = d.interval.events
     }
@@ -202,6 +209,33 @@ export class ChainVerifier {
   }
 
   /**
+   * A retention tombstone: only as the first record, signed when signatures are checked; the
+   * next record links to the last deleted one, and the session in effect at the cut continues.
+   */
+  #tombstone(e: AuditEvent, i: number): AuditVerifyFailure | undefined {
+    if (i !== 0) return fail(i, 'AUDIT_BAD_TOMBSTONE', `event ${i} (${e.id}): a retention tombstone can only open a log`)
+    const d = checkTombstoneDetails(e)
+    if (typeof d === 'string') return fail(i, 'AUDIT_BAD_TOMBSTONE', `event ${i}: ${d}`)
+    if (this.#key !== undefined) {
+      if (e.signature === undefined) return fail(i, 'AUDIT_MISSING_SIGNATURE', `event ${i}: the retention tombstone is not signed`)
+      if (!verifyHashSignature(e.hash, e.signature, this.#key)) return fail(i, 'AUDIT_BAD_SIGNATURE', `event ${i} (${e.id}): the retention tombstone's signature does not verify with the given public key`)
+      const standing = this.#standing?.(Date.parse(e.timestamp))
+      if (standing !== undefined) return fail(i, 'AUDIT_KEY_NOT_TRUSTED', `event ${i} (${e.id}) signed at ${e.timestamp}: ${standing}`)
+      this.#signatures++
+    }
+    if (d.session !== null) {
+      this.#mode = d.session.mode
+      this.#allowedRun = d.session.interval?.events
+      this.#sessionAt = i
+    }
+    this.#offset = d.deleted - 1
+    this.#pruned = { deleted: d.deleted, lastAt: d.last_at }
+    this.#prev = d.last_hash
+    this.#index++
+    return undefined
+  }
+
+  /**
    * The verdict after the last record: ok; `AUDIT_TRUNCATED` when the anchor was not seen;
    * `AUDIT_UNSIGNED_TAIL` when records after the last signature are not covered (with a key and
    * without `live`, or with `live` beyond the declared interval).
@@ -226,6 +260,7 @@ export class ChainVerifier {
       signatures: this.#signatures,
       unsignedTail: this.#run,
       ...(this.#anchorIndex === undefined ? {} : { anchorIndex: this.#anchorIndex }),
+      ...(this.#pruned === undefined ? {} : { pruned: this.#pruned }),
     }
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * Retention (OPERATIONS.md "Compliance"): records older than the retention are deleted — or
+ * moved to an archive — and replaced by one signed tombstone, after which the remaining log
+ * still verifies (verify.ts accepts a tombstone as the first record and links the first kept
+ * record to the last deleted one).
+ *
+ * The cut is made just after a signed record, so the deleted part ends signed (an archive of it
+ * verifies on its own, from genesis) and the kept part starts covered. A log that does not
+ * verify is never pruned: retention must not launder a broken chain. Run it on a log no writer
+ * has open (after rotation of the writer); the new log replaces the old one atomically.
+ */
+import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto'
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { chainHash } from './canonical.js'
+import { CHECKPOINT_AGENT, GENESIS_HASH, SESSION_TYPE, TOMBSTONE_TYPE, serializeEvent, type AuditEvent, type SessionDetails, type TombstoneDetails } from './event.js'
+import { loadPrivateKey, type SigningKeyInput } from './keys.js'
+import { parseLine } from './log-format.js'
+import { signHash } from './signing.js'
+import { verify } from './verify-log.js'
+
+export interface RetentionOptions {
+  /** Records timestamped before this instant (epoch ms) are deleted. */
+  readonly before: number
+  /** The log's signing key: the tombstone is signed with it (and the log verified with its public half). */
+  readonly signingKey: SigningKeyInput
+  /** Move the deleted records here instead of discarding them (a file that must not exist). */
+  readonly archive?: string
+  readonly clock?: () => number
+}
+
+export interface RetentionResult {
+  /** Records of the original log now deleted (or archived), in all. */
+  readonly deleted: number
+  /** Records removed from the file by this run. */
+  readonly removed: number
+  /** Records kept after the tombstone. */
+  readonly kept: number
+  readonly tombstone?: AuditEvent
+  readonly archiveSha256?: string
+}
+
+export class RetentionError extends Error {
+  override readonly name = 'RetentionError'
+}
+
+function writeAtomic(path: string, text: string, exclusive = false): void {
+  const tmp = exclusive ? path : `${path}.${randomUUID()}.tmp`
+  const fd = openSync(tmp, 'wx', 0o600)
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  if (!exclusive) renameSync(tmp, path)
+}
+
+export async function applyRetention(path: string, options: RetentionOptions): Promise<RetentionResult> {
+  const key: KeyObject = loadPrivateKey(options.signingKey)
+  const publicKey = createPublicKey(key)
+  const checked = await verify(path, { publicKey })
+  if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); nothing was deleted`)
+  const text = readFileSync(path, 'utf8')
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  const records = lines.map((l) => (parseLine(Buffer.from(l, 'utf8')) as { record: AuditEvent }).record)
+
+  // The original log's position of file index j, and the session in effect, as of any old tombstone.
+  const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
+  const before = options.before
+  let cut = 0
+  for (let j = old === undefined ? 0 : 1; j < records.length; j++) {
+    const r = records[j] as AuditEvent
+    if (Date.parse(r.timestamp) >= before) break
+    if (r.signature !== undefined) cut = j + 1
+  }
+  const removed = old === undefined ? cut : cut - 1
+  if (removed <= 0) return { deleted: old?.deleted ?? 0, removed: 0, kept: records.length - (old === undefined ? 0 : 1) }
+
+  let session: SessionDetails | null = old?.session ?? null
+  for (let j = 0; j < cut; j++) {
+    const r = records[j] as AuditEvent
+    if (r.type === SESSION_TYPE) session = r.details as SessionDetails
+  }
+  const lastDeleted = records[cut - 1] as AuditEvent
+  const firstDeleted = records[old === undefined ? 0 : 1] as AuditEvent
+  let archiveSha256: string | null = null
+  if (options.archive !== undefined) {
+    const archived = `${lines.slice(0, cut).join('\n')}\n`
+    archiveSha256 = createHash('sha256').update(archived).digest('hex')
+    // Written before the log is touched, and never over an existing file.
+    writeAtomic(options.archive, archived, true)
+  }
+  const details: TombstoneDetails = {
+    deleted: (old === undefined ? 0 : old.deleted - 1) + cut,
+    last_hash: lastDeleted.hash,
+    first_at: old?.first_at ?? firstDeleted.timestamp,
+    last_at: lastDeleted.timestamp,
+    session,
+    archive_sha256: archiveSha256,
+  }
+  const fields = { id: randomUUID(), timestamp: new Date((options.clock ?? Date.now)()).toISOString(), agentId: CHECKPOINT_AGENT, type: TOMBSTONE_TYPE as typeof TOMBSTONE_TYPE, details }
+  const hash = chainHash(GENESIS_HASH, fields)
+  const tombstone: AuditEvent = { ...fields, previousHash: GENESIS_HASH, hash, signature: signHash(hash, key) }
+  const kept = lines.slice(cut)
+  // The new log is verified before it replaces the old one: a pruned log that did not verify
+  // would be evidence destroyed.
+  const tmp = `${path}.${randomUUID()}.tmp`
+  writeAtomic(tmp, `${[serializeEvent(tombstone), ...kept].join('\n')}\n`, true)
+  const after = await verify(tmp, { publicKey })
+  if (!after.ok) {
+    unlinkSync(tmp)
+    throw new RetentionError(`internal error: the pruned log would not verify (${after.code}: ${after.message}); nothing was changed`)
+  }
+  renameSync(tmp, path)
+  return { deleted: details.deleted, removed, kept: kept.length, tombstone, ...(archiveSha256 === null ? {} : { archiveSha256 }) }
+}
