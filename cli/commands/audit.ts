@@ -12,6 +12,7 @@ const USAGE = `Usage:
   symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live]
   symbi-policy audit keygen --out <dir> [--force]
   symbi-policy audit prune <log> --before <ISO time> --signing-key <private.pem> [--archive <file>]
+  symbi-policy audit export <log> --from <ISO time> --to <ISO time> --signing-key <private.pem> -o <file>
 
 verify   checks the hash chain (and, with --public-key, every signature, that every record is
          covered by one, and that no session's signing mode was downgraded) and, with
@@ -25,6 +26,8 @@ keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir
 prune    retention: deletes the records before --before (or moves them to --archive, a new file
          that verifies on its own) and opens the log with one signed tombstone, after which the
          log still verifies. The log must verify first and must not be open by a writer.
+export   evidence: the records from --from to --to (widened to signed records at both ends) as
+         a log of their own, opened by a signed tombstone, that \`audit verify\` accepts.
 `
 
 /** `symbi-policy audit verify|keygen`. */
@@ -37,7 +40,8 @@ export const audit: Command = async (args, io) => {
   if (sub === 'verify') return verifyCommand(rest, io)
   if (sub === 'keygen') return keygenCommand(rest, io)
   if (sub === 'prune') return pruneCommand(rest, io)
-  throw new UsageError(`unknown subcommand '${sub}' (verify, keygen, prune)\n${USAGE}`)
+  if (sub === 'export') return exportCommand(rest, io)
+  throw new UsageError(`unknown subcommand '${sub}' (verify, keygen, prune, export)\n${USAGE}`)
 }
 
 /** The `--public-key` of a verify command, loaded; a bad key is a usage error. */
@@ -142,6 +146,32 @@ async function pruneCommand(args: readonly string[], io: CliIO): Promise<number>
     if (e instanceof AuditKeyError) throw new UsageError(e.message)
     const code = (e as NodeJS.ErrnoException).code
     if (typeof code === 'string') throw new UsageError(`audit prune: ${code}: ${(e as Error).message}`)
+    throw e
+  }
+}
+
+async function exportCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const a = parseArgs(args, { flags: ['--help'], options: ['--from', '--to', '--signing-key', '-o'] })
+  if (a.flags.has('--help')) return void io.out(USAGE), EXIT.ok
+  if (a.positionals.length !== 1) throw new UsageError('export takes exactly one log file')
+  const [fromText, toText, keyPath, out] = [a.options.get('--from'), a.options.get('--to'), a.options.get('--signing-key'), a.options.get('-o')]
+  if (fromText === undefined || toText === undefined || keyPath === undefined || out === undefined) throw new UsageError('export needs --from, --to, --signing-key and -o')
+  const from = Date.parse(fromText)
+  const to = Date.parse(toText)
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) throw new UsageError(`--from and --to must be ISO times with --from before --to, got '${fromText}' and '${toText}'`)
+  const { exportEvidence, RetentionError } = await import('../../runtime/audit/retention.js')
+  try {
+    const r = await exportEvidence(abs(io, a.positionals[0] as string), { from, to, signingKey: abs(io, keyPath), out: abs(io, out) })
+    io.out(`exported ${r.records} records (${r.before} before them stood for by a signed tombstone); sha256 ${r.sha256}\n`)
+    return EXIT.ok
+  } catch (e) {
+    if (e instanceof RetentionError) {
+      io.err(`symbi-policy audit export: ${e.message}\n`)
+      return EXIT.failure
+    }
+    if (e instanceof AuditKeyError) throw new UsageError(e.message)
+    const code = (e as NodeJS.ErrnoException).code
+    if (typeof code === 'string') throw new UsageError(`audit export: ${code}: ${(e as Error).message}`)
     throw e
   }
 }

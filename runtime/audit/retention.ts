@@ -115,3 +115,82 @@ export async function applyRetention(path: string, options: RetentionOptions): P
   renameSync(tmp, path)
   return { deleted: details.deleted, removed, kept: kept.length, tombstone, ...(archiveSha256 === null ? {} : { archiveSha256 }) }
 }
+
+export interface EvidenceOptions {
+  /** Records from this instant (epoch ms) … */
+  readonly from: number
+  /** … up to this instant are exported (widened to signed records at both ends). */
+  readonly to: number
+  readonly signingKey: SigningKeyInput
+  /** The file to write (must not exist). */
+  readonly out: string
+  readonly clock?: () => number
+}
+
+export interface EvidenceResult {
+  /** Records in the export after its tombstone. */
+  readonly records: number
+  /** Records of the log before the segment (stood for by the tombstone). */
+  readonly before: number
+  readonly sha256: string
+}
+
+/**
+ * Evidence preservation (OPERATIONS.md "Incident response"): the segment of a log around an
+ * incident, written as a log of its own that `audit verify` accepts — a signed tombstone stands
+ * for the records before the segment, the segment starts just after a signed record and ends at
+ * a signed one. The source log may still be open by its writer (an unsigned tail is left out).
+ */
+export async function exportEvidence(path: string, options: EvidenceOptions): Promise<EvidenceResult> {
+  const key: KeyObject = loadPrivateKey(options.signingKey)
+  const publicKey = createPublicKey(key)
+  const checked = await verify(path, { publicKey, live: true })
+  if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); no evidence was exported`)
+  const text = readFileSync(path, 'utf8')
+  const lines = text.split('\n')
+  // A writer may be mid-line: only complete lines, and only as many as were verified.
+  lines.splice(checked.count)
+  const records = lines.map((l) => (parseLine(Buffer.from(l, 'utf8')) as { record: AuditEvent }).record)
+  const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
+  let start = old === undefined ? 0 : 1
+  for (let j = start; j < records.length; j++) {
+    const r = records[j] as AuditEvent
+    if (Date.parse(r.timestamp) >= options.from) break
+    if (r.signature !== undefined) start = j + 1
+  }
+  let end = -1
+  for (let j = start; j < records.length; j++) {
+    const r = records[j] as AuditEvent
+    if (r.signature !== undefined) end = j
+    if (Date.parse(r.timestamp) > options.to && r.signature !== undefined) break
+  }
+  if (end < start) throw new RetentionError('no signed record covers the requested period yet; export again after the next checkpoint')
+  const segment = lines.slice(start, end + 1)
+  let head: string
+  if (start === 0) head = ''
+  else {
+    let session: SessionDetails | null = old?.session ?? null
+    for (let j = 0; j < start; j++) if ((records[j] as AuditEvent).type === SESSION_TYPE) session = (records[j] as AuditEvent).details as SessionDetails
+    const last = records[start - 1] as AuditEvent
+    const first = records[old === undefined ? 0 : 1] as AuditEvent
+    const details: TombstoneDetails = {
+      deleted: (old === undefined ? 0 : old.deleted - 1) + start,
+      last_hash: last.hash,
+      first_at: old?.first_at ?? first.timestamp,
+      last_at: last.timestamp,
+      session,
+      archive_sha256: null,
+    }
+    const fields = { id: randomUUID(), timestamp: new Date((options.clock ?? Date.now)()).toISOString(), agentId: CHECKPOINT_AGENT, type: TOMBSTONE_TYPE as typeof TOMBSTONE_TYPE, details }
+    const hash = chainHash(GENESIS_HASH, fields)
+    head = `${serializeEvent({ ...fields, previousHash: GENESIS_HASH, hash, signature: signHash(hash, key) })}\n`
+  }
+  const body = `${head}${segment.join('\n')}\n`
+  writeAtomic(options.out, body, true)
+  const v = await verify(options.out, { publicKey })
+  if (!v.ok) {
+    unlinkSync(options.out)
+    throw new RetentionError(`internal error: the export would not verify (${v.code}: ${v.message})`)
+  }
+  return { records: segment.length, before: start === 0 ? 0 : (old === undefined ? 0 : old.deleted - 1) + start, sha256: createHash('sha256').update(body).digest('hex') }
+}

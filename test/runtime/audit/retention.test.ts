@@ -114,3 +114,30 @@ describe('retention', () => {
     expect(await main(['audit', 'prune', 'audit.log', '--before', 'soon', '--signing-key', 'private.pem'], io)).toBe(2)
   })
 })
+
+describe('evidence export', () => {
+  it('writes the segment around an incident as a log that verifies on its own, from the command line too', async () => {
+    const { dir, log, privateKey, publicKey } = await seed()
+    const { exportEvidence } = await import('../../../runtime/audit/retention.js')
+    const out = join(dir, 'incident.log')
+    const r = await exportEvidence(log, { from: T0 + 3 * DAY, to: T0 + 3 * DAY + 10_000, signingKey: privateKey, out })
+    expect(r.before).toBeGreaterThan(50)
+    const v = await verify(out, { publicKey })
+    expect(v).toMatchObject({ ok: true, pruned: { deleted: r.before } })
+    const recs = lines(out)
+    expect(recs[0]?.type).toBe('retention_tombstone')
+    expect(recs.some((x) => x.details['day'] === 3 && x.details['i'] === 5)).toBe(true)
+    expect(recs.some((x) => x.details['day'] === 5)).toBe(false)
+    // A changed record in the export is caught by verifying the export alone.
+    writeFileSync(out + '.bad', readFileSync(out, 'utf8').replace('"day":3,"i":5', '"day":3,"i":6'))
+    expect((await verify(out + '.bad', { publicKey })).ok).toBe(false)
+
+    let text = ''
+    const io: CliIO = { out: (t) => void (text += t), err: (t) => void (text += t), readStdin: async () => '', env: {}, cwd: dir }
+    expect(await main(['audit', 'export', 'audit.log', '--from', new Date(T0 + 6 * DAY).toISOString(), '--to', new Date(T0 + 6 * DAY + 5000).toISOString(), '--signing-key', 'private.pem', '-o', 'e.log'], io)).toBe(0)
+    expect(text).toMatch(/^exported \d+ records/)
+    text = ''
+    writeFileSync(join(dir, 'public.pem'), publicKey.export({ type: 'spki', format: 'pem' }))
+    expect(await main(['audit', 'verify', 'e.log', '--public-key', 'public.pem'], io)).toBe(0)
+  })
+})
