@@ -1,6 +1,6 @@
 export type { AgentCreationOptions, AgentDefinition, SandboxTier } from './agent-creation.js'
 export type { DataAccess, DataOperation } from './data-operations.js'
-export type { Authorization, Enforced, EnforcerOptions, PointRequest } from './enforcer.js'
+export type { Authorization, Enforced, EnforcerOptions, PointRequest, EnforcementSecurity } from './enforcer.js'
 export type { EnforcementPoint } from './forbidden-error.js'
 export type { ParallelResult, RaceResult, Route, RouteTarget, RoutingVerb } from './message-routing.js'
 export type { GateDecision, PolicyGate, ProposedAction } from './policy-gate.js'

@@ -3,7 +3,7 @@ import type { ValueRecord } from '../../stdlib/value.js'
 import type { ApprovalQueue } from '../approvals/index.js'
 import type { AuditSink } from '../audit-sink.js'
 import type { SandboxTier } from '../enforce/index.js'
-import { Enforcer } from '../enforce/index.js'
+import { Enforcer, type EnforcementSecurity } from '../enforce/index.js'
 import { containerCreateOptions } from './container-spec.js'
 import { connectDocker } from './docker-engine.js'
 import type { SandboxContainer, SandboxEngine } from './engine.js'
@@ -39,6 +39,8 @@ export interface SandboxRunnerConfig {
   readonly engineTimeoutMs?: number
   /** Symlink resolution for mount sources (tests). */
   readonly realPath?: RealPath
+  /** Security monitoring: suspended agents are refused, kills (OOM, timeout) reported as `sandbox_kill` events. */
+  readonly security?: EnforcementSecurity
 }
 
 /** One run. */
@@ -112,6 +114,7 @@ export class SandboxRunner {
     this.enforcer = new Enforcer({
       decider: config.decider,
       audit: this.sink,
+      ...(config.security !== undefined ? { security: config.security } : {}),
       ...(config.decisionTimeoutMs !== undefined ? { timeoutMs: config.decisionTimeoutMs } : {}),
       ...(config.approvals ? { approvals: config.approvals } : {}),
     })
@@ -170,6 +173,12 @@ export class SandboxRunner {
     } catch (e) {
       // The command has run; withholding its result is the closed failure left to us.
       throw new Error(`sandbox: the audit trail rejected the result record (${message(e)})`)
+    }
+    if (result.timedOut || result.oomKilled) {
+      const why = result.oomKilled ? 'out of memory' : `over its ${options.timeoutMs} ms limit`
+      await this.config.security
+        ?.emit({ severity: 'warning', category: 'sandbox_kill', description: `sandbox run of '${req.agentId}' killed: ${why}`, agent: req.agentId, affected: [req.agentId, `tier:${tier}`], recommendedActions: ['check the agent’s workload'], source: 'sandbox' })
+        .catch(() => undefined)
     }
     return result
   }
