@@ -10,6 +10,7 @@ import { maskSensitive } from '../runtime/masking.js'
 import type { Value } from '../stdlib/value.js'
 import { ApprovalRefused, MemoryApprovals, type ApprovalBackend, type ApprovalView } from './approvals.js'
 import { NoAudit, type ServiceAudit } from './audit.js'
+import type { SecurityEventSink } from '../runtime/events/security-event.js'
 import type { ApproverTokens, TokenCheck } from './auth.js'
 import { decideAll, validateRequest, type DecideContext } from './decide.js'
 import type { DecisionLog } from './decision-log.js'
@@ -52,6 +53,8 @@ export interface ServiceOptions {
   readonly toolVerifier?: ToolVerifier
   /** Extra store health for `/v1/status` (e.g. the TOFU store). */
   readonly stores?: () => Record<string, { kind: string; ok: boolean; message?: string }>
+  /** Authentication failures are reported here as `auth_failure` security events (not awaited). */
+  readonly security?: SecurityEventSink
 }
 
 /** A running service's parts. */
@@ -115,6 +118,14 @@ export function createService(options: ServiceOptions): Service {
   // Who resolves approvals, by request: the approver named by an approver token.
   const approverOf = new WeakMap<FastifyRequest, string>()
 
+  const authFailed = (req: FastifyRequest, what: string): void => {
+    metrics.authFailures.inc()
+    // The client's address and the route, never the token: a wrong token may be a real one mistyped.
+    options.security
+      ?.emit({ severity: 'warning', category: 'auth_failure', description: `${what} on ${req.method} ${req.routeOptions.url ?? '(no route)'} from ${req.ip}`, affected: ['decision-service'], recommendedActions: ['check the caller’s credentials'], source: 'service' })
+      .catch(() => undefined)
+  }
+
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     // The route fastify matched, not the raw URL: percent-encoding or other spellings of a path
     // cannot route to a resolution while escaping its token check.
@@ -122,7 +133,7 @@ export function createService(options: ServiceOptions): Service {
     if (req.method === 'POST' && route !== undefined && RESOLVE.has(route) && (options.tokens !== undefined || options.approverTokens !== undefined)) {
       const who = options.approverTokens?.who(req.headers.authorization)
       if (who !== undefined) return void approverOf.set(req, who)
-      metrics.authFailures.inc()
+      authFailed(req, 'approval resolution without an approver token')
       if (options.tokens?.accepts(req.headers.authorization) === true) {
         return sendError(reply, 403, 'forbidden', options.approverTokens === undefined ? 'approvals are resolved with approver tokens (--approver-token-file); none are configured' : 'a service token cannot resolve approvals; use an approver token')
       }
@@ -132,7 +143,7 @@ export function createService(options: ServiceOptions): Service {
     if (options.tokens === undefined) return
     if (req.method === 'GET' && route !== undefined && HEALTH.has(route)) return
     if (!options.tokens.accepts(req.headers.authorization) && options.approverTokens?.who(req.headers.authorization) === undefined) {
-      metrics.authFailures.inc()
+      authFailed(req, 'missing or wrong bearer token')
       reply.header('www-authenticate', 'Bearer')
       return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token')
     }

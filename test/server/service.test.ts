@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine } from '../../index.js'
 import { openAuditLog, verify as verifyAuditLog, generateAuditKeyPair } from '../../runtime/audit/index.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
+import { SecurityMonitor, type SecurityEvent } from '../../runtime/events/index.js'
 import { ApproverTokens, createService, DecisionLog, FileAudit, ServingSet, TokenCheck, type Service, type ServiceAudit } from '../../server/index.js'
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples')
@@ -111,6 +112,19 @@ describe('errors are JSON with a code and a message, never a stack trace, never 
     expect((await s.app.inject({ url: '/health/ready' })).statusCode).toBe(200)
     expect((await post(s, '/v1/evaluate', exampleRequests[0], { authorization: `Bearer ${TOKEN}` })).status).toBe(200)
     expect(() => new TokenCheck(['short'])).toThrow('at least 16 characters')
+  })
+
+  it('reports authentication failures as security events, without the token', async () => {
+    const events: SecurityEvent[] = []
+    const monitor = new SecurityMonitor()
+    monitor.subscribe((e) => void events.push(e))
+    const s = start(exampleSources, { tokens: new TokenCheck([TOKEN]), security: monitor })
+    await post(s, '/v1/evaluate', exampleRequests[0], { authorization: `Bearer ${TOKEN}x` })
+    await post(s, '/v1/evaluate', exampleRequests[0], { authorization: `Bearer ${TOKEN}` })
+    await new Promise((r) => setTimeout(r, 10))
+    expect(events.map((e) => [e.category, e.severity])).toEqual([['auth_failure', 'warning']])
+    expect(events[0]?.description).toMatch(/^missing or wrong bearer token on POST \/v1\/evaluate from /)
+    expect(JSON.stringify(events)).not.toContain(TOKEN)
   })
 
   it('413 over the body limit, 415 for another media type, 404 for an unknown route', async () => {
