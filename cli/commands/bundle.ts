@@ -2,12 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadPrivateKey, loadPublicKey } from '../../runtime/audit/keys.js'
 import { describeFsError } from '../../runtime/regular-file.js'
-import { BundleError, buildBundle, readBundleArchive, trustedKeys, verifyBundleFiles } from '../../server/bundle/index.js'
+import { BundleError, buildBundle, readBundleArchive, trustedFromKeyManager, trustedKeys, verifyBundleFiles } from '../../server/bundle/index.js'
 import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type CliIO, type Command } from '../io.js'
 
 const HELP = `Usage: symbi-policy bundle build <dir> -o <bundle.tar.gz> [--signing-key private.pem] [--revision r] [--schema f]
-       symbi-policy bundle verify <bundle.tar.gz> [--public-key public.pem ...] [--format text|json]
+       symbi-policy bundle verify <bundle.tar.gz> [--public-key public.pem ... | --key-store dir --key-id id ...] [--format text|json]
 
 build   checks the .policy/.symbi files under <dir> and writes them with a manifest (SHA-256 of
         every file, revision, compiler version) and, with --signing-key, an Ed25519 signature.
@@ -65,13 +65,26 @@ async function build(args: readonly string[], io: CliIO): Promise<number> {
 }
 
 async function verify(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help'], options: ['--format'], repeatable: ['--public-key'] })
+  const a = parseArgs(args, { flags: ['--help'], options: ['--format', '--key-store'], repeatable: ['--public-key', '--key-id'] })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
   const path = a.positionals[0]
   if (path === undefined || a.positionals.length > 1) throw new UsageError(`bundle verify takes one bundle file\n\n${HELP}`)
   const format = a.options.get('--format') ?? 'text'
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be 'text' or 'json', not '${format}'`)
   const keys = trustedKeys((a.repeated.get('--public-key') ?? []).map((k) => loadKey(loadPublicKey, k, io.cwd)))
+  // Keys from a key store must also be in good standing (certified, not revoked or retired) when the bundle was made.
+  const store = a.options.get('--key-store')
+  const ids = a.repeated.get('--key-id') ?? []
+  if ((store === undefined) !== (ids.length === 0)) throw new UsageError('--key-store and --key-id go together')
+  if (store !== undefined) {
+    const { FileKeyStore, KeyError, KeyManager } = await import('../../runtime/keys/index.js')
+    try {
+      keys.push(...trustedFromKeyManager(new KeyManager(new FileKeyStore(resolve(io.cwd, store))), ids))
+    } catch (e) {
+      if (e instanceof KeyError) throw new UsageError(e.message)
+      throw e
+    }
+  }
   let bytes: Buffer
   try {
     bytes = readFileSync(resolve(io.cwd, path))

@@ -8,6 +8,7 @@ export type BundleErrorCode =
   | 'BUNDLE_UNSIGNED'
   | 'BUNDLE_UNTRUSTED_KEY'
   | 'BUNDLE_BAD_SIGNATURE'
+  | 'BUNDLE_KEY_NOT_TRUSTED'
   | 'BUNDLE_POLICY_ERRORS'
 
 /** A bundle that must not be served. */

@@ -3,7 +3,8 @@
  * the files it lists (no extra, no missing) with those hashes, and — when trusted keys are
  * configured — the manifest is signed by one of them. Only then are its policies handed out.
  */
-import { verify as verifySignature, type KeyObject } from 'node:crypto'
+import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
+import type { KeyManager } from '../../runtime/keys/key-manager.js'
 import { BundleError } from './errors.js'
 import { BUNDLE_FORMAT, MANIFEST_NAME, SCHEMA_NAME, SIGNATURE_NAME, bundleKeyId, sha256Hex, signingInput, type BundleManifest, type BundleSignature, type ManifestFile } from './manifest.js'
 import { unsafePath } from './read.js'
@@ -13,6 +14,24 @@ export interface TrustedKey {
   /** `sha256:<hex of SPKI DER>`. */
   readonly keyId: string
   readonly key: KeyObject
+  /**
+   * The key's standing at the bundle's `createdAt` (key management: certification, rotation,
+   * revocation); returns why the key may not vouch for a bundle made then. Checked after the
+   * signature, on the signed manifest's time.
+   */
+  readonly standing?: (signedAt: number) => string | undefined
+}
+
+/** Trusted keys from a key store: each key also has to be in good standing when the bundle was made. */
+export function trustedFromKeyManager(km: KeyManager, keyIds: readonly string[]): TrustedKey[] {
+  return keyIds.map((id) => ({
+    keyId: id,
+    key: createPublicKey(km.exportPublic(id)),
+    standing: (t) => {
+      const v = km.standing(id, t)
+      return v.ok ? undefined : v.reason
+    },
+  }))
 }
 
 /** A bundle that passed verification. */
@@ -112,6 +131,12 @@ export function verifyBundleFiles(files: ReadonlyMap<string, Buffer>, trusted: r
   }
   // Only a signed (or knowingly unsigned) manifest is parsed: hashes then bind every file to it.
   const manifest = parseManifest(manifestBytes)
+  const standing = signedBy === undefined ? undefined : trusted.find((t) => t.keyId === signedBy)?.standing
+  if (standing !== undefined) {
+    const made = Date.parse(manifest.createdAt)
+    const problem = Number.isFinite(made) ? standing(made) : `the manifest's createdAt '${manifest.createdAt}' is not a time`
+    if (problem !== undefined) throw new BundleError('BUNDLE_KEY_NOT_TRUSTED', `bundle signed by ${signedBy ?? '?'} at ${manifest.createdAt}: ${problem}`)
+  }
   const listed = new Set(manifest.files.map((f) => f.path))
   for (const path of files.keys()) {
     if (path !== MANIFEST_NAME && path !== SIGNATURE_NAME && !listed.has(path)) throw new BundleError('BUNDLE_FILE_MISMATCH', `bundle holds '${path}', which the manifest does not list`)

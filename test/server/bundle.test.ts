@@ -45,7 +45,7 @@ describe('bundle build and verify', () => {
     expect(v.manifest.revision).toBe('r7')
     expect(v.signedBy).toBe(built.signedBy)
     expect(v.hash).toBe(built.hash)
-    expect(v.sources.map((s) => s.name)).toEqual(['data_flow_control.policy', 'research_assistant.symbi', 'resource_governance.policy', 'secure_data_access.policy', 'team_channels.symbi'])
+    expect(v.sources.map((s) => s.name)).toEqual(['data_flow_control.policy', 'incident_response.policy', 'research_assistant.symbi', 'resource_governance.policy', 'secure_data_access.policy', 'team_channels.symbi'])
     expect(built.manifest.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true)
   })
 
