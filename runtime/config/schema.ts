@@ -58,6 +58,13 @@ export interface KeysConfig {
   readonly rotationOverlapMs: number
 }
 
+/** The `[security_events]` settings: thresholds of the windowed detectors (runtime/events). */
+export interface EventsConfig {
+  readonly repeatedDenies: { readonly threshold: number; readonly windowMs: number }
+  readonly signatureFailureBurst: { readonly threshold: number; readonly windowMs: number }
+  readonly resourceAnomaly: { readonly threshold: number; readonly windowMs: number }
+}
+
 /** The validated configuration. */
 export interface SymbiontConfig {
   /** Security settings. */
@@ -66,6 +73,8 @@ export interface SymbiontConfig {
   readonly tofu: TofuConfig
   /** Key management settings. */
   readonly keys: KeysConfig
+  /** Security-event detector thresholds. */
+  readonly events: EventsConfig
   /** Where each setting (by its TOML-style name, e.g. `security.schemapin_mode`) came from. */
   readonly sources: Readonly<Record<string, ConfigSource>>
 }
@@ -113,6 +122,12 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'tofu.closed_world', toml: 'closed_world', env: 'SYMBIONT_TOFU_CLOSED_WORLD', type: { kind: 'bool' }, doc: 'trust only already-pinned providers' },
   { name: 'tofu.pin_on_first_use', toml: 'pin_on_first_use', env: 'SYMBIONT_TOFU_PIN_ON_FIRST_USE', type: { kind: 'bool' }, doc: 'pin unknown providers on first contact' },
   { name: 'keys.store', toml: 'store', env: 'SYMBIONT_KEY_STORE', type: { kind: 'path' }, doc: 'key store directory' },
+  { name: 'security_events.repeated_denies_threshold', toml: 'repeated_denies_threshold', env: 'SYMBIONT_EVENTS_REPEATED_DENIES_THRESHOLD', type: { kind: 'int', min: 1, max: 1_000_000 }, doc: 'denies of one agent within the window that raise repeated_denies' },
+  { name: 'security_events.repeated_denies_window', toml: 'repeated_denies_window', env: 'SYMBIONT_EVENTS_REPEATED_DENIES_WINDOW', type: { kind: 'duration', minMs: 1, maxMs: 24 * HOUR }, doc: 'window of the repeated-denies detector' },
+  { name: 'security_events.signature_burst_threshold', toml: 'signature_burst_threshold', env: 'SYMBIONT_EVENTS_SIGNATURE_BURST_THRESHOLD', type: { kind: 'int', min: 1, max: 1_000_000 }, doc: 'signature/TOFU failures within the window that raise signature_failure_burst' },
+  { name: 'security_events.signature_burst_window', toml: 'signature_burst_window', env: 'SYMBIONT_EVENTS_SIGNATURE_BURST_WINDOW', type: { kind: 'duration', minMs: 1, maxMs: 24 * HOUR }, doc: 'window of the signature-burst detector' },
+  { name: 'security_events.resource_anomaly_threshold', toml: 'resource_anomaly_threshold', env: 'SYMBIONT_EVENTS_RESOURCE_ANOMALY_THRESHOLD', type: { kind: 'int', min: 1, max: 1_000_000 }, doc: 'sandbox kills of one agent within the window that raise resource_anomaly' },
+  { name: 'security_events.resource_anomaly_window', toml: 'resource_anomaly_window', env: 'SYMBIONT_EVENTS_RESOURCE_ANOMALY_WINDOW', type: { kind: 'duration', minMs: 1, maxMs: 24 * HOUR }, doc: 'window of the resource-anomaly detector' },
   { name: 'keys.rotation_overlap', toml: 'rotation_overlap', env: 'SYMBIONT_KEY_ROTATION_OVERLAP', type: { kind: 'duration', minMs: 0, maxMs: 365 * 24 * HOUR }, doc: 'how long a rotated key keeps verifying' },
 ]
 
@@ -120,7 +135,7 @@ export const KEYS: readonly KeySpec[] = [
 export const META_ENV = ['SYMBIONT_CONFIG'] as const
 
 /** The sections the file may contain; any other top-level table is ignored with a warning. */
-export const SECTIONS = ['security', 'tofu', 'keys'] as const
+export const SECTIONS = ['security', 'tofu', 'keys', 'security_events'] as const
 
 /** Defaults, by key name; `allow_development_modes` defaults to true only in development. */
 export const DEFAULTS: Readonly<Record<string, string | number | boolean | undefined>> = {
@@ -140,4 +155,10 @@ export const DEFAULTS: Readonly<Record<string, string | number | boolean | undef
   'tofu.pin_on_first_use': true,
   'keys.store': '.symbiont/keys',
   'keys.rotation_overlap': 7 * 24 * HOUR,
+  'security_events.repeated_denies_threshold': 5,
+  'security_events.repeated_denies_window': 60_000,
+  'security_events.signature_burst_threshold': 3,
+  'security_events.signature_burst_window': 10_000,
+  'security_events.resource_anomaly_threshold': 3,
+  'security_events.resource_anomaly_window': 10 * 60_000,
 }

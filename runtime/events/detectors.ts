@@ -119,3 +119,8 @@ export function resourceAnomaly(spec: WindowSpec, severity: Severity = 'warning'
     source: 'detector:resource_anomaly',
   }))
 }
+
+/** The three detectors with the thresholds of a config's `[security_events]` section (runtime/config). */
+export function detectorsFromConfig(events: { readonly repeatedDenies: WindowSpec; readonly signatureFailureBurst: WindowSpec; readonly resourceAnomaly: WindowSpec }): Detector[] {
+  return [repeatedDenies(events.repeatedDenies), signatureFailureBurst(events.signatureFailureBurst), resourceAnomaly(events.resourceAnomaly)]
+}

@@ -39,11 +39,13 @@ describe('precedence env > file > default', () => {
   })
   it('env also overrides a file value for every key that has both', () => {
     for (const spec of KEYS.filter((k) => k.env && k.toml)) {
-      expect(spec.name.split('.')[0]).toMatch(/^(security|tofu|keys)$/)
+      expect(spec.name.split('.')[0]).toMatch(/^(security|tofu|keys|security_events)$/)
     }
     const k = loadConfig({ env: { SYMBIONT_KEY_STORE: '/srv/keys' }, tomlText: '[keys]\nstore = "/etc/keys"\nrotation_overlap = "2h"\n' })
     expect(k.config?.keys).toEqual({ storePath: '/srv/keys', rotationOverlapMs: 7_200_000 })
     expect(loadConfig({ env: {} }).config?.keys).toEqual({ storePath: '.symbiont/keys', rotationOverlapMs: 7 * 86_400_000 })
+    const ev = loadConfig({ env: { SYMBIONT_EVENTS_REPEATED_DENIES_THRESHOLD: '9' }, tomlText: '[security_events]\nrepeated_denies_window = "2m"\nsignature_burst_threshold = 2\n' }).config?.events
+    expect(ev).toEqual({ repeatedDenies: { threshold: 9, windowMs: 120_000 }, signatureFailureBurst: { threshold: 2, windowMs: 10_000 }, resourceAnomaly: { threshold: 3, windowMs: 600_000 } })
     const r = loadConfig({ env: { SYMBIONT_SANDBOX_TIER: 'gvisor' }, tomlText: '[security]\nsandbox_tier = "docker"\n' })
     expect(r.config?.security.sandboxTier).toBe('tier2')
   })
