@@ -10,7 +10,8 @@
  * has open (after rotation of the writer); the new log replaces the old one atomically.
  */
 import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { readFileSync, renameSync, unlinkSync } from 'node:fs'
+import { writeFileDurably } from '../durable-write.js'
 import { chainHash } from './canonical.js'
 import { CHECKPOINT_AGENT, GENESIS_HASH, SESSION_TYPE, TOMBSTONE_TYPE, serializeEvent, type AuditEvent, type SessionDetails, type TombstoneDetails } from './event.js'
 import { loadPrivateKey, type SigningKeyInput } from './keys.js'
@@ -43,16 +44,32 @@ export class RetentionError extends Error {
   override readonly name = 'RetentionError'
 }
 
-function writeAtomic(path: string, text: string, exclusive = false): void {
-  const tmp = exclusive ? path : `${path}.${randomUUID()}.tmp`
-  const fd = openSync(tmp, 'wx', 0o600)
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+/** Writes a new file (never over an existing one), 0600, fsynced. */
+function writeNew(path: string, text: string): void {
+  writeFileDurably(path, text, 'wx')
+}
+
+/**
+ * The signed tombstone standing for file records [0, cut) of a log whose parsed records are
+ * `records` (which may themselves open with an older tombstone).
+ */
+function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObject, now: number, archiveSha256: string | null): AuditEvent {
+  const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
+  let session: SessionDetails | null = old?.session ?? null
+  for (let j = 0; j < cut; j++) if ((records[j] as AuditEvent).type === SESSION_TYPE) session = (records[j] as AuditEvent).details as SessionDetails
+  const last = records[cut - 1] as AuditEvent
+  const first = records[old === undefined ? 0 : 1] as AuditEvent
+  const details: TombstoneDetails = {
+    deleted: (old === undefined ? 0 : old.deleted - 1) + cut,
+    last_hash: last.hash,
+    first_at: old?.first_at ?? first.timestamp,
+    last_at: last.timestamp,
+    session,
+    archive_sha256: archiveSha256,
   }
-  if (!exclusive) renameSync(tmp, path)
+  const fields = { id: randomUUID(), timestamp: new Date(now).toISOString(), agentId: CHECKPOINT_AGENT, type: TOMBSTONE_TYPE as typeof TOMBSTONE_TYPE, details }
+  const hash = chainHash(GENESIS_HASH, fields)
+  return { ...fields, previousHash: GENESIS_HASH, hash, signature: signHash(hash, key) }
 }
 
 export async function applyRetention(path: string, options: RetentionOptions): Promise<RetentionResult> {
@@ -77,43 +94,27 @@ export async function applyRetention(path: string, options: RetentionOptions): P
   const removed = old === undefined ? cut : cut - 1
   if (removed <= 0) return { deleted: old?.deleted ?? 0, removed: 0, kept: records.length - (old === undefined ? 0 : 1) }
 
-  let session: SessionDetails | null = old?.session ?? null
-  for (let j = 0; j < cut; j++) {
-    const r = records[j] as AuditEvent
-    if (r.type === SESSION_TYPE) session = r.details as SessionDetails
-  }
-  const lastDeleted = records[cut - 1] as AuditEvent
-  const firstDeleted = records[old === undefined ? 0 : 1] as AuditEvent
   let archiveSha256: string | null = null
   if (options.archive !== undefined) {
     const archived = `${lines.slice(0, cut).join('\n')}\n`
     archiveSha256 = createHash('sha256').update(archived).digest('hex')
     // Written before the log is touched, and never over an existing file.
-    writeAtomic(options.archive, archived, true)
+    writeNew(options.archive, archived)
   }
-  const details: TombstoneDetails = {
-    deleted: (old === undefined ? 0 : old.deleted - 1) + cut,
-    last_hash: lastDeleted.hash,
-    first_at: old?.first_at ?? firstDeleted.timestamp,
-    last_at: lastDeleted.timestamp,
-    session,
-    archive_sha256: archiveSha256,
-  }
-  const fields = { id: randomUUID(), timestamp: new Date((options.clock ?? Date.now)()).toISOString(), agentId: CHECKPOINT_AGENT, type: TOMBSTONE_TYPE as typeof TOMBSTONE_TYPE, details }
-  const hash = chainHash(GENESIS_HASH, fields)
-  const tombstone: AuditEvent = { ...fields, previousHash: GENESIS_HASH, hash, signature: signHash(hash, key) }
+  const tombstone = tombstoneFor(records, cut, key, (options.clock ?? Date.now)(), archiveSha256)
+  const deleted = (tombstone.details as TombstoneDetails).deleted
   const kept = lines.slice(cut)
   // The new log is verified before it replaces the old one: a pruned log that did not verify
   // would be evidence destroyed.
   const tmp = `${path}.${randomUUID()}.tmp`
-  writeAtomic(tmp, `${[serializeEvent(tombstone), ...kept].join('\n')}\n`, true)
+  writeNew(tmp, `${[serializeEvent(tombstone), ...kept].join('\n')}\n`)
   const after = await verify(tmp, { publicKey })
   if (!after.ok) {
     unlinkSync(tmp)
     throw new RetentionError(`internal error: the pruned log would not verify (${after.code}: ${after.message}); nothing was changed`)
   }
   renameSync(tmp, path)
-  return { deleted: details.deleted, removed, kept: kept.length, tombstone, ...(archiveSha256 === null ? {} : { archiveSha256 }) }
+  return { deleted, removed, kept: kept.length, tombstone, ...(archiveSha256 === null ? {} : { archiveSha256 }) }
 }
 
 export interface EvidenceOptions {
@@ -166,27 +167,9 @@ export async function exportEvidence(path: string, options: EvidenceOptions): Pr
   }
   if (end < start) throw new RetentionError('no signed record covers the requested period yet; export again after the next checkpoint')
   const segment = lines.slice(start, end + 1)
-  let head: string
-  if (start === 0) head = ''
-  else {
-    let session: SessionDetails | null = old?.session ?? null
-    for (let j = 0; j < start; j++) if ((records[j] as AuditEvent).type === SESSION_TYPE) session = (records[j] as AuditEvent).details as SessionDetails
-    const last = records[start - 1] as AuditEvent
-    const first = records[old === undefined ? 0 : 1] as AuditEvent
-    const details: TombstoneDetails = {
-      deleted: (old === undefined ? 0 : old.deleted - 1) + start,
-      last_hash: last.hash,
-      first_at: old?.first_at ?? first.timestamp,
-      last_at: last.timestamp,
-      session,
-      archive_sha256: null,
-    }
-    const fields = { id: randomUUID(), timestamp: new Date((options.clock ?? Date.now)()).toISOString(), agentId: CHECKPOINT_AGENT, type: TOMBSTONE_TYPE as typeof TOMBSTONE_TYPE, details }
-    const hash = chainHash(GENESIS_HASH, fields)
-    head = `${serializeEvent({ ...fields, previousHash: GENESIS_HASH, hash, signature: signHash(hash, key) })}\n`
-  }
+  const head = start === 0 ? '' : `${serializeEvent(tombstoneFor(records, start, key, (options.clock ?? Date.now)(), null))}\n`
   const body = `${head}${segment.join('\n')}\n`
-  writeAtomic(options.out, body, true)
+  writeNew(options.out, body)
   const v = await verify(options.out, { publicKey })
   if (!v.ok) {
     unlinkSync(options.out)

@@ -3,7 +3,8 @@
  * `<dir>/revocations.json`. Files are 0600 in a 0700 directory and are written atomically
  * (a temporary file, fsync, rename), so a crash leaves the old record or the new one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
+import { writeFileDurably } from '../durable-write.js'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { KeyError } from './errors.js'
@@ -24,16 +25,10 @@ export function isKeyId(id: string): boolean {
   return KEY_ID.test(id)
 }
 
-/** Writes a file atomically with mode 0600. */
+/** Writes a file atomically with mode 0600 (a temporary file, fsync, rename). */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  const fd = openSync(tmp, 'wx', 0o600)
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  writeFileDurably(tmp, text, 'wx')
   try {
     renameSync(tmp, path)
   } catch (e) {
