@@ -178,7 +178,13 @@ export const serve: Command = async (args, io) => {
   const tofuPath = a.options.get('--tofu-store')
   const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
   const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore })
-  const service = createService({ serving, audit, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
+  // Security events (authentication failures, …) go into the same audit chain as decisions;
+  // detector thresholds come from the [security_events] section of SYMBIONT_CONFIG's file.
+  const { loadConfig } = await import('../../runtime/config/load-config.js')
+  const { SecurityMonitor, detectorsFromConfig } = await import('../../runtime/events/index.js')
+  const eventsConfig = loadConfig({ env: io.env }).config?.events
+  const security = new SecurityMonitor({ ...(audit.enabled ? { audit } : {}), ...(eventsConfig === undefined ? {} : { detectors: detectorsFromConfig(eventsConfig) }) })
+  const service = createService({ serving, audit, security, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
   try {

@@ -3,9 +3,9 @@
  * (ETag), a tampered bundle refused while the old set serves, a bundle server down at start-up
  * with the last good bundle served from disk, bearer tokens from a file, and SIGTERM draining.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -174,9 +174,16 @@ describe('symbi-policy serve (process, real HTTP on 127.0.0.1)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'symbi-serve-tok-'))
     const tokenFile = join(dir, 'tokens')
     writeFileSync(tokenFile, `# service tokens\n${TOKEN}\n`)
-    const s = await serve([EXAMPLES, '--token-file', tokenFile])
+    expect(spawnSync(process.execPath, [CLI, 'audit', 'keygen', '--out', join(dir, 'keys')]).status).toBe(0)
+    const log = join(dir, 'audit.log')
+    const s = await serve([EXAMPLES, '--token-file', tokenFile, '--audit-log', log, '--signing-key', join(dir, 'keys/private.pem')])
     expect((await evaluate(s.url, READ_SECRET)).status).toBe(401)
     expect((await evaluate(s.url, READ_SECRET, { authorization: `Bearer ${TOKEN}` })).status).toBe(200)
+    // The failed authentication is a security event in the service's own audit chain.
+    await new Promise((r) => setTimeout(r, 200))
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> })
+    expect(records.filter((r) => r.type === 'security_event').map((r) => r.details['category'])).toEqual(['auth_failure'])
+    expect(readFileSync(log, 'utf8')).not.toContain(TOKEN)
     const envServed = await serve([EXAMPLES], { SYMBI_SERVE_TOKEN: TOKEN })
     expect((await evaluate(envServed.url, READ_SECRET)).status).toBe(401)
 
