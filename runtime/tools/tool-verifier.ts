@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import { SchemaKeyError, verifySchema } from './schema-pin.js'
 import type { KeyTrustStore } from './tofu-store.js'
+import type { SecurityEventSink } from '../events/security-event.js'
 import { KeyMismatchError, TrustStoreError, UnknownProviderError } from './tofu-store.js'
 
 /** How strictly tool schemas are enforced. */
@@ -64,6 +65,12 @@ export interface ToolVerifierOptions {
   readonly store?: KeyTrustStore
   /** Environment to read `SYMBIONT_ENV` from; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>
+  /**
+   * Blocked tools are reported here: a key that contradicts the pinned one or an unknown
+   * provider in a closed world as `tofu_failure`, a bad or missing signature as
+   * `signature_failure` (not awaited: the block is immediate).
+   */
+  readonly security?: SecurityEventSink
 }
 
 /**
@@ -82,6 +89,7 @@ export class ToolVerifier {
   /** The mode in force. */
   readonly mode: SchemaPinMode
   private readonly store: KeyTrustStore | undefined
+  private readonly security: SecurityEventSink | undefined
 
   constructor(options: ToolVerifierOptions = {}) {
     const mode = options.mode ?? 'strict'
@@ -93,10 +101,33 @@ export class ToolVerifier {
     if (mode !== 'disabled' && options.store === undefined) throw new SchemaPinConfigError(`SchemaPin mode '${mode}' needs a key store`)
     this.mode = mode
     this.store = options.store
+    this.security = options.security
   }
 
   /** Verifies a tool; returns how it may run or throws `ToolBlockedError`. */
   async verify(tool: ToolDescriptor): Promise<ToolVerification> {
+    try {
+      return await this.check(tool)
+    } catch (e) {
+      if (e instanceof ToolBlockedError && this.security !== undefined) {
+        const tofu = e.problem === 'key_mismatch' || e.problem === 'unknown_provider'
+        const signature = tofu || e.problem === 'bad_signature' || e.problem === 'unsigned' || e.problem === 'bad_key'
+        this.security
+          .emit({
+            severity: e.problem === 'key_mismatch' ? 'critical' : 'error',
+            category: tofu ? 'tofu_failure' : signature ? 'signature_failure' : 'policy_violation',
+            description: e.message,
+            affected: [`tool:${e.tool}`, `provider:${e.provider}`],
+            recommendedActions: tofu ? ['check whether the provider rotated its key or was impersonated'] : ['do not run the tool until its schema is signed correctly'],
+            source: 'tool-verifier',
+          })
+          .catch(() => undefined)
+      }
+      throw e
+    }
+  }
+
+  private async check(tool: ToolDescriptor): Promise<ToolVerification> {
     const name = typeof tool?.name === 'string' ? tool.name : ''
     const provider = typeof tool?.provider === 'string' ? tool.provider : ''
     if (this.mode === 'disabled') return { status: 'skipped', warnings: ['schema verification disabled'] }

@@ -61,3 +61,18 @@ describe('emitters', () => {
     expect(engine.containers.length).toBe(before)
   })
 })
+
+describe('egress', () => {
+  it('reports refused connections as egress_refused events; allowed ones are silent', async () => {
+    const { egressGuard, parseNetworkPolicy } = await import('../../../runtime/network/index.js')
+    const monitor = new SecurityMonitor()
+    const seen: SecurityEvent[] = []
+    monitor.subscribe((e) => void seen.push(e))
+    const guard = egressGuard(parseNetworkPolicy({ default_action: 'deny', allowed_destinations: [{ domain: 'api.example.com', ports: [443], protocol: 'tcp' }] }), monitor)
+    expect(guard('agent-1', { host: 'api.example.com', port: 443 }).allowed).toBe(true)
+    expect(guard('agent-1', { host: '169.254.169.254', port: 80 }).allowed).toBe(false)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(seen.map((e) => [e.category, e.agent])).toEqual([['egress_refused', 'agent-1']])
+    expect(seen[0]?.description).toContain('169.254.169.254:80')
+  })
+})

@@ -78,3 +78,24 @@ describe('ToolVerifier', () => {
     expect(() => new ToolVerifier({ mode: 'strict' })).toThrow(/needs a key store/)
   })
 })
+
+describe('ToolVerifier security events', () => {
+  it('reports a re-keyed provider as a critical tofu_failure and a forged schema as a signature_failure', async () => {
+    const { SecurityMonitor } = await import('../../../runtime/events/index.js')
+    const monitor = new SecurityMonitor()
+    const seen: { category: string; severity: string; affected: readonly string[] }[] = []
+    monitor.subscribe((e) => void seen.push(e))
+    const v = new ToolVerifier({ store: store(), security: monitor })
+    const p = provider()
+    await v.verify(tool(p))
+    const t = tool(p)
+    await expect(v.verify({ ...t, schema: { ...t.schema, description: 'evil' } })).rejects.toThrow(ToolBlockedError)
+    await expect(v.verify(tool(provider()))).rejects.toThrow(ToolBlockedError)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(seen.map((e) => [e.category, e.severity])).toEqual([
+      ['signature_failure', 'error'],
+      ['tofu_failure', 'critical'],
+    ])
+    expect(seen[1]?.affected).toEqual(['tool:calc', 'provider:acme'])
+  })
+})
