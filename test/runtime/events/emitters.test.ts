@@ -76,3 +76,41 @@ describe('egress', () => {
     expect(seen[0]?.description).toContain('169.254.169.254:80')
   })
 })
+
+describe('webhook delivery', () => {
+  it('posts each event in order to a loopback receiver, and counts failures instead of stalling', async () => {
+    const { createServer } = await import('node:http')
+    const { webhookSubscriber } = await import('../../../runtime/events/index.js')
+    const got: unknown[] = []
+    let fail = false
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => (body += c.toString()))
+      req.on('end', () => {
+        got.push(JSON.parse(body))
+        res.writeHead(fail ? 500 : 204).end()
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const port = (server.address() as { port: number }).port
+    try {
+      const hook = webhookSubscriber(`http://127.0.0.1:${port}/events`, { timeoutMs: 2000, maxQueue: 2 })
+      const monitor = new SecurityMonitor()
+      monitor.subscribe(hook.deliver)
+      await monitor.emit({ severity: 'warning', category: 'auth_failure', description: 'one', source: 't' })
+      await monitor.emit({ severity: 'error', category: 'auth_failure', description: 'two', source: 't' })
+      await hook.drain()
+      expect(got.map((e) => (e as { description: string }).description)).toEqual(['one', 'two'])
+      fail = true
+      await monitor.emit({ severity: 'error', category: 'auth_failure', description: 'three', source: 't' })
+      await hook.drain()
+      expect(hook.stats()).toEqual({ delivered: 2, failed: 1, dropped: 0 })
+      // A full queue drops rather than grows.
+      for (let i = 0; i < 5; i++) hook.deliver({ id: `x${i}`, time: 0, severity: 'info', category: 'auth_failure', description: 'x', affected: [], recommendedActions: [], evidence: [], source: 't' })
+      await hook.drain()
+      expect(hook.stats().dropped).toBeGreaterThan(0)
+    } finally {
+      server.close()
+    }
+  })
+})
