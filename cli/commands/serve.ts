@@ -175,15 +175,15 @@ export const serve: Command = async (args, io) => {
   }
   const decider = { evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('no policy set is serving') }
   const approvals = pool !== undefined && pgUrl !== undefined ? new PostgresApprovals({ url: pgUrl, pool, decider, audit, replica, log }) : undefined
-  const tofuPath = a.options.get('--tofu-store')
-  const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
-  const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore })
-  // Security events (authentication failures, …) go into the same audit chain as decisions;
+  // Security events (authentication failures, blocked tools, …) go into the same audit chain as decisions;
   // detector thresholds come from the [security_events] section of SYMBIONT_CONFIG's file.
   const { loadConfig } = await import('../../runtime/config/load-config.js')
   const { SecurityMonitor, detectorsFromConfig } = await import('../../runtime/events/index.js')
   const eventsConfig = loadConfig({ env: io.env }).config?.events
   const security = new SecurityMonitor({ ...(audit.enabled ? { audit } : {}), ...(eventsConfig === undefined ? {} : { detectors: detectorsFromConfig(eventsConfig) }) })
+  const tofuPath = a.options.get('--tofu-store')
+  const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
+  const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore, security })
   const service = createService({ serving, audit, security, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
