@@ -61,18 +61,18 @@ export const keys: Command = async (args, io) => {
     switch (sub) {
       case 'generate': {
         const agent = a.options.get('--agent')
-        const rec = km.generate(agent)
+        const rec = await km.generate(agent)
         io.out(`${rec.id}\n`)
         break
       }
       case 'rotate': {
-        const { next, previous } = km.rotate(id)
+        const { next, previous } = await km.rotate(id)
         io.out(`${next.id}\n`)
         io.err(`${previous.id} verifies until ${new Date(previous.retiresAt ?? 0).toISOString()}\n`)
         break
       }
       case 'revoke': {
-        const r = km.revoke(id, a.options.get('--reason') ?? '')
+        const r = await km.revoke(id, a.options.get('--reason') ?? '')
         io.out(`revoked ${r.keyId} at ${new Date(r.revokedAt).toISOString()}\n`)
         break
       }

@@ -10,13 +10,21 @@ import { join } from 'node:path'
 import { KeyError } from './errors.js'
 import type { KeyRecord, RevocationList } from './records.js'
 
-/** Where key records and the revocation list live. */
+/**
+ * Where key records and the revocation list live. Reads are synchronous (a store may serve
+ * them from a snapshot it refreshes); writes may be asynchronous (a database), and the key
+ * manager waits for them.
+ */
 export interface KeyStore {
   list(): KeyRecord[]
   get(id: string): KeyRecord | undefined
-  put(record: KeyRecord): void
+  put(record: KeyRecord): void | Promise<void>
   revocations(): RevocationList | undefined
-  putRevocations(list: RevocationList): void
+  /**
+   * Replaces the revocation list with `next(current)`, atomically: stores shared by replicas
+   * read the current list under a lock, so two revocations at once both survive.
+   */
+  updateRevocations(next: (current: RevocationList | undefined) => RevocationList): void | Promise<void>
 }
 
 const KEY_ID = /^sha256:[0-9a-f]{64}$/
@@ -90,8 +98,9 @@ export class FileKeyStore implements KeyStore {
     }
   }
 
-  putRevocations(list: RevocationList): void {
-    writeFileAtomic(join(this.dir, 'revocations.json'), `${JSON.stringify(list, null, 2)}\n`)
+  updateRevocations(next: (current: RevocationList | undefined) => RevocationList): void {
+    // One process owns a file store; the read and the rename follow each other with no await.
+    writeFileAtomic(join(this.dir, 'revocations.json'), `${JSON.stringify(next(this.revocations()), null, 2)}\n`)
   }
 
   private read(file: string): KeyRecord {

@@ -92,34 +92,34 @@ export class KeyManager {
     this.overlapMs = options.overlapMs ?? 7 * DAY
   }
 
-  /** The root record; created on first use of an empty store. */
-  root(create = false): KeyRecord {
+  /** The root record. */
+  root(): KeyRecord {
     const roots = this.store.list().filter((r) => r.kind === 'root')
     if (roots.length > 1) throw new KeyError('bad_record', `the store holds ${roots.length} root keys; exactly one is allowed`)
     const found = roots[0]
-    if (found === undefined) {
-      if (!create) throw new KeyError('no_root', 'the key store has no root key: run `symbi-policy keys generate` first')
-      const { record } = this.newKey('root', undefined)
-      this.store.put(record)
-      return record
-    }
+    if (found === undefined) throw new KeyError('no_root', 'the key store has no root key: run `symbi-policy keys generate` first')
     if (this.options.rootKeyId !== undefined && found.id !== this.options.rootKeyId) throw new KeyError('bad_record', `the store's root is ${found.id}, not the pinned ${this.options.rootKeyId}`)
     if (keyIdOf(publicOf(found)) !== found.id) throw new KeyError('bad_record', `root record ${found.id} holds a different public key`)
     return found
   }
 
   /** Generates the root (when missing) and, with `agent`, a key for it certified by the root. */
-  generate(agent?: string): KeyRecord {
-    const root = this.root(true)
+  async generate(agent?: string): Promise<KeyRecord> {
+    if (agent !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(agent)) throw new KeyError('not_allowed', `agent id '${agent}' must be 1–128 letters, digits, '_', '.', ':' or '-'`)
+    let root: KeyRecord
+    if (this.store.list().some((r) => r.kind === 'root')) root = this.root()
+    else {
+      root = this.newKey('root', undefined).record
+      await this.store.put(root)
+    }
     if (agent === undefined) return root
-    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(agent)) throw new KeyError('not_allowed', `agent id '${agent}' must be 1–128 letters, digits, '_', '.', ':' or '-'`)
     const { record } = this.newKey('agent', agent, root)
-    this.store.put(record)
+    await this.store.put(record)
     return record
   }
 
   /** Replaces an agent key: a new certified key signs from now on; the old one verifies until the overlap ends. */
-  rotate(id: string): { readonly next: KeyRecord; readonly previous: KeyRecord } {
+  async rotate(id: string): Promise<{ readonly next: KeyRecord; readonly previous: KeyRecord }> {
     const old = this.require(id)
     if (old.kind !== 'agent' || old.agent === undefined) throw new KeyError('not_allowed', 'only agent keys rotate; a new root would orphan every certification')
     if (this.revocationOf(old.id) !== undefined) throw new KeyError('not_allowed', `${id} is revoked; generate a new key for '${old.agent}' instead`)
@@ -127,25 +127,33 @@ export class KeyManager {
     const root = this.root()
     const { record: next } = this.newKey('agent', old.agent, root)
     const previous: KeyRecord = { ...old, status: 'retiring', retiresAt: this.clock() + this.overlapMs, successor: next.id }
-    this.store.put(next)
-    this.store.put(previous)
+    // The successor first: a crash between the two writes leaves two active keys, never none.
+    await this.store.put(next)
+    await this.store.put(previous)
     return { next, previous }
   }
 
   /** Revokes a key from now on: signatures it made at or after this instant fail. */
-  revoke(id: string, reason: string): Revocation {
+  async revoke(id: string, reason: string): Promise<Revocation> {
     const rec = this.require(id)
     if (rec.kind === 'root') throw new KeyError('not_allowed', 'the root key cannot revoke itself; replace the store and pin the new root')
     if (reason.trim() === '') throw new KeyError('not_allowed', 'a revocation needs a reason')
-    const existing = this.revocationOf(id)
-    if (existing !== undefined) return existing
     const root = this.root()
-    const current = this.checkedRevocations(root)
-    const entry: Revocation = { keyId: id, revokedAt: this.clock(), reason }
-    const body = { issuer: root.id, issuedAt: this.clock(), entries: [...(current?.entries ?? []), entry] }
-    const signature = sign(null, Buffer.from(revocationStatement(body), 'utf8'), this.privateOf(root)).toString('base64')
-    this.store.putRevocations({ ...body, signature })
-    this.store.put({ ...rec, status: 'revoked' })
+    const rootKey = this.privateOf(root)
+    let entry: Revocation = { keyId: id, revokedAt: this.clock(), reason }
+    // The list is re-read inside the store's update (under its lock), so a revocation made at
+    // the same moment by another replica is kept, and an earlier revocation of this key wins.
+    await this.store.updateRevocations((current) => {
+      if (current !== undefined) this.assertSigned(current, root)
+      const prior = current?.entries.find((e) => e.keyId === id)
+      if (prior !== undefined) {
+        entry = prior
+        return current as RevocationList
+      }
+      const body = { issuer: root.id, issuedAt: this.clock(), entries: [...(current?.entries ?? []), entry] }
+      return { ...body, signature: sign(null, Buffer.from(revocationStatement(body), 'utf8'), rootKey).toString('base64') }
+    })
+    await this.store.put({ ...rec, status: 'revoked' })
     return entry
   }
 
@@ -263,11 +271,14 @@ export class KeyManager {
   /** The revocation list, refused when its signature is not the root's. */
   private checkedRevocations(root: KeyRecord): RevocationList | undefined {
     const list = this.store.revocations()
-    if (list === undefined) return undefined
+    if (list !== undefined) this.assertSigned(list, root)
+    return list
+  }
+
+  private assertSigned(list: RevocationList, root: KeyRecord): void {
     if (list.issuer !== root.id || !Array.isArray(list.entries) || !verifies(publicOf(root), revocationStatement(list), list.signature)) {
       throw new KeyError('bad_record', 'the revocation list is not signed by the root key')
     }
-    return list
   }
 
   private require(id: string): KeyRecord {

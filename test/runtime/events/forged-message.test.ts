@@ -30,16 +30,16 @@ describe('a forged message', () => {
     const { privateKey: auditKey, publicKey: auditPublic } = generateKeyPairSync('ed25519')
     const trail = await openAuditLog(join(dir, 'audit.log'), { signingKey: auditKey, mode: 'every' })
     const km = new KeyManager(new FileKeyStore(join(dir, 'keys')))
-    km.generate('alice')
-    km.generate('bob')
+    await km.generate('alice')
+    await km.generate('bob')
     const responses = createEngine()
     expect(responses.load([{ name: 'incident_response.policy', source: RESPONSE }]).ok).toBe(true)
     const revoked: string[] = []
     const monitor = new SecurityMonitor({
       audit: trail,
       responder: new PolicyResponder(responses, {
-        revokeKey: (id, reason) => {
-          km.revoke(id, reason)
+        revokeKey: async (id, reason) => {
+          await km.revoke(id, reason)
           revoked.push(id)
         },
       }),

@@ -25,7 +25,7 @@ describe('the audit trail verifies through key management', () => {
     const dir = mkdtempSync(join(tmpdir(), 'symbi-km-audit-'))
     dirs.push(dir)
     const km = new KeyManager(new FileKeyStore(join(dir, 'ks')))
-    const rec = km.generate('audit-writer')
+    const rec = await km.generate('audit-writer')
     const log = join(dir, 'audit.log')
     const trail = await openAuditLog(log, { signingKey: km.signer('audit-writer').privateKey, mode: 'every' })
     for (let i = 0; i < 3; i++) await trail.append({ agentId: 'a', type: 'policy_decision', details: { i } })
@@ -34,7 +34,7 @@ describe('the audit trail verifies through key management', () => {
     expect(ok.out).toMatch(/^ok: 4 events/)
     expect(ok.code).toBe(0)
 
-    km.revoke(rec.id, 'signing host compromised')
+    await km.revoke(rec.id, 'signing host compromised')
     await pause(5)
     await trail.append({ agentId: 'a', type: 'policy_decision', details: { i: 3 } })
     await trail.close()

@@ -18,11 +18,11 @@ describe('bundles verify through key management', () => {
     writeFileSync(join(dir, 'policies', 'p.policy'), 'policy p {\n  allow: read\n}\n')
     let now = Date.UTC(2026, 3, 1)
     const km = new KeyManager(new FileKeyStore(join(dir, 'ks')), { clock: () => now })
-    const rec = km.generate('bundle-publisher')
+    const rec = await km.generate('bundle-publisher')
     const signingKey = km.signer('bundle-publisher').privateKey
     const early = await buildBundle(join(dir, 'policies'), { signingKey, now: new Date(now + 1000) })
     now += 60_000
-    km.revoke(rec.id, 'publisher key leaked')
+    await km.revoke(rec.id, 'publisher key leaked')
     const late = await buildBundle(join(dir, 'policies'), { signingKey, now: new Date(now + 1000) })
 
     const trusted = trustedFromKeyManager(km, [rec.id])

@@ -26,9 +26,9 @@ function signNow(km: KeyManager, agent: string, data: string, at: number) {
 }
 
 describe('KeyManager', () => {
-  it('certifies agent keys with the root; an uncertified or foreign key is refused', () => {
+  it('certifies agent keys with the root; an uncertified or foreign key is refused', async () => {
     const { km, dir, time } = setup()
-    const rec = km.generate('alice')
+    const rec = await km.generate('alice')
     expect(rec.certification?.issuer).toBe(km.root().id)
     const claim = signNow(km, 'alice', 'hello', time.now)
     expect(km.verify(claim)).toEqual({ ok: true, keyId: rec.id, agent: 'alice' })
@@ -43,19 +43,19 @@ describe('KeyManager', () => {
     writeFileSync(file, JSON.stringify({ ...record, certification: { ...record.certification, agent: 'mallory' }, agent: 'mallory' }))
     expect(km.verify({ ...claim, agent: 'mallory' })).toMatchObject({ ok: false, code: 'uncertified' })
     // A record whose public key was swapped no longer matches its id.
-    const other = km.generate('bob')
+    const other = await km.generate('bob')
     writeFileSync(file, JSON.stringify({ ...record, publicKey: other.publicKey }))
     expect(km.verify(claim)).toMatchObject({ ok: false, code: 'unknown_key' })
     expect(km.verify({ ...claim, keyId: `sha256:${'0'.repeat(64)}` })).toMatchObject({ ok: false, code: 'unknown_key' })
   })
 
-  it('rotation: old signatures verify during the overlap and after; new ones only with the new key', () => {
+  it('rotation: old signatures verify during the overlap and after; new ones only with the new key', async () => {
     const { km, time } = setup({ overlapMs: 2 * DAY })
-    const first = km.generate('alice')
+    const first = await km.generate('alice')
     const before = signNow(km, 'alice', 'before rotation', time.now)
     const priv = km.signer('alice').privateKey
     time.now += DAY
-    const { next, previous } = km.rotate(first.id)
+    const { next, previous } = await km.rotate(first.id)
     expect(previous.status).toBe('retiring')
     expect(previous.retiresAt).toBe(time.now + 2 * DAY)
     expect(km.signer('alice').keyId).toBe(next.id)
@@ -68,17 +68,17 @@ describe('KeyManager', () => {
     expect(km.verify(after)).toMatchObject({ ok: false, code: 'retired' })
     expect(km.verify(before).ok).toBe(true)
     expect(km.verify(signNow(km, 'alice', 'new', time.now))).toEqual({ ok: true, keyId: next.id, agent: 'alice' })
-    expect(() => km.rotate(first.id)).toThrow(/already rotated/)
+    await expect(km.rotate(first.id)).rejects.toThrow(/already rotated/)
     expect(km.list().map((k) => [k.agent ?? 'root', k.status])).toEqual([['root', 'active'], ['alice', 'retiring'], ['alice', 'active']])
   })
 
-  it('revocation: signatures after the revocation time fail naming it; earlier ones still verify', () => {
+  it('revocation: signatures after the revocation time fail naming it; earlier ones still verify', async () => {
     const { km, dir, time } = setup()
-    const rec = km.generate('alice')
+    const rec = await km.generate('alice')
     const early = signNow(km, 'alice', 'early', time.now)
     const priv = km.signer('alice').privateKey
     time.now += 1000
-    const r = km.revoke(rec.id, 'laptop stolen')
+    const r = await km.revoke(rec.id, 'laptop stolen')
     expect(r.revokedAt).toBe(time.now)
     const late = { ...early, data: 'late', signedAt: time.now + 1, signature: sign(null, Buffer.from('late'), priv).toString('base64') }
     const v = km.verify(late)
@@ -97,9 +97,9 @@ describe('KeyManager', () => {
     expect(km.verify(late)).toMatchObject({ ok: false, code: 'revocations_tampered' })
   })
 
-  it('encrypts private keys at rest; a wrong or missing passphrase is refused', () => {
+  it('encrypts private keys at rest; a wrong or missing passphrase is refused', async () => {
     const { km, dir, time } = setup({ passphrase: 'correct horse' })
-    const rec = km.generate('alice')
+    const rec = await km.generate('alice')
     expect(rec.privateKey.encoding).toBe('scrypt-aes-256-gcm')
     const text = readFileSync(join(dir, 'keys', `${rec.id.replace(':', '-')}.json`), 'utf8')
     expect(text).not.toContain('MC4CAQAw') // the PKCS#8 prefix of an Ed25519 key in base64
@@ -112,10 +112,10 @@ describe('KeyManager', () => {
     expect(none.verify(signNow(km, 'alice', 'y', time.now)).ok).toBe(true)
   })
 
-  it('writes 0600 files in a 0700 directory, atomically, and pins the root when asked', () => {
+  it('writes 0600 files in a 0700 directory, atomically, and pins the root when asked', async () => {
     const { km, dir } = setup()
-    const rec = km.generate('alice')
-    km.revoke(rec.id, 'test')
+    const rec = await km.generate('alice')
+    await km.revoke(rec.id, 'test')
     expect(statSync(join(dir, 'keys')).mode & 0o777).toBe(0o700)
     for (const f of readdirSync(join(dir, 'keys'))) expect(statSync(join(dir, 'keys', f)).mode & 0o777, f).toBe(0o600)
     expect(statSync(join(dir, 'revocations.json')).mode & 0o777).toBe(0o600)

@@ -11,13 +11,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-function world() {
+async function world() {
   const dir = mkdtempSync(join(tmpdir(), 'symbi-km-msg-'))
   dirs.push(dir)
   const time = { now: Date.UTC(2026, 5, 1) }
   const km = new KeyManager(new FileKeyStore(dir), { clock: () => time.now, overlapMs: 3_600_000 })
-  km.generate('alice')
-  km.generate('bob')
+  await km.generate('alice')
+  await km.generate('bob')
   const sharedKey = randomBytes(32)
   const clock = () => time.now
   const sender = (signingKey = km.signer('alice').privateKey) => new SecureMessenger({ identity: { id: 'alice', signingKey }, directory: keyManagerDirectory(km), sharedKey, clock })
@@ -35,8 +35,8 @@ function world() {
 }
 
 describe('messaging verifies through the key manager', () => {
-  it('accepts certified keys, refuses forged signatures, honours rotation overlap and revocation', () => {
-    const { km, time, sender, bob, refusal } = world()
+  it('accepts certified keys, refuses forged signatures, honours rotation overlap and revocation', async () => {
+    const { km, time, sender, bob, refusal } = await world()
     const alice = sender()
     expect(bob.open(alice.seal({ recipient: 'bob', payload: 'hi' })).payload.toString()).toBe('hi')
 
@@ -46,7 +46,7 @@ describe('messaging verifies through the key manager', () => {
 
     // Rotation: the old key still works inside the overlap, the new one at once.
     const oldId = km.signer('alice').keyId
-    km.rotate(oldId)
+    await km.rotate(oldId)
     expect(bob.open(alice.seal({ recipient: 'bob', payload: 'old key, in overlap' })).payload.toString()).toBe('old key, in overlap')
     const alice2 = sender()
     expect(bob.open(alice2.seal({ recipient: 'bob', payload: 'new key' })).payload.toString()).toBe('new key')
@@ -56,15 +56,15 @@ describe('messaging verifies through the key manager', () => {
     expect(retired?.message).toContain('was rotated')
 
     // Revocation: messages signed after it are refused, naming the revocation.
-    km.revoke(km.signer('alice').keyId, 'key leaked in a log')
+    await km.revoke(km.signer('alice').keyId, 'key leaked in a log')
     time.now += 1
     const revoked = refusal(() => bob.open(alice2.seal({ recipient: 'bob', payload: 'after revocation' })))
     expect(revoked?.code).toBe('key_revoked')
     expect(revoked?.message).toContain('key leaked in a log')
   })
 
-  it('refuses a key placed in the store without the root’s certification', () => {
-    const { dir, bob, sender, refusal } = world()
+  it('refuses a key placed in the store without the root’s certification', async () => {
+    const { dir, bob, sender, refusal } = await world()
     const { publicKey, privateKey } = generateKeyPairSync('ed25519')
     const id = keyIdOf(publicKey)
     const record = {
