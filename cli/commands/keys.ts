@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { loadConfig } from '../../runtime/config/load-config.js'
-import { FileKeyStore, KeyError, KeyManager } from '../../runtime/keys/index.js'
+import { FileKeyStore, KeyError, KeyManager, type KeyStore } from '../../runtime/keys/index.js'
 import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type Command } from '../io.js'
 
@@ -10,7 +10,8 @@ const HELP = `Usage: symbi-policy keys generate [--agent <id>]
        symbi-policy keys list [--format text|json]
        symbi-policy keys export-public <key-id>
 Every command takes --store <dir> (default: [keys] store of the TOML config named by --config
-or SYMBIONT_CONFIG, or SYMBIONT_KEY_STORE, else .symbiont/keys).
+or SYMBIONT_CONFIG, or SYMBIONT_KEY_STORE, else .symbiont/keys), or --postgres <url> for the
+store replicas share (run \`symbi-policy db migrate\` first).
 
 generate       creates the root key if the store has none; with --agent, a key for that agent
                certified by the root. Prints the key id.
@@ -36,7 +37,7 @@ export const keys: Command = async (args, io) => {
     return sub === undefined ? EXIT.usage : EXIT.ok
   }
   if (!SUBS.has(sub)) throw new UsageError(`unknown keys command '${sub}' (generate, rotate, revoke, list or export-public)\n\n${HELP}`)
-  const a = parseArgs(rest, { flags: ['--help'], options: ['--store', '--config', '--agent', '--reason', '--format'] })
+  const a = parseArgs(rest, { flags: ['--help'], options: ['--store', '--config', '--agent', '--reason', '--format', '--postgres'] })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
   const wantsId = sub === 'rotate' || sub === 'revoke' || sub === 'export-public'
   if (wantsId && a.positionals.length !== 1) throw new UsageError(`keys ${sub} takes one key id\n\n${HELP}`)
@@ -50,10 +51,21 @@ export const keys: Command = async (args, io) => {
   if (loaded.config === undefined) {
     throw new UsageError(`the configuration has errors: ${loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`)
   }
+  const pgUrl = a.options.get('--postgres')
+  if (pgUrl !== undefined && a.options.get('--store') !== undefined) throw new UsageError('give --store or --postgres, not both')
   const storeDir = resolve(io.cwd, a.options.get('--store') ?? loaded.config.keys.storePath)
   const passphrase = io.env['SYMBI_KEY_PASSPHRASE']
+  let pool: { end(): Promise<void> } | undefined
   try {
-    const km = new KeyManager(new FileKeyStore(storeDir), {
+    let store: KeyStore
+    if (pgUrl !== undefined) {
+      const { openPool } = await import('../../server/postgres/pool.js')
+      const { PostgresKeyStore } = await import('../../server/postgres/key-store.js')
+      const p = openPool(pgUrl, { max: 2, queryTimeoutMs: 30_000 })
+      pool = p
+      store = await PostgresKeyStore.open(p)
+    } else store = new FileKeyStore(storeDir)
+    const km = new KeyManager(store, {
       overlapMs: loaded.config.keys.rotationOverlapMs,
       ...(passphrase === undefined || passphrase === '' ? {} : { passphrase }),
     })
@@ -91,5 +103,7 @@ export const keys: Command = async (args, io) => {
     if (!(e instanceof KeyError)) throw e
     io.err(`symbi-policy keys ${sub}: ${e.message}\n`)
     return EXIT.failure
+  } finally {
+    await pool?.end().catch(() => undefined)
   }
 }

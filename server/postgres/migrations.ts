@@ -57,6 +57,22 @@ CREATE TABLE symbi_tofu_pins (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'key management: key records and the revocation list',
+    sql: `
+CREATE TABLE symbi_keys (
+  id         text        PRIMARY KEY CHECK (id ~ '^sha256:[0-9a-f]{64}$'),
+  record     jsonb       NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE symbi_key_revocations (
+  id         smallint    PRIMARY KEY CHECK (id = 1),
+  list       jsonb       NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ]
 
 /** What `migrate` did. */
