@@ -88,8 +88,12 @@ export function parseFramework(json: unknown): Framework {
       }
       case 'chain_verifies':
         return { id, title, kind }
-      default:
-        return { id, title, kind: 'policy_requires', action: text(c['action'], `${p}.action`), mentions: text(c['mentions'], `${p}.mentions`) }
+      default: {
+        const mentions = text(c['mentions'], `${p}.mentions`)
+        // A name, so that it cannot be empty or a pattern that matches every rule.
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(mentions)) throw new FrameworkError(`${p}.mentions: must be a name (letters, digits, _)`)
+        return { id, title, kind: 'policy_requires', action: text(c['action'], `${p}.action`), mentions }
+      }
     }
   })
   return { id: text(json['id'], '$.id'), title: text(json['title'], '$.title'), checks: parsed }

@@ -216,7 +216,7 @@ function check(c: CheckSpec, input: ReportOptions, tally: Tally | undefined): Ch
         for (const r of p.rules) {
           if (r.kind !== 'require' && r.kind !== 'deny') continue
           // A name that starts with the mention: `consent`, `consent_given`, `user.consent_id`.
-          if (!new RegExp(`(?<![A-Za-z0-9_])${c.mentions.replace(/[^A-Za-z0-9_]/g, '')}`).test(r.source)) continue
+          if (!new RegExp(`(?<![A-Za-z0-9_])${c.mentions}`).test(r.source)) continue
           const patterns = r.kind === 'deny' ? r.patterns : r.scope ?? p.targets.flatMap((t) => t.patterns)
           const names = patterns.map((x) => (x.kind === 'call' ? x.verb : x)).map((x) => (x.kind === 'name' ? x.name : x.kind === 'glob' ? x.pattern : '*'))
           if (names.some((n) => n === c.action || n === '*' || n === 'any')) found.push(`${p.name}[${r.ref.rule}] (${p.file ?? '?'}): ${r.source}`)

@@ -230,6 +230,8 @@ export class ChainVerifier {
     }
     this.#offset = d.deleted - 1
     this.#pruned = { deleted: d.deleted, lastAt: d.last_at }
+    // An anchor recorded at the last deleted record is vouched for by the signed tombstone.
+    if (this.#anchor === d.last_hash) this.#anchorIndex = i
     this.#prev = d.last_hash
     this.#index++
     return undefined

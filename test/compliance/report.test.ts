@@ -110,6 +110,7 @@ describe('symbi-policy report', () => {
     dirs.push(dir)
     expect(() => parseFramework({ id: 'x', title: 'x', checks: [{ id: 'a', title: 't', kind: 'events_have', where: {}, require: [] }] })).toThrow(/\$\.checks\[0\]\.require/)
     expect(() => parseFramework({ id: 'x', title: 'x', checks: [{ id: 'a', title: 't', kind: 'nope' }] })).toThrow(FrameworkError)
+    expect(() => parseFramework({ id: 'x', title: 'x', checks: [{ id: 'a', title: 't', kind: 'policy_requires', action: 'a', mentions: '.*' }] })).toThrow(/mentions: must be a name/)
     expect(() => parseFramework({ id: 'x', title: 'x', checks: [{ id: 'a', title: 't', kind: 'chain_verifies' }, { id: 'a', title: 't', kind: 'chain_verifies' }] })).toThrow(/used twice/)
     expect((await cli(['report', '--framework', 'hipaa', '-o', 'x'], dir)).code).toBe(2)
     expect((await cli(['report', '--framework', 'nist', '--audit-log', 'a.log', '-o', 'x'], dir)).code).toBe(2)

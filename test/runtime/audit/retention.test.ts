@@ -56,6 +56,11 @@ describe('retention', () => {
     expect(recs.some((x) => x.details['day'] === 4 && x.details['i'] === 0)).toBe(true)
     // The same head: nothing after the cut changed.
     expect(after.ok && after.head).toBe(before.ok && before.head)
+    // An anchor taken at the last deleted record is vouched for by the tombstone; one deleted
+    // before it can no longer be checked, and says so.
+    const tombDetails = recs[0]?.details as { last_hash: string }
+    expect(await verify(log, { publicKey, anchor: tombDetails.last_hash })).toMatchObject({ ok: true, anchorIndex: 0 })
+    expect(await verify(log, { publicKey, anchor: 'ab'.repeat(32) })).toMatchObject({ ok: false, code: 'AUDIT_TRUNCATED' })
 
     // A second run moves the tombstone forward and counts all deleted records.
     const r2 = await applyRetention(log, { before: T0 + 7 * DAY, signingKey: privateKey })
