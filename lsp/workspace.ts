@@ -23,6 +23,8 @@ const SKIP = new Set(['node_modules', '.git', 'dist', '.stryker-tmp', 'coverage'
 /** Enough for any real repository; a bound so that opening `/` cannot take the server down. */
 const MAX_FILES = 20_000
 const MAX_FILE_BYTES = 4 * 1024 * 1024
+/** Total text read from disk: a workspace of huge generated files must not exhaust memory. */
+const MAX_TOTAL_BYTES = 256 * 1024 * 1024
 export const SCHEMA_FILE = 'symbi-policy.json'
 
 export function isPolicyPath(path: string): boolean {
@@ -46,6 +48,7 @@ export type SchemaSource = { readonly uri: string; readonly json: unknown } | { 
 
 export class Workspace {
   private readonly disk = new Map<string, string>()
+  private diskBytes = 0
   private readonly open = new Map<string, string>()
   private generation = 0
 
@@ -67,15 +70,20 @@ export class Workspace {
     this.open.delete(uri)
     // A closed file falls back to what is on disk (or leaves the set if it was never saved).
     const path = uriToPath(uri)
-    this.disk.delete(uri)
+    this.forget(uri)
     if (path !== undefined && isPolicyPath(path)) this.readDisk(path)
     this.generation++
+  }
+
+  private forget(uri: string): void {
+    this.diskBytes -= this.disk.get(uri)?.length ?? 0
+    this.disk.delete(uri)
   }
 
   /** A file changed, appeared or vanished on disk (workspace/didChangeWatchedFiles). */
   diskChanged(uri: string): void {
     const path = uriToPath(uri)
-    this.disk.delete(uri)
+    this.forget(uri)
     if (path !== undefined && isPolicyPath(path) && existsSync(path)) this.readDisk(path)
     this.generation++
   }
@@ -114,7 +122,7 @@ export class Workspace {
 
   private scan(root: string): void {
     const stack = [root]
-    while (stack.length > 0 && this.disk.size < MAX_FILES) {
+    while (stack.length > 0 && this.disk.size < MAX_FILES && this.diskBytes < MAX_TOTAL_BYTES) {
       const dir = stack.pop() as string
       let entries
       try {
@@ -132,7 +140,9 @@ export class Workspace {
 
   private readDisk(path: string): void {
     const text = safeRead(path)
-    if (text !== undefined) this.disk.set(pathToUri(path), text)
+    if (text === undefined || this.diskBytes + text.length > MAX_TOTAL_BYTES) return
+    this.diskBytes += text.length
+    this.disk.set(pathToUri(path), text)
   }
 }
 
