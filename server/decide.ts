@@ -100,6 +100,11 @@ export async function decideAll(ctx: DecideContext, requests: readonly AuthzRequ
         } catch (e) {
           ctx.metrics.auditFailures.inc()
           decision = deny(`audit_unavailable: ${e instanceof Error ? e.message : String(e)}`, decision.version)
+          if (approvalId !== undefined) {
+            // The caller is told "deny", so the parked request must not stay approvable: an
+            // approver acting on it later would grant what was never recorded.
+            await withinBound(ctx.approvals.reject(approvalId, 'symbi-policy', 'withdrawn: the decision to park it could not be audited'), ctx.auditTimeoutMs, 'withdrawing the approval').catch(() => undefined)
+          }
           approvalId = undefined
         }
       }

@@ -156,6 +156,15 @@ describe('errors are JSON with a code and a message, never a stack trace, never 
       expect(res.body['effect']).toBe('deny')
       expect(res.body['reason']).toMatch(/^audit_unavailable: /)
     }
+    // Parked, then the decision could not be audited: the parked request is withdrawn, not left
+    // for an approver to grant what was never recorded.
+    const decisionsFail: ServiceAudit = { enabled: true, append: async (e) => ('decision_id' in e.details ? Promise.reject(new Error('disk full')) : undefined), health: () => ({ kind: 'test', ok: true }), close: async () => {} }
+    const ops = start([{ name: 'ops.policy', source: APPROVAL_POLICY }], { audit: decisionsFail })
+    const parked = await post(ops, '/v1/evaluate', { principal: { id: 'e1', role: 'engineer' }, action: 'deploy', resource: { id: 'svc' } })
+    expect(parked.body['effect']).toBe('deny')
+    expect(parked.body['approvalId']).toBeUndefined()
+    const list = (await ops.app.inject({ url: '/v1/approvals' })).json() as { approvals: { status: string }[] }
+    expect(list.approvals.filter((x) => x.status === 'pending')).toEqual([])
     const s = start(exampleSources, { audit: failing })
     const ready = await s.app.inject({ url: '/health/ready' })
     expect([ready.statusCode, ready.json()]).toEqual([503, { error: { code: 'not_ready', message: 'audit store (test) is failing: disk full' } }])
