@@ -32,3 +32,10 @@ export type { SecurityConfig, SymbiontConfig, TofuConfig, ConfigDiagnostic, Load
 export { loadConfig } from './config/index.js'
 export type { MaskOptions, SensitiveKeyMatcher } from './masking.js'
 export { maskSensitive, isSensitiveKey, sensitiveKeyMatcher, DEFAULT_SENSITIVE_KEYS } from './masking.js'
+// Key management and security events, by name: `keyIdOf` (tools) and `SEVERITIES` (skills)
+// already name other things in this entry.
+export type { KeyStatus, KeyKind, StoredPrivateKey, Certification, KeyRecord, Revocation, RevocationList, KeyStore, KeyManagerOptions, KeyInfo, VerifyCode, KeyVerdict, SignatureClaim, KeyErrorCode } from './keys/index.js'
+export { KeyManager, FileKeyStore, isKeyId, KeyError, keyManagerDirectory, keyIdOf as managedKeyIdOf } from './keys/index.js'
+export type { Severity as SecuritySeverity, SecurityCategory, SecurityEvent, SecurityEventInput, SecurityEventSink, Detector, WindowSpec, Suspension, Responder, SecurityMonitorOptions, ResponseAction, ResponseHandlers, WebhookOptions, WebhookSubscriber } from './events/index.js'
+export { SEVERITIES as SECURITY_SEVERITIES, repeatedDenies, signatureFailureBurst, resourceAnomaly, detectorsFromConfig, SecurityMonitor, PolicyResponder, RESPONSE_ACTIONS, RESPONSE_LADDERS, webhookSubscriber } from './events/index.js'
+export type { KeysConfig, EventsConfig } from './config/schema.js'
