@@ -33,6 +33,12 @@ export interface SecurityMonitorOptions {
   readonly clock?: () => number
   /** Bound on each audit append (default 5 s). */
   readonly auditTimeoutMs?: number
+  /**
+   * Events being handled at once at most (default 10,000). Emitters do not wait for the monitor,
+   * so a flood (forged messages, failed logins) would otherwise pile up appends in memory; past
+   * the bound events are dropped — not recorded, not seen by detectors — and counted (`dropped`).
+   */
+  readonly maxPending?: number
 }
 
 type Subscriber = (event: SecurityEvent) => void
@@ -44,6 +50,8 @@ export class SecurityMonitor implements SecurityEventSink {
   private readonly subscribers = new Set<Subscriber>()
   private readonly suspensions = new Map<string, Suspension>()
   private readonly clock: () => number
+  private pending = 0
+  private droppedCount = 0
 
   constructor(private readonly options: SecurityMonitorOptions = {}) {
     this.clock = options.clock ?? Date.now
@@ -55,7 +63,25 @@ export class SecurityMonitor implements SecurityEventSink {
     return () => void this.subscribers.delete(f)
   }
 
+  /** Events dropped because too many were being handled at once. */
+  get dropped(): number {
+    return this.droppedCount
+  }
+
   async emit(input: SecurityEventInput, depth = 0): Promise<SecurityEvent | undefined> {
+    if (this.pending >= (this.options.maxPending ?? 10_000)) {
+      this.droppedCount++
+      return undefined
+    }
+    this.pending++
+    try {
+      return await this.handle(input, depth)
+    } finally {
+      this.pending--
+    }
+  }
+
+  private async handle(input: SecurityEventInput, depth: number): Promise<SecurityEvent> {
     const event: SecurityEvent = {
       id: randomUUID(),
       time: this.clock(),
@@ -79,7 +105,8 @@ export class SecurityMonitor implements SecurityEventSink {
     if (depth < MAX_CASCADE) {
       for (const d of this.options.detectors ?? []) {
         const raised = d.observe(event)
-        if (raised !== undefined) await this.emit(raised, depth + 1)
+        // Detector events bypass the bound: they are few by construction and the reason to act.
+        if (raised !== undefined) await this.handle(raised, depth + 1)
       }
     }
     await this.options.responder?.respond(event, this)

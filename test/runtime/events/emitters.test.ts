@@ -114,3 +114,18 @@ describe('webhook delivery', () => {
     }
   })
 })
+
+describe('the monitor under a flood', () => {
+  it('drops and counts events past maxPending instead of piling up appends', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const monitor = new SecurityMonitor({ audit: { append: () => gate }, maxPending: 3 })
+    const emits = Array.from({ length: 10 }, (_, i) => monitor.emit({ severity: 'warning', category: 'auth_failure', description: `#${i}`, source: 'flood' }))
+    expect(monitor.dropped).toBe(7)
+    release()
+    const results = await Promise.all(emits)
+    expect(results.filter((r) => r !== undefined)).toHaveLength(3)
+    // Once the backlog is gone, events are handled again.
+    expect(await monitor.emit({ severity: 'info', category: 'auth_failure', description: 'after', source: 'flood' })).toBeDefined()
+  })
+})
