@@ -51,12 +51,7 @@ const MAX_EXAMPLES = 10
 
 /** The value at a dotted path of a record; only own properties are followed. */
 export function pathValue(record: unknown, path: string): unknown {
-  let v: unknown = record
-  for (const part of path.split('.')) {
-    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, part)) return undefined
-    v = (v as Record<string, unknown>)[part]
-  }
-  return v
+  return valueAt(record, path.split('.'))
 }
 
 /** A `where` with its paths split once, not per record. */

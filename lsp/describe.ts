@@ -3,12 +3,11 @@
  * ladder rungs and schema types — the text of hovers and completion details.
  */
 import type { ActionPattern, ArgPattern, CheckedRule, RequireItem } from '../compiler/checked.js'
-import { MATCH_ALL_NAMES } from '../compiler/patterns.js'
+import { globMatcher, MATCH_ALL_NAMES } from '../compiler/patterns.js'
 import type { HostFunctionDecl, Schema, SchemaType } from '../compiler/schema.js'
 import { fieldType, typeLabel } from '../compiler/schema.js'
 import type { Builtin } from '../stdlib/builtin-types.js'
 import type { Ladders } from '../stdlib/ladders.js'
-import { globMatcher } from '../compiler/patterns.js'
 
 function argText(a: ArgPattern): string {
   return a.kind === 'bind' ? a.name : a.kind === 'any' ? '_' : JSON.stringify(a.value)

@@ -87,3 +87,13 @@ export const arbValue: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
     fc.dictionary(fc.string({ maxLength: 4 }), tie('v'), { maxKeys: 4 }),
   ),
 })).v
+
+/** The message of whatever `f` throws, or 'no error' (for tests that pin messages of any error type). */
+export function failureMessage(f: () => unknown): string {
+  try {
+    f()
+  } catch (e) {
+    return (e as Error).message
+  }
+  return 'no error'
+}

@@ -2,15 +2,9 @@
 import { describe, expect, it } from 'vitest'
 import { duration, inOp, typeOf } from '../../stdlib/index.js'
 import { quote } from '../../stdlib/eval-codes.js'
+import { failureMessage } from './helpers.js'
 
-const fails = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  return 'no error'
-}
+const fails = failureMessage
 
 describe('in', () => {
   it('finds the last element, and says what is wrong with the right-hand side', () => {

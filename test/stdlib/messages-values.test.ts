@@ -6,15 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { BUILTINS, checkValue, createCallContext, durationFromLiteral, parseDuration, resolveLimits } from '../../stdlib/index.js'
 import type { Value } from '../../stdlib/index.js'
+import { failureMessage } from './helpers.js'
 
-const fails = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  return 'no error'
-}
+const fails = failureMessage
 const limits = resolveLimits({})
 const small = resolveLimits({ maxCollectionSize: 3, maxValueDepth: 3 })
 
