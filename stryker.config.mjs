@@ -13,6 +13,8 @@ export default {
   reporters: ['progress-append-only', 'clear-text', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  // Works around a V8 abort in Node 20 with `isolate: false` (vitest.mutate.config.ts).
+  testRunnerNodeArgs: ['--no-turbo-inline-array-builtins'],
   concurrency: 2,
   timeoutMS: 10_000,
   tempDirName: '.stryker-tmp',

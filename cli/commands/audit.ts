@@ -4,12 +4,15 @@ import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type CliIO, type Command } from '../io.js'
 import { AuditKeyError, generateAuditKeyPair, loadPublicKey } from '../../runtime/audit/keys.js'
 import { verify } from '../../runtime/audit/verify-log.js'
-import { createPublicKey, type KeyObject } from 'node:crypto'
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto'
+import { stampEvent, type SecurityEventInput } from '../../runtime/events/security-event.js'
+import { tamperEvent } from '../../runtime/events/tamper.js'
+import { webhookSubscriber } from '../../runtime/events/webhook.js'
 import { FileKeyStore, KeyError, KeyManager } from '../../runtime/keys/index.js'
 
 const USAGE = `Usage:
-  symbi-policy audit verify <log> [--public-key <public.pem> | --key-store <dir> --key-id <id>] [--anchor <hex head hash>] [--live]
-  symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live]
+  symbi-policy audit verify <log> [--public-key <public.pem> | --key-store <dir> --key-id <id>] [--anchor <hex head hash>] [--live] [--webhook <url>]
+  symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live] [--webhook <url>]
   symbi-policy audit keygen --out <dir> [--force]
   symbi-policy audit prune <log> --before <ISO time> --signing-key <private.pem> [--archive <file>]
   symbi-policy audit export <log> --from <ISO time> --to <ISO time> --signing-key <private.pem> -o <file>
@@ -22,6 +25,8 @@ verify   checks the hash chain (and, with --public-key, every signature, that ev
          Prints "ok: N events, head <hash>" (exit 0) or the first bad event and why (exit 1).
          With --postgres (or SYMBIONT_POSTGRES_URL) every replica's chain in the database is
          verified (or the one --chain names), and a failure names the chain and the first bad row.
+         --webhook posts an audit_tamper security event (JSON, docs/events.md) for each chain
+         that fails, each post bounded by 5 s; the exit code does not depend on the delivery.
 keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir>/public.pem (SPKI).
 prune    retention: deletes the records before --before (or moves them to --archive, a new file
          that verifies on its own) and opens the log with one signed tombstone, after which the
@@ -85,13 +90,14 @@ function abs(io: CliIO, p: string): string {
 }
 
 async function verifyCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor', '--postgres', '--chain', '--key-store', '--key-id'] })
+  const a = parseArgs(args, { flags: ['--help', '--live'], options: ['--public-key', '--anchor', '--postgres', '--chain', '--key-store', '--key-id', '--webhook'] })
   if (a.flags.has('--help')) {
     io.out(USAGE)
     return EXIT.ok
   }
+  const webhook = webhookOption(a.options.get('--webhook'))
   const pgUrl = a.options.get('--postgres') ?? (a.positionals.length === 0 ? io.env['SYMBIONT_POSTGRES_URL'] : undefined)
-  if (pgUrl !== undefined) return verifyPostgres(pgUrl, a.options.get('--chain'), a.options.get('--public-key'), a.options.get('--anchor'), a.flags.has('--live'), a.positionals.length, io)
+  if (pgUrl !== undefined) return verifyPostgres(pgUrl, a.options.get('--chain'), a.options.get('--public-key'), a.options.get('--anchor'), a.flags.has('--live'), a.positionals.length, webhook, io)
   if (a.positionals.length !== 1) throw new UsageError(`verify takes exactly one log file, got ${a.positionals.length}`)
   const log = abs(io, a.positionals[0] as string)
   const anchorOpt = a.options.get('--anchor')
@@ -111,6 +117,7 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
   }
   if (!result.ok) {
     io.out(`FAILED at event ${result.index}: ${result.code}: ${result.message}\n`)
+    if (webhook !== undefined) await reportTamper(webhook, [tamperEvent(result, log)], io)
     return EXIT.failure
   }
   io.out(`ok: ${result.count} events, head ${result.head}\n`)
@@ -211,7 +218,32 @@ async function keygenCommand(args: readonly string[], io: CliIO): Promise<number
   return EXIT.ok
 }
 
-async function verifyPostgres(url: string, chain: string | undefined, keyPath: string | undefined, anchorOpt: string | undefined, live: boolean, positionals: number, io: CliIO): Promise<number> {
+/** The `--webhook` of a verify command: an http(s) URL, checked before anything is verified. */
+function webhookOption(text: string | undefined): URL | undefined {
+  if (text === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new UsageError(`--webhook must be an http(s) URL, got '${text}'`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--webhook must be an http(s) URL, got '${text}'`)
+  return url
+}
+
+/** Posts one audit_tamper event per failed chain and says whether each arrived. */
+async function reportTamper(url: URL, events: readonly SecurityEventInput[], io: CliIO): Promise<void> {
+  for (const input of events) {
+    const subscriber = webhookSubscriber(url.href, { timeoutMs: 5000 })
+    const event = stampEvent(input, randomUUID(), Date.now())
+    subscriber.deliver(event)
+    await subscriber.drain()
+    const where = `${url.origin}${url.pathname}`
+    io.out(subscriber.stats().delivered === 1 ? `security event ${event.id} (audit_tamper, ${event.severity}) delivered to ${where}\n` : `security event ${event.id} (audit_tamper, ${event.severity}) could not be delivered to ${where}\n`)
+  }
+}
+
+async function verifyPostgres(url: string, chain: string | undefined, keyPath: string | undefined, anchorOpt: string | undefined, live: boolean, positionals: number, webhook: URL | undefined, io: CliIO): Promise<number> {
   if (positionals > 0) throw new UsageError('verify takes a log file or --postgres, not both')
   if (anchorOpt !== undefined && chain === undefined) throw new UsageError('--anchor with --postgres needs --chain: a head hash belongs to one chain')
   if (anchorOpt !== undefined && !/^[0-9a-fA-F]{64}$/.test(anchorOpt)) throw new UsageError(`--anchor must be a head hash of 64 hex digits, got '${anchorOpt}'`)
@@ -231,17 +263,18 @@ async function verifyPostgres(url: string, chain: string | undefined, keyPath: s
       io.out(chain === undefined ? 'no audit chains in the database\n' : `no audit chain '${chain}' in the database\n`)
       return chain === undefined ? EXIT.ok : EXIT.failure
     }
-    let failed = 0
+    const failed: SecurityEventInput[] = []
     for (const c of chains) {
       const result = await verify(c.records, { ...(publicKey === undefined ? {} : { publicKey }), ...(anchor === undefined ? {} : { anchor }), live })
       if (!result.ok) {
-        failed++
+        failed.push(tamperEvent(result, `postgres:${c.chainId}`))
         io.out(`chain ${c.chainId}: FAILED at row ${c.seqs[result.index] ?? result.index + 1} (event ${result.index}): ${result.code}: ${result.message}\n`)
         continue
       }
       io.out(`chain ${c.chainId}: ok: ${result.count} events, head ${result.head}${result.signaturesChecked ? `, ${result.signatures} signatures verified` : ', signatures not checked (no --public-key)'}${result.unsignedTail > 0 ? `, ${result.unsignedTail} trailing events not yet covered (--live)` : ''}\n`)
     }
-    return failed === 0 ? EXIT.ok : EXIT.failure
+    if (webhook !== undefined) await reportTamper(webhook, failed, io)
+    return failed.length === 0 ? EXIT.ok : EXIT.failure
   } finally {
     await pool.end().catch(() => undefined)
   }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuditSink } from '../audit-sink.js'
 import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import type { Detector } from './detectors.js'
-import type { SecurityEvent, SecurityEventInput, SecurityEventSink } from './security-event.js'
+import { stampEvent, type SecurityEvent, type SecurityEventInput, type SecurityEventSink } from './security-event.js'
 
 /** Why an agent is suspended, and since when. */
 export interface Suspension {
@@ -82,18 +82,7 @@ export class SecurityMonitor implements SecurityEventSink {
   }
 
   private async handle(input: SecurityEventInput, depth: number): Promise<SecurityEvent> {
-    const event: SecurityEvent = {
-      id: randomUUID(),
-      time: this.clock(),
-      severity: input.severity,
-      category: input.category,
-      description: input.description,
-      affected: [...(input.affected ?? [])],
-      recommendedActions: [...(input.recommendedActions ?? [])],
-      evidence: [...(input.evidence ?? [])],
-      source: input.source,
-      ...(input.agent === undefined ? {} : { agent: input.agent }),
-    }
+    const event = stampEvent(input, randomUUID(), this.clock())
     await this.record(event.agent ?? 'security-monitor', 'security_event', { ...event, affected: [...event.affected], recommendedActions: [...event.recommendedActions], evidence: [...event.evidence] })
     for (const s of this.subscribers) {
       try {

@@ -51,3 +51,19 @@ export type SecurityEventInput = Omit<SecurityEvent, 'id' | 'time' | 'affected' 
 export interface SecurityEventSink {
   emit(event: SecurityEventInput): Promise<SecurityEvent | undefined>
 }
+
+/** The full event for `input`, with its id and time (copies the lists: the event is kept). */
+export function stampEvent(input: SecurityEventInput, id: string, time: number): SecurityEvent {
+  return {
+    id,
+    time,
+    severity: input.severity,
+    category: input.category,
+    description: input.description,
+    affected: [...(input.affected ?? [])],
+    recommendedActions: [...(input.recommendedActions ?? [])],
+    evidence: [...(input.evidence ?? [])],
+    source: input.source,
+    ...(input.agent === undefined ? {} : { agent: input.agent }),
+  }
+}

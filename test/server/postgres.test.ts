@@ -11,6 +11,9 @@ import { openPool } from '../../server/postgres/pool.js'
 import { syntheticDeny } from '../../runtime/enforce/forbidden-error.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 import { freshDatabase, PG_SKIP } from './pg-harness.js'
+import type { CliIO } from '../../cli/io.js'
+import { main } from '../../cli/main.js'
+import { webhookReceiver } from '../runtime/events/receiver.js'
 
 const POLICY = `policy ops {
   allow: deploy if principal.role == "engineer"
@@ -129,6 +132,17 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
     const r = await verify(chain?.records ?? [], { publicKey: key.publicKey })
     expect(r.ok).toBe(false)
     if (!r.ok) expect(chain?.seqs[r.index]).toBe(3)
+    // The command line finds it too, and reports it as an audit_tamper security event.
+    const receiver = await webhookReceiver()
+    try {
+      let out = ''
+      const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), readStdin: async () => '', env: {}, cwd: process.cwd() }
+      expect(await main(['audit', 'verify', '--postgres', db.url, '--chain', 'tamper', '--webhook', receiver.url], io)).toBe(1)
+      expect(out).toMatch(/^chain tamper: FAILED at row 3 /)
+      expect(receiver.bodies).toEqual([expect.objectContaining({ category: 'audit_tamper', severity: 'critical', affected: ['audit:postgres:tamper'] })])
+    } finally {
+      await receiver.close()
+    }
   })
 
   it('database unreachable: audited decisions deny (never allow) and ready says why; both recover when it is back', async () => {

@@ -7,6 +7,7 @@ import { PolicyResponder, SecurityMonitor, resourceAnomaly, type SecurityEvent }
 import { createSandboxRunner, defaultSandboxDecider } from '../../../runtime/sandbox/index.js'
 import { SkillGate, SkillScanner } from '../../../runtime/skills/index.js'
 import { FakeEngine } from '../sandbox/fakes.js'
+import { webhookReceiver } from './receiver.js'
 import { readFileSync } from 'node:fs'
 
 const dirs: string[] = []
@@ -79,22 +80,12 @@ describe('egress', () => {
 
 describe('webhook delivery', () => {
   it('posts each event in order to a loopback receiver, and counts failures instead of stalling', async () => {
-    const { createServer } = await import('node:http')
     const { webhookSubscriber } = await import('../../../runtime/events/index.js')
-    const got: unknown[] = []
     let fail = false
-    const server = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c: Buffer) => (body += c.toString()))
-      req.on('end', () => {
-        got.push(JSON.parse(body))
-        res.writeHead(fail ? 500 : 204).end()
-      })
-    })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-    const port = (server.address() as { port: number }).port
+    const receiver = await webhookReceiver(() => (fail ? 500 : 204))
+    const got = receiver.bodies
     try {
-      const hook = webhookSubscriber(`http://127.0.0.1:${port}/events`, { timeoutMs: 2000, maxQueue: 2 })
+      const hook = webhookSubscriber(receiver.url, { timeoutMs: 2000, maxQueue: 2 })
       const monitor = new SecurityMonitor()
       monitor.subscribe(hook.deliver)
       await monitor.emit({ severity: 'warning', category: 'auth_failure', description: 'one', source: 't' })
@@ -110,7 +101,7 @@ describe('webhook delivery', () => {
       await hook.drain()
       expect(hook.stats().dropped).toBeGreaterThan(0)
     } finally {
-      server.close()
+      await receiver.close()
     }
   })
 })
