@@ -31,6 +31,11 @@ export interface KeyTrustStore {
   check(provider: string, publicKey: string): Promise<TrustCheck>
   /** The pinned key of a provider, without pinning anything. */
   lookup(provider: string): Promise<Pick<PinnedKey, 'keyId'> | undefined>
+  /**
+   * Whether the last read or write of the store worked (a service's readiness and status);
+   * a mismatch or an unknown provider is a verdict, not a failure.
+   */
+  health?(): { kind: string; ok: boolean; message?: string }
 }
 
 /** The presented key differs from the one pinned for the provider: the tool must be blocked. */
@@ -93,6 +98,7 @@ interface StoreFile {
  */
 export class TofuKeyStore implements KeyTrustStore {
   private chain: Promise<unknown> = Promise.resolve()
+  private lastError: string | undefined
 
   constructor(private readonly options: TofuStoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') throw new TrustStoreError('key store path must be a non-empty string')
@@ -191,17 +197,41 @@ export class TofuKeyStore implements KeyTrustStore {
     }
   }
 
+  health(): { kind: string; ok: boolean; message?: string } {
+    return this.lastError === undefined ? { kind: 'file', ok: true } : { kind: 'file', ok: false, message: this.lastError }
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn)
     this.chain = run.catch(() => undefined)
     return run
   }
 
+  /** Reads and writes of the file are what `health()` reports (not bad input, not verdicts). */
+  private async tracked<T>(io: () => Promise<T>): Promise<T> {
+    try {
+      const r = await io()
+      this.lastError = undefined
+      return r
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e)
+      throw e
+    }
+  }
+
+  private read(): Promise<StoreFile> {
+    return this.tracked(() => this.readFile())
+  }
+
+  private write(store: StoreFile): Promise<void> {
+    return this.tracked(() => this.writeFile(store))
+  }
+
   /**
    * Reads synchronously: the store is a small local file read on every call, and two thread-pool
    * round trips per read cost more than the read itself (bench/enforcement-points.mjs).
    */
-  private async read(): Promise<StoreFile> {
+  private async readFile(): Promise<StoreFile> {
     const path = this.options.path
     let info
     try {
@@ -222,7 +252,7 @@ export class TofuKeyStore implements KeyTrustStore {
     return validateStore(parsed, path)
   }
 
-  private async write(store: StoreFile): Promise<void> {
+  private async writeFile(store: StoreFile): Promise<void> {
     const path = this.options.path
     const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
     try {

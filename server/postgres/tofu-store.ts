@@ -9,6 +9,8 @@ import { KeyMismatchError, TrustStoreError, UnknownProviderError, type KeyTrustS
 
 /** Provider keys pinned in `symbi_tofu_pins`. */
 export class PostgresTofuStore implements KeyTrustStore {
+  #lastError: string | undefined
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly options: { closedWorld?: boolean } = {},
@@ -20,10 +22,10 @@ export class PostgresTofuStore implements KeyTrustStore {
     let pinned: string | undefined
     try {
       if (this.options.closedWorld !== true) {
-        const won = await this.pool.query<{ key_id: string }>('INSERT INTO symbi_tofu_pins (provider, key_id, public_key) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING RETURNING key_id', [provider, keyId, publicKey])
+        const won = await this.#query<{ key_id: string }>('INSERT INTO symbi_tofu_pins (provider, key_id, public_key) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING RETURNING key_id', [provider, keyId, publicKey])
         if (won.rows.length === 1) return { status: 'first_use', keyId }
       }
-      pinned = (await this.pool.query<{ key_id: string }>('SELECT key_id FROM symbi_tofu_pins WHERE provider = $1', [provider])).rows[0]?.key_id
+      pinned = (await this.#query<{ key_id: string }>('SELECT key_id FROM symbi_tofu_pins WHERE provider = $1', [provider])).rows[0]?.key_id
     } catch (e) {
       throw new TrustStoreError(`key store (PostgreSQL) failed: ${e instanceof Error ? e.message : String(e)}`)
     }
@@ -34,10 +36,26 @@ export class PostgresTofuStore implements KeyTrustStore {
 
   async lookup(provider: string): Promise<{ keyId: string } | undefined> {
     try {
-      const id = (await this.pool.query<{ key_id: string }>('SELECT key_id FROM symbi_tofu_pins WHERE provider = $1', [provider])).rows[0]?.key_id
+      const id = (await this.#query<{ key_id: string }>('SELECT key_id FROM symbi_tofu_pins WHERE provider = $1', [provider])).rows[0]?.key_id
       return id === undefined ? undefined : { keyId: id }
     } catch (e) {
       throw new TrustStoreError(`key store (PostgreSQL) failed: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  health(): { kind: string; ok: boolean; message?: string } {
+    return this.#lastError === undefined ? { kind: 'postgres', ok: true } : { kind: 'postgres', ok: false, message: this.#lastError }
+  }
+
+  /** A pool query whose failure (or recovery) is what `health()` reports. */
+  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      const r = await this.pool.query<R>(sql, params)
+      this.#lastError = undefined
+      return r
+    } catch (e) {
+      this.#lastError = e instanceof Error ? e.message : String(e)
+      throw e
     }
   }
 }

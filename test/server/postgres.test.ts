@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verify } from '../../runtime/audit/verify-log.js'
 import { createService, ServingSet, type Service } from '../../server/index.js'
 import { PostgresApprovals } from '../../server/postgres/approvals.js'
+import { PostgresTofuStore } from '../../server/postgres/tofu-store.js'
 import { PostgresAudit } from '../../server/postgres/audit.js'
 import { ChainInUseError, PostgresAuditStore, readChains } from '../../server/postgres/audit-store.js'
 import { migrate, schemaVersion, LATEST_SCHEMA } from '../../server/postgres/migrations.js'
@@ -22,6 +23,7 @@ const POLICY = `policy ops {
 }
 `
 const key = generateKeyPairSync('ed25519')
+const provider = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const DEPLOY: AuthzRequest = { principal: { id: 'eng-1', role: 'engineer' }, action: 'deploy' }
 const READ: AuthzRequest = { principal: { id: 'eng-1' }, action: 'read' }
 
@@ -36,6 +38,7 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
     await db?.drop()
   })
 
+  const tofuOf = new Map<string, PostgresTofuStore>()
   async function replica(name: string, url = db.url, options: { timeoutMs?: number } = {}): Promise<Service> {
     const serving = new ServingSet()
     expect(serving.loadSources([{ name: 'ops.policy', source: POLICY }], undefined)).toBe(true)
@@ -43,7 +46,9 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
     const pool = openPool(url, { queryTimeoutMs: 2000, connectTimeoutMs: 1000 })
     const decider = { evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('not ready') }
     const approvals = new PostgresApprovals({ url, pool, decider, audit, replica: name, ...options, sweepMs: 100 })
-    const s = createService({ serving, audit, approvals, auditTimeoutMs: 3000 })
+    const tofu = new PostgresTofuStore(pool)
+    tofuOf.set(name, tofu)
+    const s = createService({ serving, audit, approvals, auditTimeoutMs: 3000, stores: () => ({ tofu: tofu.health() }) })
     const close = s.close.bind(s)
     const wrapped: Service = { ...s, close: async () => (await close(), await pool.end().catch(() => undefined)) }
     services.push(wrapped)
@@ -168,6 +173,11 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
       stores = ((await s.app.inject({ url: '/v1/status' })).json() as { stores: typeof stores }).stores
     }
     expect(stores.approvals).toMatchObject({ ok: false, message: expect.any(String) })
+    // A TOFU check cannot reach the pins: it fails closed, and the store says so.
+    const tofu = tofuOf.get('outage') as PostgresTofuStore
+    await expect(tofu.check('provider-x', provider.publicKey.export({ type: 'spki', format: 'pem' }).toString())).rejects.toThrow(/key store \(PostgreSQL\) failed/)
+    expect(((await s.app.inject({ url: '/v1/status' })).json() as { stores: unknown }).stores).toMatchObject({ tofu: { kind: 'postgres', ok: false, message: expect.any(String) } })
+    expect((await s.app.inject({ url: '/health/ready' })).json()).toMatchObject({ error: { message: expect.stringContaining('tofu store (postgres) is failing') } })
     proxy.up()
     const end = Date.now() + 15_000
     let effect = 'deny'
@@ -177,9 +187,14 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
     }
     expect(effect).toBe('allow')
     const readyBy = Date.now() + 5000
+    // The pins are read again (the first check after the outage pins the key) and the store is healthy.
+    const tofuBy = Date.now() + 5000
+    let pinned: unknown
+    while (Date.now() < tofuBy && pinned === undefined) pinned = await tofu.check('provider-x', provider.publicKey.export({ type: 'spki', format: 'pem' }).toString()).catch(() => new Promise((r) => setTimeout(() => r(undefined), 100)))
+    expect(pinned).toMatchObject({ status: 'first_use' })
     while (Date.now() < readyBy && (await s.app.inject({ url: '/health/ready' })).statusCode !== 200) await new Promise((r) => setTimeout(r, 100))
     expect((await s.app.inject({ url: '/health/ready' })).statusCode).toBe(200)
-    expect(((await s.app.inject({ url: '/v1/status' })).json() as { stores: unknown }).stores).toMatchObject({ audit: { ok: true }, approvals: { ok: true } })
+    expect(((await s.app.inject({ url: '/v1/status' })).json() as { stores: unknown }).stores).toMatchObject({ audit: { ok: true }, approvals: { ok: true }, tofu: { ok: true } })
     await proxy.close()
     const [chain] = await readChains(db.pool, 'outage')
     expect(await verify(chain?.records ?? [], { publicKey: key.publicKey })).toMatchObject({ ok: true })

@@ -97,6 +97,8 @@ describe.skipIf(PG_SKIP)('three replicas, one database (processes)', () => {
     const mismatch = await call(r1, '/v1/tools/verify', tool(impostor))
     expect(mismatch.status).toBe(403)
     expect(mismatch.body).toMatchObject({ error: { code: 'tool_blocked', problem: 'key_mismatch', message: expect.stringContaining('KeyMismatch') } })
+    // A mismatch is a verdict, not a failing store: the status shows the shared pins healthy.
+    expect((await call(r1, '/v1/status')).body['stores']).toMatchObject({ tofu: { kind: 'postgres', ok: true } })
     // First use races between replicas: exactly one key wins.
     const fresh = (k: ReturnType<typeof generateKeyPairSync>) => ({ ...tool(k), provider: 'race-tools' })
     const racers = [generateKeyPairSync('ec', { namedCurve: 'P-256' }), generateKeyPairSync('ec', { namedCurve: 'P-256' }), generateKeyPairSync('ec', { namedCurve: 'P-256' })]

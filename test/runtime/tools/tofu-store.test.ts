@@ -74,8 +74,14 @@ describe('TOFU key store', () => {
     writeFileSync(path, good)
     chmodSync(path, 0o644)
     await expect(store.check('acme', k)).rejects.toThrow(/permissions are 0644, expected 0600/)
+    // What a service reports in /v1/status and /health/ready; bad input and verdicts are not failures of the store.
+    expect(store.health()).toMatchObject({ kind: 'file', ok: false, message: expect.stringMatching(/permissions are 0644/) })
     chmodSync(path, 0o600)
     expect(await store.check('acme', k)).toMatchObject({ status: 'pinned' })
+    expect(store.health()).toEqual({ kind: 'file', ok: true })
+    await expect(store.check('', k)).rejects.toThrow(TrustStoreError)
+    await expect(store.check('acme', pem())).rejects.toThrow(/KeyMismatch|differs|pinned/)
+    expect(store.health()).toEqual({ kind: 'file', ok: true })
   })
 
   it('refuses a symlinked store and a provider named __proto__ cannot pollute anything', async () => {
