@@ -32,6 +32,12 @@ export interface EngineOptions extends CompileOptions {
    * may not generate code from strings (`stats.evaluator` says which); `closures`: never generate.
    */
   readonly evaluator?: EvaluatorMode
+  /**
+   * Version numbers continue after this one (default 0: the first set is version 1). A host that
+   * replaces one engine with another — a service whose new bundle brings a new schema — passes
+   * the old engine's `version`, so `decision.version` never goes backwards.
+   */
+  readonly versionsAfter?: number
 }
 
 /** The answer of `load`, `rollback` and a watcher's reload. */
@@ -130,7 +136,9 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
   // an entry whose key is larger than the whole budget is simply not stored.
   const decisions = cacheMax > 0 ? new LRUCache<string, Decision>({ max: cacheMax, maxSize: cacheMax * KEY_BUDGET, sizeCalculation: (_d, key) => key.length + 1 }) : undefined
   let active: Active | undefined
-  let lastVersion = 0
+  const after = options.versionsAfter ?? 0
+  if (!Number.isSafeInteger(after) || after < 0) throw new TypeError(`versionsAfter must be a non-negative integer, got ${String(after)}`)
+  let lastVersion = after
   const previous: PolicySet[] = []
 
   const swap = (set: PolicySet): number => {

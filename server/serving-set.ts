@@ -93,8 +93,9 @@ export class ServingSet {
 
   #swap(sources: readonly PolicySource[], schema: unknown, bundle: Omit<BundleInfo, 'loadedAt'> | undefined): boolean {
     const schemaText = schema === undefined ? undefined : JSON.stringify(schema)
-    // The same schema keeps the engine (its version counts on); another schema needs a new one.
-    const engine = this.#engine !== undefined && schemaText === this.#schemaText ? this.#engine : createEngine(schema === undefined ? {} : { schema })
+    // The same schema keeps the engine (its version counts on); another schema needs a new one,
+    // whose versions continue after this set's so that decision.version never goes backwards.
+    const engine = this.#engine !== undefined && schemaText === this.#schemaText ? this.#engine : createEngine({ versionsAfter: this.#loads, ...(schema === undefined ? {} : { schema }) })
     let result
     try {
       result = engine.load(sources)

@@ -29,6 +29,15 @@ describe('loading', () => {
     expect(e.evaluate(read)).toMatchObject({ effect: 'deny', version: 2 })
   })
 
+  it('continues the versions of an engine it replaces (versionsAfter), and refuses a bad start', () => {
+    const e = createEngine({ versionsAfter: 41 })
+    // Nothing serves yet: that is version 0, as for any engine.
+    expect(e.version).toBe(0)
+    expect(e.load([ALLOW_READ])).toMatchObject({ ok: true, version: 42 })
+    expect(e.evaluate(read)).toMatchObject({ effect: 'allow', version: 42 })
+    for (const bad of [-1, 1.5, Number.NaN]) expect(() => createEngine({ versionsAfter: bad })).toThrow(/versionsAfter must be a non-negative integer/)
+  })
+
   it('is all-or-nothing across several files: one parse error keeps the old set', () => {
     const e = createEngine()
     e.load([ALLOW_READ])

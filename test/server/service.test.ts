@@ -238,6 +238,23 @@ describe('approvals over HTTP', () => {
 })
 
 describe('status, metrics, audit and decision log', () => {
+  it('a new set with a new schema keeps decision versions increasing', async () => {
+    const { ServingSet } = await import('../../server/serving-set.js')
+    const serving = new ServingSet()
+    const src = [{ name: 'a.policy', source: 'policy a { allow: read if principal.level > 2 }' }]
+    const request = { principal: { id: 'u', level: 3 }, action: 'read' }
+    const schemaA = { principal: { attributes: { level: 'number' } } }
+    const schemaB = { principal: { attributes: { level: 'number', team: 'string' } } }
+    expect(serving.loadSources(src, schemaA)).toBe(true)
+    expect(serving.loadSources(src, schemaA)).toBe(true)
+    expect(serving.engine?.evaluate(request)).toMatchObject({ effect: 'allow', version: 2 })
+    expect(serving.loadSources(src, schemaB)).toBe(true)
+    expect(serving.version).toBe(3)
+    expect(serving.engine?.evaluate(request)).toMatchObject({ effect: 'allow', version: 3 })
+    expect(serving.loadSources(src, undefined)).toBe(true)
+    expect(serving.engine?.evaluate(request)).toMatchObject({ version: 4 })
+  })
+
   it('/v1/status and /metrics say what serves and what was decided', async () => {
     const s = start()
     const first = await post(s, '/v1/evaluate', exampleRequests[0])
