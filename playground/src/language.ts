@@ -4,13 +4,14 @@
  * this only has to colour, not to judge.
  */
 import { StreamLanguage, type StreamParser } from '@codemirror/language'
+import { KEYWORDS as LEXER_KEYWORDS } from '../../grammar/tokens.js'
 
-const KEYWORDS = new Set([
-  'metadata', 'agent', 'policy', 'if', 'else', 'let', 'for', 'in', 'match', 'try', 'catch', 'return', 'function', 'schedule', 'channel',
-  'memory', 'webhook', 'search', 'filter', 'data_classification', 'type', 'with', 'capabilities', 'not',
-])
 const RULE_KINDS = new Set(['allow', 'deny', 'require', 'audit'])
 const ATOMS = new Set(['true', 'false', 'null'])
+/** The lexer's keywords; rule kinds are coloured only before their `:`, atoms and `_` apart. */
+const KEYWORDS = new Set(
+  LEXER_KEYWORDS.map((t) => (t.PATTERN as RegExp).source).filter((w) => !RULE_KINDS.has(w) && !ATOMS.has(w) && w !== '_'),
+)
 
 const parser: StreamParser<{ afterDecl: boolean }> = {
   name: 'symbi-policy',
