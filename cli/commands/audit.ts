@@ -16,6 +16,7 @@ const USAGE = `Usage:
   symbi-policy audit keygen --out <dir> [--force]
   symbi-policy audit prune <log> --before <ISO time> --signing-key <private.pem> [--archive <file>]
   symbi-policy audit export <log> --from <ISO time> --to <ISO time> --signing-key <private.pem> -o <file>
+  symbi-policy audit export --postgres <url> --chain <id> --from <ISO time> --to <ISO time> --signing-key <private.pem> -o <file>
 
 verify   checks the hash chain (and, with --public-key, every signature, that every record is
          covered by one, and that no session's signing mode was downgraded) and, with
@@ -32,7 +33,8 @@ prune    retention: deletes the records before --before (or moves them to --arch
          that verifies on its own) and opens the log with one signed tombstone, after which the
          log still verifies. The log must verify first and must not be open by a writer.
 export   evidence: the records from --from to --to (widened to signed records at both ends) as
-         a log of their own, opened by a signed tombstone, that \`audit verify\` accepts.
+         a log of their own, opened by a signed tombstone, that \`audit verify\` accepts. With
+         --postgres, from one replica's chain in the database (--signing-key is that replica's).
 `
 
 /** `symbi-policy audit verify|keygen`. */
@@ -146,21 +148,32 @@ async function pruneCommand(args: readonly string[], io: CliIO): Promise<number>
     io.out(r.removed === 0 ? `nothing to prune: no signed record before ${new Date(before).toISOString()}\n` : `pruned ${r.removed} records (${r.deleted} deleted in all); ${r.kept} kept after a signed tombstone${r.archiveSha256 === undefined ? '' : `; archive sha256 ${r.archiveSha256}`}\n`)
     return EXIT.ok
   } catch (e) {
-    if (e instanceof RetentionError) {
-      io.err(`symbi-policy audit prune: ${e.message}\n`)
-      return EXIT.failure
-    }
-    if (e instanceof AuditKeyError) throw new UsageError(e.message)
-    const code = (e as NodeJS.ErrnoException).code
-    if (typeof code === 'string') throw new UsageError(`audit prune: ${code}: ${(e as Error).message}`)
-    throw e
+    return retentionFailure('prune', e, RetentionError, io)
   }
 }
 
+/**
+ * How `prune` and `export` end on an error: a log that does not verify (or has nothing to
+ * export) is a failure (exit 1); a bad key or a file problem is a usage error (exit 2).
+ */
+function retentionFailure(command: string, e: unknown, retentionError: new (...args: never[]) => Error, io: CliIO): number {
+  if (e instanceof retentionError) {
+    io.err(`symbi-policy audit ${command}: ${e.message}\n`)
+    return EXIT.failure
+  }
+  if (e instanceof AuditKeyError) throw new UsageError(e.message)
+  const code = (e as NodeJS.ErrnoException).code
+  if (typeof code === 'string') throw new UsageError(`audit ${command}: ${code}: ${(e as Error).message}`)
+  throw e
+}
+
 async function exportCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help'], options: ['--from', '--to', '--signing-key', '-o'] })
+  const a = parseArgs(args, { flags: ['--help'], options: ['--from', '--to', '--signing-key', '-o', '--postgres', '--chain'] })
   if (a.flags.has('--help')) return void io.out(USAGE), EXIT.ok
-  if (a.positionals.length !== 1) throw new UsageError('export takes exactly one log file')
+  const pgUrl = a.options.get('--postgres')
+  const chain = a.options.get('--chain')
+  if (pgUrl === undefined && a.positionals.length !== 1) throw new UsageError('export takes exactly one log file, or --postgres <url> --chain <id>')
+  if (pgUrl !== undefined && (a.positionals.length > 0 || chain === undefined)) throw new UsageError('export --postgres takes --chain <id> (the replica whose chain holds the incident) and no log file')
   const [fromText, toText, keyPath, out] = [a.options.get('--from'), a.options.get('--to'), a.options.get('--signing-key'), a.options.get('-o')]
   if (fromText === undefined || toText === undefined || keyPath === undefined || out === undefined) throw new UsageError('export needs --from, --to, --signing-key and -o')
   const from = Date.parse(fromText)
@@ -168,18 +181,28 @@ async function exportCommand(args: readonly string[], io: CliIO): Promise<number
   if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) throw new UsageError(`--from and --to must be ISO times with --from before --to, got '${fromText}' and '${toText}'`)
   const { exportEvidence, RetentionError } = await import('../../runtime/audit/retention.js')
   try {
-    const r = await exportEvidence(abs(io, a.positionals[0] as string), { from, to, signingKey: abs(io, keyPath), out: abs(io, out) })
+    const source = pgUrl === undefined ? abs(io, a.positionals[0] as string) : await chainRecords(pgUrl, chain as string)
+    const r = await exportEvidence(source, { from, to, signingKey: abs(io, keyPath), out: abs(io, out) })
     io.out(`exported ${r.records} records (${r.before} before them stood for by a signed tombstone); sha256 ${r.sha256}\n`)
     return EXIT.ok
   } catch (e) {
-    if (e instanceof RetentionError) {
-      io.err(`symbi-policy audit export: ${e.message}\n`)
-      return EXIT.failure
-    }
-    if (e instanceof AuditKeyError) throw new UsageError(e.message)
-    const code = (e as NodeJS.ErrnoException).code
-    if (typeof code === 'string') throw new UsageError(`audit export: ${code}: ${(e as Error).message}`)
-    throw e
+    return retentionFailure('export', e, RetentionError, io)
+  }
+}
+
+/** The records of one replica's chain in PostgreSQL; an unreachable database or no such chain is a usage error. */
+async function chainRecords(url: string, chain: string): Promise<readonly unknown[]> {
+  const { openPool, redactUrl } = await import('../../server/postgres/pool.js')
+  const { readChains } = await import('../../server/postgres/audit-store.js')
+  const pool = openPool(url, { max: 1, queryTimeoutMs: 60_000 })
+  try {
+    const [c] = await readChains(pool, chain).catch((e: unknown) => {
+      throw new UsageError(`cannot read audit chain '${chain}' from ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`)
+    })
+    if (c === undefined || c.records.length === 0) throw new UsageError(`no audit chain '${chain}' in the database`)
+    return c.records
+  } finally {
+    await pool.end().catch(() => undefined)
   }
 }
 

@@ -72,15 +72,27 @@ function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObjec
   return { ...fields, previousHash: GENESIS_HASH, hash, signature: signHash(hash, key) }
 }
 
+/**
+ * The records of a log (a file, or the records of a chain read from PostgreSQL) that verify with
+ * `publicKey`, with the lines they are written as; refuses (`RetentionError`, naming `refusal`)
+ * a log that does not verify. `live` accepts a tail a writer has not signed yet, and leaves it out.
+ */
+async function verifiedRecords(source: string | readonly unknown[], publicKey: KeyObject, live: boolean, refusal: string): Promise<{ lines: string[]; records: AuditEvent[] }> {
+  const checked = await verify(source, { publicKey, live })
+  if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); ${refusal}`)
+  if (typeof source !== 'string') {
+    const records = source.slice(0, checked.count) as AuditEvent[]
+    return { lines: records.map(serializeEvent), records }
+  }
+  // A writer may be mid-line: only complete lines, and only as many as were verified.
+  const lines = readFileSync(source, 'utf8').split('\n').slice(0, checked.count)
+  return { lines, records: lines.map((l) => (parseLine(Buffer.from(l, 'utf8')) as { record: AuditEvent }).record) }
+}
+
 export async function applyRetention(path: string, options: RetentionOptions): Promise<RetentionResult> {
   const key: KeyObject = loadPrivateKey(options.signingKey)
   const publicKey = createPublicKey(key)
-  const checked = await verify(path, { publicKey })
-  if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); nothing was deleted`)
-  const text = readFileSync(path, 'utf8')
-  const lines = text.split('\n')
-  if (lines[lines.length - 1] === '') lines.pop()
-  const records = lines.map((l) => (parseLine(Buffer.from(l, 'utf8')) as { record: AuditEvent }).record)
+  const { lines, records } = await verifiedRecords(path, publicKey, false, 'nothing was deleted')
 
   // The original log's position of file index j, and the session in effect, as of any old tombstone.
   const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
@@ -141,17 +153,12 @@ export interface EvidenceResult {
  * incident, written as a log of its own that `audit verify` accepts — a signed tombstone stands
  * for the records before the segment, the segment starts just after a signed record and ends at
  * a signed one. The source log may still be open by its writer (an unsigned tail is left out).
+ * `source` is a log file or the records of one chain (a PostgreSQL replica's, `readChains`).
  */
-export async function exportEvidence(path: string, options: EvidenceOptions): Promise<EvidenceResult> {
+export async function exportEvidence(source: string | readonly unknown[], options: EvidenceOptions): Promise<EvidenceResult> {
   const key: KeyObject = loadPrivateKey(options.signingKey)
   const publicKey = createPublicKey(key)
-  const checked = await verify(path, { publicKey, live: true })
-  if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); no evidence was exported`)
-  const text = readFileSync(path, 'utf8')
-  const lines = text.split('\n')
-  // A writer may be mid-line: only complete lines, and only as many as were verified.
-  lines.splice(checked.count)
-  const records = lines.map((l) => (parseLine(Buffer.from(l, 'utf8')) as { record: AuditEvent }).record)
+  const { lines, records } = await verifiedRecords(source, publicKey, true, 'no evidence was exported')
   const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
   let start = old === undefined ? 0 : 1
   for (let j = start; j < records.length; j++) {

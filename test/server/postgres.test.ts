@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verify } from '../../runtime/audit/verify-log.js'
@@ -147,6 +150,33 @@ describe.skipIf(PG_SKIP)('PostgreSQL shared stores (real server)', () => {
       expect(receiver.bodies).toEqual([expect.objectContaining({ category: 'audit_tamper', severity: 'critical', affected: ['audit:postgres:tamper'] })])
     } finally {
       await receiver.close()
+    }
+  })
+
+  it('evidence exported from one replica\'s chain verifies on its own (audit export --postgres)', async () => {
+    const s = await replica('evidence')
+    for (let i = 0; i < 8; i++) await post(s, '/v1/evaluate', READ)
+    const [chain] = await readChains(db.pool, 'evidence')
+    const stamps = (chain?.records ?? []).map((r) => (r as { timestamp: string }).timestamp)
+    const dir = mkdtempSync(join(tmpdir(), 'symbi-pg-evidence-'))
+    try {
+      writeFileSync(join(dir, 'private.pem'), key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+      writeFileSync(join(dir, 'public.pem'), key.publicKey.export({ type: 'spki', format: 'pem' }))
+      let out = ''
+      const io: CliIO = { out: (t) => void (out += t), err: (t) => void (out += t), readStdin: async () => '', env: {}, cwd: dir }
+      const args = ['--from', stamps[3] as string, '--to', stamps[5] as string, '--signing-key', 'private.pem', '-o', 'evidence.log']
+      expect(await main(['audit', 'export', '--postgres', db.url, '--chain', 'evidence', ...args], io)).toBe(0)
+      expect(out).toMatch(/^exported \d+ records \(\d+ before them stood for by a signed tombstone\)/)
+      const exported = readFileSync(join(dir, 'evidence.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; timestamp: string })
+      expect(exported[0]?.type).toBe('retention_tombstone')
+      expect(exported.slice(1).map((r) => r.timestamp)).toContain(stamps[4])
+      expect(await verify(join(dir, 'evidence.log'), { publicKey: key.publicKey })).toMatchObject({ ok: true })
+      // Only with a chain; a missing chain is a usage error, and so is a log file as well.
+      expect(await main(['audit', 'export', '--postgres', db.url, ...args.slice(0, -1), 'e2.log'], io)).toBe(2)
+      expect(await main(['audit', 'export', '--postgres', db.url, '--chain', 'no-such-chain', ...args.slice(0, -1), 'e3.log'], io)).toBe(2)
+      expect(out).toContain("no audit chain 'no-such-chain' in the database")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 
