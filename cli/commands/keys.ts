@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { formatDuration, parseDuration } from '../../runtime/config/duration.js'
 import { loadConfig } from '../../runtime/config/load-config.js'
 import { FileKeyStore, KeyError, KeyManager, type KeyStore } from '../../runtime/keys/index.js'
 import { parseArgs } from '../args.js'
@@ -6,6 +7,7 @@ import { EXIT, UsageError, type Command } from '../io.js'
 
 const HELP = `Usage: symbi-policy keys generate [--agent <id>]
        symbi-policy keys rotate <key-id>
+       symbi-policy keys rotate --due [--max-age <duration>]
        symbi-policy keys revoke <key-id> --reason <text>
        symbi-policy keys list [--format text|json]
        symbi-policy keys export-public <key-id>
@@ -16,7 +18,9 @@ store replicas share (run \`symbi-policy db migrate\` first).
 generate       creates the root key if the store has none; with --agent, a key for that agent
                certified by the root. Prints the key id.
 rotate         a new certified key for the same agent; the old one keeps verifying for the
-               rotation overlap ([keys] rotation_overlap, default 7 days).
+               rotation overlap ([keys] rotation_overlap, default 7 days). With --due,
+               every active agent key at least --max-age old ([keys] rotate_after) is
+               rotated — scheduled rotation, for cron or a timer; prints one line per key.
 revoke         adds the key to the root-signed revocation list: its signatures made from now
                on fail verification, naming this reason.
 list           every key with its status (active, retiring, revoked); --format json prints
@@ -26,6 +30,12 @@ Private keys are sealed at rest when SYMBI_KEY_PASSPHRASE is set (scrypt + AES-2
 passphrase is read from the environment only, never from the command line.
 Exit codes: 0 done, 1 key error (unknown key, wrong passphrase, …), 2 usage.
 `
+
+function parseDurationOption(text: string): number {
+  const ms = parseDuration(text)
+  if (ms === undefined || ms === 0) throw new UsageError(`--max-age must be a positive duration such as 90d or 720h, got '${text}'`)
+  return ms
+}
 
 const SUBS = new Set(['generate', 'rotate', 'revoke', 'list', 'export-public'])
 
@@ -37,9 +47,12 @@ export const keys: Command = async (args, io) => {
     return sub === undefined ? EXIT.usage : EXIT.ok
   }
   if (!SUBS.has(sub)) throw new UsageError(`unknown keys command '${sub}' (generate, rotate, revoke, list or export-public)\n\n${HELP}`)
-  const a = parseArgs(rest, { flags: ['--help'], options: ['--store', '--config', '--agent', '--reason', '--format', '--postgres'] })
+  const a = parseArgs(rest, { flags: ['--help', '--due'], options: ['--store', '--config', '--agent', '--reason', '--format', '--postgres', '--max-age'] })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
-  const wantsId = sub === 'rotate' || sub === 'revoke' || sub === 'export-public'
+  const due = a.flags.has('--due')
+  if ((due || a.options.has('--max-age')) && sub !== 'rotate') throw new UsageError('--due and --max-age belong to keys rotate')
+  if (a.options.has('--max-age') && !due) throw new UsageError('--max-age goes with --due')
+  const wantsId = (sub === 'rotate' && !due) || sub === 'revoke' || sub === 'export-public'
   if (wantsId && a.positionals.length !== 1) throw new UsageError(`keys ${sub} takes one key id\n\n${HELP}`)
   if (!wantsId && a.positionals.length > 0) throw new UsageError(`unexpected argument '${a.positionals[0] ?? ''}'`)
   const format = a.options.get('--format') ?? 'text'
@@ -51,6 +64,9 @@ export const keys: Command = async (args, io) => {
   if (loaded.config === undefined) {
     throw new UsageError(`the configuration has errors: ${loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`)
   }
+  const maxAgeText = a.options.get('--max-age')
+  const maxAgeMs = maxAgeText === undefined ? loaded.config.keys.rotateAfterMs : parseDurationOption(maxAgeText)
+  if (due && maxAgeMs === 0) throw new UsageError('keys rotate --due needs --max-age <duration> or [keys] rotate_after in the configuration')
   const pgUrl = a.options.get('--postgres')
   if (pgUrl !== undefined && a.options.get('--store') !== undefined) throw new UsageError('give --store or --postgres, not both')
   const storeDir = resolve(io.cwd, a.options.get('--store') ?? loaded.config.keys.storePath)
@@ -78,6 +94,12 @@ export const keys: Command = async (args, io) => {
         break
       }
       case 'rotate': {
+        if (due) {
+          const rotated = await km.rotateDue(maxAgeMs)
+          if (rotated.length === 0) io.err(`no agent key is ${formatDuration(maxAgeMs)} old or older\n`)
+          for (const r of rotated) io.out(`${r.previous.id} -> ${r.next.id} (${r.next.agent ?? '?'}; the old key verifies until ${new Date(r.previous.retiresAt ?? 0).toISOString()})\n`)
+          break
+        }
         const { next, previous } = await km.rotate(id)
         io.out(`${next.id}\n`)
         io.err(`${previous.id} verifies until ${new Date(previous.retiresAt ?? 0).toISOString()}\n`)

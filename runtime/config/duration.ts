@@ -1,13 +1,13 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /**
- * Parses a duration such as `120s`, `500ms`, `2m` or `1h30m` into milliseconds. Every number
+ * Parses a duration such as `120s`, `500ms`, `2m`, `1h30m` or `90d` into milliseconds. Every number
  * needs a unit (a bare `120` is ambiguous between seconds and milliseconds). Returns `undefined`
  * for anything else.
  */
 export function parseDuration(text: string): number | undefined {
   if (text.length === 0 || text.length > 32) return undefined
-  const re = /(\d{1,9})(ms|s|m|h)/y
+  const re = /(\d{1,9})(ms|s|m|h|d)/y
   let total = 0
   let at = 0
   while (at < text.length) {

@@ -272,7 +272,7 @@ export function loadConfig(options: LoadConfigOptions): LoadConfigResult {
       closedWorld,
       pinOnFirstUse: !closedWorld && values['tofu.pin_on_first_use'] === true,
     },
-    keys: { storePath: values['keys.store'] as string, rotationOverlapMs: values['keys.rotation_overlap'] as number },
+    keys: { storePath: values['keys.store'] as string, rotationOverlapMs: values['keys.rotation_overlap'] as number, rotateAfterMs: values['keys.rotate_after'] as number },
     events: {
       repeatedDenies: { threshold: values['security_events.repeated_denies_threshold'] as number, windowMs: values['security_events.repeated_denies_window'] as number },
       signatureFailureBurst: { threshold: values['security_events.signature_burst_threshold'] as number, windowMs: values['security_events.signature_burst_window'] as number },

@@ -56,6 +56,8 @@ export interface KeysConfig {
   readonly storePath: string
   /** How long a rotated key keeps verifying new signatures, in ms. */
   readonly rotationOverlapMs: number
+  /** Age (ms) at which scheduled rotation (`keys rotate --due`) replaces an agent key; 0: never. */
+  readonly rotateAfterMs: number
 }
 
 /** The `[security_events]` settings: thresholds of the windowed detectors (runtime/events). */
@@ -129,6 +131,7 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'security_events.resource_anomaly_threshold', toml: 'resource_anomaly_threshold', env: 'SYMBIONT_EVENTS_RESOURCE_ANOMALY_THRESHOLD', type: { kind: 'int', min: 1, max: 1_000_000 }, doc: 'sandbox kills of one agent within the window that raise resource_anomaly' },
   { name: 'security_events.resource_anomaly_window', toml: 'resource_anomaly_window', env: 'SYMBIONT_EVENTS_RESOURCE_ANOMALY_WINDOW', type: { kind: 'duration', minMs: 1, maxMs: 24 * HOUR }, doc: 'window of the resource-anomaly detector' },
   { name: 'keys.rotation_overlap', toml: 'rotation_overlap', env: 'SYMBIONT_KEY_ROTATION_OVERLAP', type: { kind: 'duration', minMs: 0, maxMs: 365 * 24 * HOUR }, doc: 'how long a rotated key keeps verifying' },
+  { name: 'keys.rotate_after', toml: 'rotate_after', env: 'SYMBIONT_KEY_ROTATE_AFTER', type: { kind: 'duration', minMs: 0, maxMs: 10 * 365 * 24 * HOUR }, doc: 'age at which `keys rotate --due` rotates an agent key (0: never)' },
 ]
 
 /** Environment variables that are not settings but are still ours (not "unknown"). */
@@ -155,6 +158,7 @@ export const DEFAULTS: Readonly<Record<string, string | number | boolean | undef
   'tofu.pin_on_first_use': true,
   'keys.store': '.symbiont/keys',
   'keys.rotation_overlap': 7 * 24 * HOUR,
+  'keys.rotate_after': 0,
   'security_events.repeated_denies_threshold': 5,
   'security_events.repeated_denies_window': 60_000,
   'security_events.signature_burst_threshold': 3,

@@ -133,6 +133,20 @@ export class KeyManager {
     return { next, previous }
   }
 
+  /**
+   * Scheduled rotation: rotates every active, unrevoked agent key created `maxAgeMs` or longer
+   * ago (a retiring key already has its successor). Returns what it rotated; run it from a
+   * timer or cron (`symbi-policy keys rotate --due`).
+   */
+  async rotateDue(maxAgeMs: number): Promise<{ readonly next: KeyRecord; readonly previous: KeyRecord }[]> {
+    if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) throw new KeyError('not_allowed', `the age at which keys rotate must be a positive duration, got ${String(maxAgeMs)} ms`)
+    const now = this.clock()
+    const due = this.store.list().filter((r) => r.kind === 'agent' && r.status === 'active' && this.revocationOf(r.id) === undefined && now - r.createdAt >= maxAgeMs)
+    const rotated: { next: KeyRecord; previous: KeyRecord }[] = []
+    for (const r of due) rotated.push(await this.rotate(r.id))
+    return rotated
+  }
+
   /** Revokes a key from now on: signatures it made at or after this instant fail. */
   async revoke(id: string, reason: string): Promise<Revocation> {
     const rec = this.require(id)

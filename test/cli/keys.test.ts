@@ -69,6 +69,26 @@ describe('symbi-policy keys', () => {
     expect(wrong.err).toContain('passphrase does not open it')
   })
 
+  it('rotate --due rotates the keys the configured age makes due (scheduled rotation)', async () => {
+    await run(['keys', 'generate', '--agent', 'alice', '--store', 'ks'])
+    // Nothing is a day old yet.
+    const none = await run(['keys', 'rotate', '--due', '--max-age', '1d', '--store', 'ks'])
+    expect(none).toMatchObject({ code: 0, out: '' })
+    expect(none.err).toContain('no agent key is 24h old or older')
+    writeFileSync(join(dir, 'symbiont.toml'), '[keys]\nstore = "ks"\nrotate_after = "1ms"\n')
+    await new Promise((r) => setTimeout(r, 5))
+    const due = await run(['keys', 'rotate', '--due', '--config', 'symbiont.toml'])
+    expect(due.code).toBe(0)
+    expect(due.out).toMatch(/^sha256:[0-9a-f]{64} -> sha256:[0-9a-f]{64} \(alice; the old key verifies until \d{4}-/)
+    const list = JSON.parse((await run(['keys', 'list', '--format', 'json', '--store', 'ks'])).out) as { keys: { status: string; agent?: string }[] }
+    expect(list.keys.filter((k) => k.agent === 'alice').map((k) => k.status).sort()).toEqual(['active', 'retiring'])
+    // Without an age anywhere, or with a bad one, or on another command: usage errors.
+    expect((await run(['keys', 'rotate', '--due', '--store', 'ks'])).code).toBe(2)
+    expect((await run(['keys', 'rotate', '--due', '--max-age', 'soon', '--store', 'ks'])).code).toBe(2)
+    expect((await run(['keys', 'rotate', '--max-age', '1d', '--store', 'ks'])).code).toBe(2)
+    expect((await run(['keys', 'list', '--due', '--store', 'ks'])).code).toBe(2)
+  })
+
   it('exit codes: 2 for usage, 1 for key errors', async () => {
     expect((await run(['keys'])).code).toBe(2)
     expect((await run(['keys', 'frobnicate'])).code).toBe(2)

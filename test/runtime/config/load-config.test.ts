@@ -41,9 +41,9 @@ describe('precedence env > file > default', () => {
     for (const spec of KEYS.filter((k) => k.env && k.toml)) {
       expect(spec.name.split('.')[0]).toMatch(/^(security|tofu|keys|security_events)$/)
     }
-    const k = loadConfig({ env: { SYMBIONT_KEY_STORE: '/srv/keys' }, tomlText: '[keys]\nstore = "/etc/keys"\nrotation_overlap = "2h"\n' })
-    expect(k.config?.keys).toEqual({ storePath: '/srv/keys', rotationOverlapMs: 7_200_000 })
-    expect(loadConfig({ env: {} }).config?.keys).toEqual({ storePath: '.symbiont/keys', rotationOverlapMs: 7 * 86_400_000 })
+    const k = loadConfig({ env: { SYMBIONT_KEY_STORE: '/srv/keys' }, tomlText: '[keys]\nstore = "/etc/keys"\nrotation_overlap = "2h"\nrotate_after = "90d"\n' })
+    expect(k.config?.keys).toEqual({ storePath: '/srv/keys', rotationOverlapMs: 7_200_000, rotateAfterMs: 90 * 86_400_000 })
+    expect(loadConfig({ env: {} }).config?.keys).toEqual({ storePath: '.symbiont/keys', rotationOverlapMs: 7 * 86_400_000, rotateAfterMs: 0 })
     const ev = loadConfig({ env: { SYMBIONT_EVENTS_REPEATED_DENIES_THRESHOLD: '9' }, tomlText: '[security_events]\nrepeated_denies_window = "2m"\nsignature_burst_threshold = 2\n' }).config?.events
     expect(ev).toEqual({ repeatedDenies: { threshold: 9, windowMs: 120_000 }, signatureFailureBurst: { threshold: 2, windowMs: 10_000 }, resourceAnomaly: { threshold: 3, windowMs: 600_000 } })
     const r = loadConfig({ env: { SYMBIONT_SANDBOX_TIER: 'gvisor' }, tomlText: '[security]\nsandbox_tier = "docker"\n' })
@@ -209,6 +209,6 @@ describe('cross-key rules', () => {
 })
 
 describe('parseDuration', () => {
-  it.each([['120s', 120000], ['500ms', 500], ['2m', 120000], ['1h30m', 5400000], ['1m30s', 90000]])('%s', (t, ms) => expect(parseDuration(t)).toBe(ms))
-  it.each(['', '120', 's', '1.5s', '1 s', '-1s', '1d', '10sms', 'x'.repeat(40)])('rejects %j', (t) => expect(parseDuration(t)).toBeUndefined())
+  it.each([['120s', 120000], ['500ms', 500], ['2m', 120000], ['1h30m', 5400000], ['1m30s', 90000], ['90d', 7776000000], ['1d12h', 129600000]])('%s', (t, ms) => expect(parseDuration(t)).toBe(ms))
+  it.each(['', '120', 's', '1.5s', '1 s', '-1s', '1w', '10sms', 'x'.repeat(40)])('rejects %j', (t) => expect(parseDuration(t)).toBeUndefined())
 })

@@ -72,6 +72,27 @@ describe('KeyManager', () => {
     expect(km.list().map((k) => [k.agent ?? 'root', k.status])).toEqual([['root', 'active'], ['alice', 'retiring'], ['alice', 'active']])
   })
 
+  it('scheduled rotation: rotates the active agent keys that reached the age, and nothing else', async () => {
+    const { km, time } = setup({ overlapMs: DAY })
+    const alice = await km.generate('alice')
+    time.now += 10 * DAY
+    const bob = await km.generate('bob')
+    const carol = await km.generate('carol')
+    await km.revoke(carol.id, 'lost laptop')
+    time.now += 80 * DAY
+    // alice's key is 90 days old, bob's 80: only alice's is due; the root never rotates; a revoked key is not renewed.
+    const first = await km.rotateDue(90 * DAY)
+    expect(first.map((r) => [r.previous.id, r.next.agent])).toEqual([[alice.id, 'alice']])
+    expect(km.signer('alice').keyId).toBe(first[0]?.next.id)
+    expect(km.signer('bob').keyId).toBe(bob.id)
+    // Exactly at the age counts; a rerun does not rotate the fresh successor (nor the retiring key) again.
+    time.now += 10 * DAY
+    const second = await km.rotateDue(90 * DAY)
+    expect(second.map((r) => r.previous.id)).toEqual([bob.id])
+    expect(await km.rotateDue(90 * DAY)).toEqual([])
+    for (const bad of [0, -1, Number.NaN]) await expect(km.rotateDue(bad)).rejects.toThrow(/positive duration/)
+  })
+
   it('revocation: signatures after the revocation time fail naming it; earlier ones still verify', async () => {
     const { km, dir, time } = setup()
     const rec = await km.generate('alice')
