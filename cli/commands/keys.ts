@@ -5,7 +5,7 @@ import { FileKeyStore, KeyError, KeyManager, type KeyStore } from '../../runtime
 import { parseArgs } from '../args.js'
 import { EXIT, UsageError, type Command } from '../io.js'
 
-const HELP = `Usage: symbi-policy keys generate [--agent <id>]
+const HELP = `Usage: symbi-policy keys generate [--agent <id> [--agreement]]
        symbi-policy keys rotate <key-id>
        symbi-policy keys rotate --due [--max-age <duration>]
        symbi-policy keys revoke <key-id> --reason <text>
@@ -16,7 +16,8 @@ or SYMBIONT_CONFIG, or SYMBIONT_KEY_STORE, else .symbiont/keys), or --postgres <
 store replicas share (run \`symbi-policy db migrate\` first).
 
 generate       creates the root key if the store has none; with --agent, a key for that agent
-               certified by the root. Prints the key id.
+               certified by the root (Ed25519, signing; with --agreement, the X25519 key other
+               agents encrypt messages to). Prints the key id.
 rotate         a new certified key for the same agent; the old one keeps verifying for the
                rotation overlap ([keys] rotation_overlap, default 7 days). With --due,
                every active agent key at least --max-age old ([keys] rotate_after) is
@@ -47,7 +48,7 @@ export const keys: Command = async (args, io) => {
     return sub === undefined ? EXIT.usage : EXIT.ok
   }
   if (!SUBS.has(sub)) throw new UsageError(`unknown keys command '${sub}' (generate, rotate, revoke, list or export-public)\n\n${HELP}`)
-  const a = parseArgs(rest, { flags: ['--help', '--due'], options: ['--store', '--config', '--agent', '--reason', '--format', '--postgres', '--max-age'] })
+  const a = parseArgs(rest, { flags: ['--help', '--due', '--agreement'], options: ['--store', '--config', '--agent', '--reason', '--format', '--postgres', '--max-age'] })
   if (a.flags.has('--help')) return void io.out(HELP), EXIT.ok
   const due = a.flags.has('--due')
   if ((due || a.options.has('--max-age')) && sub !== 'rotate') throw new UsageError('--due and --max-age belong to keys rotate')
@@ -89,7 +90,8 @@ export const keys: Command = async (args, io) => {
     switch (sub) {
       case 'generate': {
         const agent = a.options.get('--agent')
-        const rec = await km.generate(agent)
+        if (a.flags.has('--agreement') && agent === undefined) throw new UsageError('--agreement needs --agent <id>: an agreement key belongs to an agent')
+        const rec = await km.generate(agent, { agreement: a.flags.has('--agreement') })
         io.out(`${rec.id}\n`)
         break
       }
@@ -113,7 +115,7 @@ export const keys: Command = async (args, io) => {
       case 'list': {
         const list = km.list()
         if (format === 'json') io.out(`${JSON.stringify({ keys: list })}\n`)
-        else for (const k of list) io.out(`${k.id}  ${k.kind.padEnd(5)}  ${k.status.padEnd(8)}  ${k.agent ?? '-'}  ${k.createdAt}${k.reason === undefined ? '' : `  (${k.reason})`}\n`)
+        else for (const k of list) io.out(`${k.id}  ${k.kind.padEnd(9)}  ${k.status.padEnd(8)}  ${k.agent ?? '-'}  ${k.createdAt}${k.reason === undefined ? '' : `  (${k.reason})`}\n`)
         break
       }
       case 'export-public':

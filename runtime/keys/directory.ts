@@ -7,7 +7,10 @@ import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { KeyDirectory, SenderVerdict } from '../messaging/secure-messenger.js'
 import type { KeyManager, KeyVerdict } from './key-manager.js'
 
-/** Agreement (X25519) keys are not managed yet: they come from a plain map. */
+/**
+ * Agreement (X25519) keys are the agent's current certified agreement key in the store
+ * (`keys generate --agent a --agreement`); `agreementKeys` overrides it per agent.
+ */
 export function keyManagerDirectory(km: KeyManager, agreementKeys: ReadonlyMap<string, KeyObject> = new Map()): KeyDirectory {
   return {
     signingKey(agentId) {
@@ -15,7 +18,14 @@ export function keyManagerDirectory(km: KeyManager, agreementKeys: ReadonlyMap<s
       return newest === undefined ? undefined : createPublicKey({ key: Buffer.from(newest.publicKey, 'base64'), format: 'der', type: 'spki' })
     },
     agreementKey(agentId) {
-      return agreementKeys.get(agentId)
+      const given = agreementKeys.get(agentId)
+      if (given !== undefined) return given
+      try {
+        return km.agreementKey(agentId)?.publicKey
+      } catch {
+        // A store that cannot be read (no root, a bad record) knows no key: nothing is encrypted to it.
+        return undefined
+      }
     },
     verifySender(sender, data, signature, signedAt): SenderVerdict {
       const keys = km.keysFor(sender).reverse()

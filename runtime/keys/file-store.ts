@@ -118,7 +118,7 @@ export class FileKeyStore implements KeyStore {
       throw new KeyError('bad_record', `${file} is not JSON`)
     }
     const rec = r as Partial<KeyRecord>
-    if (typeof rec !== 'object' || rec === null || typeof rec.id !== 'string' || !isKeyId(rec.id) || (rec.kind !== 'root' && rec.kind !== 'agent') || typeof rec.publicKey !== 'string' || typeof rec.createdAt !== 'number' || typeof rec.privateKey !== 'object') {
+    if (typeof rec !== 'object' || rec === null || typeof rec.id !== 'string' || !isKeyId(rec.id) || (rec.kind !== 'root' && rec.kind !== 'agent' && rec.kind !== 'agreement') || typeof rec.publicKey !== 'string' || typeof rec.createdAt !== 'number' || typeof rec.privateKey !== 'object') {
       throw new KeyError('bad_record', `${file} is not a key record`)
     }
     return rec as KeyRecord

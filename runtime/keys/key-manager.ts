@@ -14,7 +14,7 @@ import { openPrivateKey, sealPrivateKey } from './at-rest.js'
 import { KeyError } from './errors.js'
 import type { KeyStore } from './file-store.js'
 import { keyIdOf } from './key-id.js'
-import type { Certification, KeyRecord, KeyStatus, Revocation, RevocationList } from './records.js'
+import type { Certification, KeyKind, KeyRecord, KeyStatus, Revocation, RevocationList } from './records.js'
 
 export interface KeyManagerOptions {
   /** Seals new private keys and opens sealed ones; absent: private keys are stored in the clear. */
@@ -41,7 +41,7 @@ export interface KeyInfo {
   readonly encrypted: boolean
 }
 
-export type VerifyCode = 'unknown_key' | 'uncertified' | 'not_yet_valid' | 'retired' | 'revoked' | 'bad_signature' | 'revocations_tampered' | 'wrong_agent'
+export type VerifyCode = 'unknown_key' | 'uncertified' | 'not_yet_valid' | 'retired' | 'revoked' | 'bad_signature' | 'revocations_tampered' | 'wrong_agent' | 'not_a_signing_key'
 
 export type KeyVerdict = { readonly ok: true; readonly keyId: string; readonly agent?: string } | { readonly ok: false; readonly code: VerifyCode; readonly reason: string }
 
@@ -103,8 +103,12 @@ export class KeyManager {
     return found
   }
 
-  /** Generates the root (when missing) and, with `agent`, a key for it certified by the root. */
-  async generate(agent?: string): Promise<KeyRecord> {
+  /**
+   * Generates the root (when missing) and, with `agent`, a key for it certified by the root: a
+   * signing key (Ed25519), or with `agreement` the X25519 key other agents encrypt to.
+   */
+  async generate(agent?: string, options: { readonly agreement?: boolean } = {}): Promise<KeyRecord> {
+    if (options.agreement === true && agent === undefined) throw new KeyError('not_allowed', 'an agreement key belongs to an agent: name it')
     if (agent !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(agent)) throw new KeyError('not_allowed', `agent id '${agent}' must be 1–128 letters, digits, '_', '.', ':' or '-'`)
     let root: KeyRecord
     if (this.store.list().some((r) => r.kind === 'root')) root = this.root()
@@ -113,7 +117,7 @@ export class KeyManager {
       await this.store.put(root)
     }
     if (agent === undefined) return root
-    const { record } = this.newKey('agent', agent, root)
+    const { record } = this.newKey(options.agreement === true ? 'agreement' : 'agent', agent, root)
     await this.store.put(record)
     return record
   }
@@ -121,11 +125,11 @@ export class KeyManager {
   /** Replaces an agent key: a new certified key signs from now on; the old one verifies until the overlap ends. */
   async rotate(id: string): Promise<{ readonly next: KeyRecord; readonly previous: KeyRecord }> {
     const old = this.require(id)
-    if (old.kind !== 'agent' || old.agent === undefined) throw new KeyError('not_allowed', 'only agent keys rotate; a new root would orphan every certification')
+    if (old.kind === 'root' || old.agent === undefined) throw new KeyError('not_allowed', 'only agent keys rotate; a new root would orphan every certification')
     if (this.revocationOf(old.id) !== undefined) throw new KeyError('not_allowed', `${id} is revoked; generate a new key for '${old.agent}' instead`)
     if (old.status !== 'active') throw new KeyError('not_allowed', `${id} was already rotated (successor ${old.successor ?? '?'})`)
     const root = this.root()
-    const { record: next } = this.newKey('agent', old.agent, root)
+    const { record: next } = this.newKey(old.kind, old.agent, root)
     const previous: KeyRecord = { ...old, status: 'retiring', retiresAt: this.clock() + this.overlapMs, successor: next.id }
     // The successor first: a crash between the two writes leaves two active keys, never none.
     await this.store.put(next)
@@ -141,7 +145,7 @@ export class KeyManager {
   async rotateDue(maxAgeMs: number): Promise<{ readonly next: KeyRecord; readonly previous: KeyRecord }[]> {
     if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) throw new KeyError('not_allowed', `the age at which keys rotate must be a positive duration, got ${String(maxAgeMs)} ms`)
     const now = this.clock()
-    const due = this.store.list().filter((r) => r.kind === 'agent' && r.status === 'active' && this.revocationOf(r.id) === undefined && now - r.createdAt >= maxAgeMs)
+    const due = this.store.list().filter((r) => r.kind !== 'root' && r.status === 'active' && this.revocationOf(r.id) === undefined && now - r.createdAt >= maxAgeMs)
     const rotated: { next: KeyRecord; previous: KeyRecord }[] = []
     for (const r of due) rotated.push(await this.rotate(r.id))
     return rotated
@@ -201,6 +205,29 @@ export class KeyManager {
     return { keyId: newest.id, privateKey: this.privateOf(newest) }
   }
 
+  /**
+   * The X25519 key to encrypt to `agent`: its newest active agreement key that the root
+   * certified and that is not revoked; undefined when it has none.
+   */
+  agreementKey(agent: string): { readonly keyId: string; readonly publicKey: KeyObject } | undefined {
+    const newest = this.currentAgreement(agent)
+    return newest === undefined ? undefined : { keyId: newest.id, publicKey: publicOf(newest) }
+  }
+
+  /** The agent's own current agreement key, opened (its messenger's `identity.agreementKey`). */
+  agreementIdentity(agent: string): { readonly keyId: string; readonly privateKey: KeyObject } {
+    const newest = this.currentAgreement(agent)
+    if (newest === undefined) throw new KeyError('unknown_key', `no active agreement key for agent '${agent}'`)
+    return { keyId: newest.id, privateKey: this.privateOf(newest) }
+  }
+
+  private currentAgreement(agent: string): KeyRecord | undefined {
+    const revoked = new Set((this.store.revocations()?.entries ?? []).map((e) => e.keyId))
+    const root = this.root()
+    const candidates = this.store.list().filter((r) => r.kind === 'agreement' && r.agent === agent && r.status === 'active' && !revoked.has(r.id) && this.certified(r, root) && keyIdOf(publicOf(r)) === r.id)
+    return candidates[candidates.length - 1]
+  }
+
   /** Checks one signature against certification, rotation and revocation. */
   verify(claim: SignatureClaim): KeyVerdict {
     let rec: KeyRecord | undefined
@@ -218,6 +245,7 @@ export class KeyManager {
     }
     // The record must hold the key its id names: a swapped public key is a different key.
     if (keyIdOf(key) !== rec.id) return { ok: false, code: 'unknown_key', reason: `record ${rec.id} holds a different public key` }
+    if (rec.kind === 'agreement') return { ok: false, code: 'not_a_signing_key', reason: `key ${rec.id} is an X25519 agreement key of '${rec.agent ?? '?'}' and signs nothing` }
     // The signature first: every later reason (revoked, retired, …) is then about the key that
     // really made it, which is what a verifier trying several keys needs to report.
     if (!verifies(key, claim.data, claim.signature)) return { ok: false, code: 'bad_signature', reason: `signature does not verify with key ${rec.id}` }
@@ -252,7 +280,7 @@ export class KeyManager {
     if (rev !== undefined && signedAt >= rev.revokedAt) {
       return { ok: false, code: 'revoked', reason: `key ${rec.id} was revoked at ${iso(rev.revokedAt)} (${rev.reason}); this signature claims ${iso(signedAt)}` }
     }
-    if (rec.kind === 'agent') {
+    if (rec.kind !== 'root') {
       const c = rec.certification
       if (c === undefined || !this.certified(rec, root)) {
         return { ok: false, code: 'uncertified', reason: `key ${rec.id} carries no valid certification by the root ${root.id}` }
@@ -305,14 +333,14 @@ export class KeyManager {
     return openPrivateKey(r.privateKey, this.options.passphrase, `key ${r.id}`)
   }
 
-  private newKey(kind: 'root' | 'agent', agent: string | undefined, root?: KeyRecord): { record: KeyRecord } {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+  private newKey(kind: KeyKind, agent: string | undefined, root?: KeyRecord): { record: KeyRecord } {
+    const { publicKey, privateKey } = kind === 'agreement' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519')
     const id = keyIdOf(publicKey)
     const createdAt = this.clock()
     const base = {
       id,
       kind,
-      algorithm: 'ed25519' as const,
+      algorithm: kind === 'agreement' ? ('x25519' as const) : ('ed25519' as const),
       publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
       privateKey: sealPrivateKey(privateKey, this.options.passphrase),
       createdAt,

@@ -7,8 +7,12 @@
 /** `active` signs and verifies; `retiring` was rotated and verifies until `retiresAt`; `revoked` is on the revocation list. */
 export type KeyStatus = 'active' | 'retiring' | 'revoked'
 
-/** `root` certifies; `agent` keys sign for one agent. */
-export type KeyKind = 'root' | 'agent'
+/**
+ * `root` certifies; `agent` keys sign for one agent; `agreement` keys (X25519) are the keys other
+ * agents encrypt to (messaging's x25519-chacha20-poly1305) — certified like agent keys, never
+ * signing anything.
+ */
+export type KeyKind = 'root' | 'agent' | 'agreement'
 
 /** A private key as stored: PKCS#8 DER, in the clear or sealed with a passphrase. */
 export type StoredPrivateKey =
@@ -42,7 +46,7 @@ export interface KeyRecord {
   readonly id: string
   readonly kind: KeyKind
   readonly agent?: string
-  readonly algorithm: 'ed25519'
+  readonly algorithm: 'ed25519' | 'x25519'
   /** SPKI DER, base64. */
   readonly publicKey: string
   readonly privateKey: StoredPrivateKey

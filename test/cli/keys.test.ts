@@ -46,10 +46,17 @@ describe('symbi-policy keys', () => {
     expect(rows.slice(1).sort(byId)).toEqual([[alice, 'agent', 'retiring', 'alice'], [next, 'agent', 'revoked', 'alice']].sort(byId))
     expect(json.keys.find((k) => k.id === next)?.reason).toBe('compromised')
     for (const k of json.keys) expect(k.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
-    expect((await run(['keys', 'list', '--store', 'ks'])).out).toContain(`${next}  agent  revoked   alice`)
+    expect((await run(['keys', 'list', '--store', 'ks'])).out).toContain(`${next}  agent      revoked   alice`)
 
     const pem = await run(['keys', 'export-public', alice, '--store', 'ks'])
     expect(keyIdOf(createPublicKey(pem.out))).toBe(alice)
+
+    // An X25519 agreement key for an agent (what other agents encrypt to).
+    const agreement = (await run(['keys', 'generate', '--agent', 'alice', '--agreement', '--store', 'ks'])).out.trim()
+    expect(createPublicKey((await run(['keys', 'export-public', agreement, '--store', 'ks'])).out).asymmetricKeyType).toBe('x25519')
+    const after = JSON.parse((await run(['keys', 'list', '--format', 'json', '--store', 'ks'])).out) as { keys: { id: string; kind: string; status: string }[] }
+    expect(after.keys.find((k) => k.id === agreement)).toMatchObject({ kind: 'agreement', status: 'active' })
+    expect((await run(['keys', 'generate', '--agreement', '--store', 'ks'])).code).toBe(2)
   })
 
   it('takes the store from the TOML config and the passphrase from the environment only', async () => {

@@ -83,4 +83,49 @@ describe('messaging verifies through the key manager', () => {
     expect(r?.message).toContain('no valid certification')
     expect(refusal(() => bob.open(sender().seal({ recipient: 'bob', payload: 'x' })))).toBeUndefined()
   })
+
+  it('encrypts to managed X25519 agreement keys: certified, rotated and revoked like signing keys', async () => {
+    const { km, time, refusal } = await world()
+    const clock = () => time.now
+    await km.generate('alice', { agreement: true })
+    const bobAgreement = await km.generate('bob', { agreement: true })
+    expect(bobAgreement).toMatchObject({ kind: 'agreement', algorithm: 'x25519', agent: 'bob' })
+    const messenger = (id: string) => new SecureMessenger({ identity: { id, signingKey: km.signer(id).privateKey, agreementKey: km.agreementIdentity(id).privateKey }, directory: keyManagerDirectory(km), clock })
+    const alice = messenger('alice')
+    const bob = messenger('bob')
+    const sealed = alice.seal({ recipient: 'bob', payload: 'for bob only', cipher: 'x25519-chacha20-poly1305' })
+    expect(bob.open(sealed).payload.toString()).toBe('for bob only')
+
+    // An agreement key signs nothing: a signature claimed by it is refused by kind, not tried.
+    expect(km.verify({ keyId: bobAgreement.id, data: 'x', signature: 'AAAA', signedAt: time.now, agent: 'bob' })).toMatchObject({ ok: false, code: 'not_a_signing_key' })
+    expect(() => km.signer('carol')).toThrow(/no active key/)
+
+    // Rotation: the successor is what senders encrypt to, and what bob now opens with.
+    const { next } = await km.rotate(bobAgreement.id)
+    expect(km.agreementKey('bob')?.keyId).toBe(next.id)
+    expect(messenger('bob').open(messenger('alice').seal({ recipient: 'bob', payload: 'after rotation', cipher: 'x25519-chacha20-poly1305' })).payload.toString()).toBe('after rotation')
+
+    // Revocation: nothing is encrypted to a revoked key (fail closed: no key known for bob).
+    await km.revoke(next.id, 'device lost')
+    time.now += 1
+    expect(km.agreementKey('bob')).toBeUndefined()
+    expect(refusal(() => messenger('alice').seal({ recipient: 'bob', payload: 'x', cipher: 'x25519-chacha20-poly1305' }))?.code).toBe('unknown_recipient_key')
+    expect(() => km.agreementIdentity('bob')).toThrow(/no active agreement key/)
+    await expect(km.generate(undefined, { agreement: true })).rejects.toThrow(/belongs to an agent/)
+  })
+
+  it('never encrypts to an agreement key the root did not certify', async () => {
+    const { dir, km, time, refusal } = await world()
+    const { publicKey, privateKey } = generateKeyPairSync('x25519')
+    const id = keyIdOf(publicKey)
+    writeFileSync(
+      join(dir, 'keys', `${id.replace(':', '-')}.json`),
+      JSON.stringify({ id, kind: 'agreement', agent: 'bob', algorithm: 'x25519', publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), privateKey: { encoding: 'plain', pkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') }, createdAt: time.now, status: 'active' }),
+      { mode: 0o600 },
+    )
+    expect(km.agreementKey('bob')).toBeUndefined()
+    await km.generate('alice', { agreement: true })
+    const alice = new SecureMessenger({ identity: { id: 'alice', signingKey: km.signer('alice').privateKey, agreementKey: km.agreementIdentity('alice').privateKey }, directory: keyManagerDirectory(km), clock: () => time.now })
+    expect(refusal(() => alice.seal({ recipient: 'bob', payload: 'x', cipher: 'x25519-chacha20-poly1305' }))?.code).toBe('unknown_recipient_key')
+  })
 })
