@@ -30,6 +30,8 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = Object.freeze([
 
 /** Replaces a subtree nested deeper than `maxDepth`. */
 export const MASK_TOO_DEEP = '[TRUNCATED:depth]'
+/** Replaces every container met after the copy reached `maxValues` values. */
+export const MASK_TOO_LARGE = '[TRUNCATED:size]'
 /** Replaces a reference back to an object that is still being copied (a cycle). */
 export const MASK_CIRCULAR = '[CIRCULAR]'
 /** Replaces a property whose getter threw. */
@@ -39,10 +41,18 @@ export const MASK_UNREADABLE = '[UNREADABLE]'
 export interface MaskOptions {
   /** Nesting depth kept (the top value is depth 0); deeper subtrees become {@link MASK_TOO_DEEP}. Default 64. */
   readonly maxDepth?: number
+  /**
+   * Values (scalars and containers) copied at most; containers met after that become
+   * {@link MASK_TOO_LARGE}. Default 100,000. Depth alone does not bound the copy: JS-built data
+   * can share one sub-object, so 40 levels of `[x, x]` would copy as 2^40 values.
+   */
+  readonly maxValues?: number
 }
 
 /** The default `maxDepth` of {@link maskSensitive}. */
 export const DEFAULT_MASK_MAX_DEPTH = 64
+/** The default `maxValues` of {@link maskSensitive}. */
+export const DEFAULT_MASK_MAX_VALUES = 100_000
 
 /** A compiled key matcher, so the key list is normalised once and not per call. */
 export type SensitiveKeyMatcher = (key: string) => boolean
@@ -95,7 +105,9 @@ export function maskSensitive(value: unknown, keys?: readonly string[], options?
 export function maskSensitive(value: unknown, keys?: readonly string[], options?: MaskOptions): Value {
   const maxDepth = options?.maxDepth ?? DEFAULT_MASK_MAX_DEPTH
   if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new RangeError(`maskSensitive: maxDepth must be a non-negative integer, got ${String(maxDepth)}`)
-  const out = copy(value, 0, { matcher: sensitiveKeyMatcher(keys), maxDepth, path: new Set() })
+  const maxValues = options?.maxValues ?? DEFAULT_MASK_MAX_VALUES
+  if (!Number.isInteger(maxValues) || maxValues < 1) throw new RangeError(`maskSensitive: maxValues must be a positive integer, got ${String(maxValues)}`)
+  const out = copy(value, 0, { matcher: sensitiveKeyMatcher(keys), maxDepth, path: new Set(), budget: maxValues })
   return out === undefined ? null : out
 }
 
@@ -104,6 +116,8 @@ interface Walk {
   readonly maxDepth: number
   /** Objects on the path from the root to the current node; a repeat is a cycle, a shared subtree is not. */
   readonly path: Set<object>
+  /** Values still to copy. */
+  budget: number
 }
 
 const LONE_SURROGATE = /\p{Cs}/u
@@ -118,6 +132,7 @@ function wellFormed(s: string): string {
 
 /** `undefined` means "omit" (JSON semantics for records). */
 function copy(v: unknown, depth: number, w: Walk): Value | undefined {
+  w.budget--
   switch (typeof v) {
     case 'string':
       return wellFormed(v)
@@ -144,6 +159,7 @@ function copy(v: unknown, depth: number, w: Walk): Value | undefined {
     if (j !== obj) return copy(j, depth, w)
   }
   if (depth >= w.maxDepth) return MASK_TOO_DEEP
+  if (w.budget < 0) return MASK_TOO_LARGE
   if (w.path.has(obj)) return MASK_CIRCULAR
   w.path.add(obj)
   try {

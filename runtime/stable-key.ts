@@ -1,15 +1,17 @@
 /**
  * A canonical string for a request (sorted keys, type-tagged), used as a decision-cache key.
  * It covers everything a decision can depend on: the whole request. Returns undefined for
- * values it cannot key faithfully (cycles, functions, very deep data), which are then simply
- * not cached.
+ * values it cannot key faithfully (cycles, functions, very deep data), and for requests of more
+ * than `maxValues` values in all, which are then simply not cached. The second bound matters:
+ * JS-built data can share one sub-object, so 40 levels of `[x, x]` would be 2^40 values to walk.
  */
 const MAX_DEPTH = 64
 
-export function stableKey(value: unknown): string | undefined {
+export function stableKey(value: unknown, maxValues = 100_000): string | undefined {
   const seen = new Set<object>()
+  let budget = maxValues
   const walk = (v: unknown, depth: number): string | undefined => {
-    if (depth > MAX_DEPTH) return undefined
+    if (depth > MAX_DEPTH || --budget < 0) return undefined
     if (v === null) return 'null'
     switch (typeof v) {
       case 'string':

@@ -36,9 +36,11 @@ interface Frame {
 /**
  * Validates that `value` is policy data: booleans, finite numbers, strings, null, durations,
  * arrays and plain records (prototype `Object.prototype` or null) — nested at most
- * `maxValueDepth` deep, each collection at most `maxCollectionSize`. Throws EVAL118 for a
- * non-value (undefined, NaN, Infinity, a function, a Date, a Map, a class instance, a symbol),
- * EVAL117 for excessive depth (which also catches cycles) and EVAL116 for a collection too large.
+ * `maxValueDepth` deep, each collection at most `maxCollectionSize`, `maxValueNodes` values in
+ * all. Throws EVAL118 for a non-value (undefined, NaN, Infinity, a function, a Date, a Map, a
+ * class instance, a symbol), EVAL117 for excessive depth (which also catches cycles) and EVAL116
+ * for a collection, or data, too large (shared sub-objects count each time: what passes is a
+ * tree of bounded size for every walker after this one).
  * `where` names the root in messages, e.g. `"request.context"`. Iterative: deep data cannot
  * overflow the stack.
  *
@@ -59,8 +61,10 @@ export function checkValue(value: unknown, limits: Limits, where: string): asser
 
 function walk(value: unknown, limits: Limits, where: string, sorted: boolean): void {
   const stack: Frame[] = [{ v: value, depth: 0, key: undefined, parent: undefined }]
+  let budget = limits.maxValueNodes
   while (stack.length > 0) {
     const f = stack.pop() as Frame
+    if (--budget < 0) reject(EVAL_CODES.COLLECTION_TOO_LARGE, f, where, `brings the data past maxValueNodes (${limits.maxValueNodes}) values in all (a part reachable twice counts twice)`)
     const v = f.v
     switch (typeof v) {
       case 'boolean':

@@ -25,6 +25,13 @@ export interface Limits {
   readonly maxCollectionSize: number
   /** Deepest nesting of request data accepted by `checkValue`. */
   readonly maxValueDepth: number
+  /**
+   * Most values (scalars and collections) in one piece of request data accepted by `checkValue`,
+   * a part reachable twice counting twice. Depth and size per collection alone do not bound the
+   * walk: JS-built data can share one sub-object, so 40 levels of `[x, x]` are 2^40 values to
+   * every walker while taking a few hundred bytes.
+   */
+  readonly maxValueNodes: number
   /** Longest glob pattern, e.g. `"tool_call::*"`, in UTF-16 units. */
   readonly maxPatternLength: number
 }
@@ -38,6 +45,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxRules: 100_000,
   maxCollectionSize: 100_000,
   maxValueDepth: 64,
+  maxValueNodes: 1_000_000,
   maxPatternLength: 1_024,
 })
 

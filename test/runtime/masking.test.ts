@@ -4,6 +4,7 @@ import {
   DEFAULT_SENSITIVE_KEYS,
   MASK_CIRCULAR,
   MASK_TOO_DEEP,
+  MASK_TOO_LARGE,
   isSensitiveKey,
   maskSensitive,
 } from '../../runtime/masking.js'
@@ -125,8 +126,22 @@ describe('maskSensitive', () => {
     expect(maskSensitive(o)).toEqual({ ok: 1, bad: '[UNREADABLE]' })
   })
 
-  it('rejects a nonsensical maxDepth', () => {
+  it('rejects a nonsensical maxDepth or maxValues', () => {
     expect(() => maskSensitive({}, undefined, { maxDepth: -1 })).toThrow(/maxDepth/)
+    expect(() => maskSensitive({}, undefined, { maxValues: 0 })).toThrow(/maxValues/)
+  })
+
+  it('bounds the copy by values: shared sub-objects cannot make it exponential', () => {
+    // 40 levels of [x, x] would copy as 2^40 values.
+    let shared: unknown = { password: 'hunter2', n: 1 }
+    for (let i = 0; i < 40; i++) shared = [shared, shared]
+    const text = JSON.stringify(maskSensitive({ args: shared }))
+    expect(text).toContain(MASK_TOO_LARGE)
+    expect(text).not.toContain('hunter2')
+    expect(text.length).toBeLessThan(5_000_000)
+    // Exactly at the budget nothing is cut; one value over, the next container is.
+    expect(maskSensitive({ a: [1, 2] }, undefined, { maxValues: 4 })).toEqual({ a: [1, 2] })
+    expect(maskSensitive({ a: [1, 2], b: { c: 1 } }, undefined, { maxValues: 4 })).toEqual({ a: [1, 2], b: MASK_TOO_LARGE })
   })
 })
 

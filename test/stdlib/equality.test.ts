@@ -116,6 +116,42 @@ describe('valueEquals', () => {
     expect(valueEquals(deep([[]]), deep(['']))).toBe(false)
   })
 
+  it('never equates a primitive or null with a container, at either depth and in either order', () => {
+    const deep = (v: Value): Value => {
+      let out = v
+      for (let i = 0; i < 250; i++) out = [out]
+      return out
+    }
+    const containers: Value[] = [{}, []]
+    const others: Value[] = [1, 'a', true, null]
+    for (const c of containers) {
+      for (const o of others) {
+        for (const [a, b] of [[[c], [o]], [[o], [c]], [deep(c), deep(o)], [deep(o), deep(c)]] as [Value, Value][]) {
+          expect(valueEquals(a, b), `${JSON.stringify(a).slice(0, 12)} vs ${JSON.stringify(b).slice(0, 12)}`).toBe(false)
+        }
+      }
+    }
+    // An empty record is not an empty array, below the switch to the explicit stack too.
+    expect(valueEquals(deep({}), deep([]))).toBe(false)
+    expect(valueEquals(deep([]), deep({}))).toBe(false)
+    // A primitive against null, in both orders (null is not "absent" unless the other side is).
+    expect(valueEquals(deep([0]), deep([null]))).toBe(false)
+    expect(valueEquals(deep(['']), deep([null]))).toBe(false)
+    // Host-built arrays may hold undefined: a slot holding undefined equals null, in both orders.
+    expect(valueEquals([null], [undefined as never])).toBe(true)
+    expect(valueEquals([undefined as never], [null])).toBe(true)
+  })
+
+  it('compares distinct arrays nested far deeper than the JS stack (not only identical ones)', () => {
+    const nest = (leaf: Value): Value => {
+      let out = leaf
+      for (let i = 0; i < 200_000; i++) out = [out]
+      return out
+    }
+    expect(valueEquals(nest(1), nest(1))).toBe(true)
+    expect(valueEquals(nest(1), nest(2))).toBe(false)
+  })
+
   it('is symmetric', () => {
     fc.assert(
       fc.property(arbValue, arbValue, (a, b) => valueEquals(a, b) === valueEquals(b, a)),
@@ -148,5 +184,29 @@ describe('valueEquals on cyclic data', () => {
     expect(valueEquals(a as never, b as never)).toBe(true)
     expect(valueEquals(a as never, c as never)).toBe(false)
     expect(Date.now() - t0).toBeLessThan(5000)
+  })
+
+  it('remembers every partner a node was compared with: cycles that alternate partners terminate', () => {
+    // a = [a, a] against b = [c, c], c = [b, b]: a meets b, then c, then b again … Forgetting
+    // that a already met b (keeping only the latest partner) would walk this forever.
+    const a: unknown[] = []
+    a.push(a, a)
+    const b: unknown[] = []
+    const c: unknown[] = []
+    b.push(c, c)
+    c.push(b, b)
+    expect(valueEquals(a as never, b as never)).toBe(true)
+  })
+
+  it('compares data that shares sub-objects in time linear in the distinct objects, not in the tree they unfold to', () => {
+    // 40 levels of [x, x] on each side: 2^40 pairs as a tree, 40 distinct pairs.
+    const shared = (leaf: Value): Value => {
+      let out = leaf
+      for (let i = 0; i < 40; i++) out = [out, out]
+      return out
+    }
+    expect(valueEquals(shared(1), shared(1))).toBe(true)
+    expect(valueEquals(shared(1), shared(2))).toBe(false)
+    expect(valueEquals({ a: shared('x') }, { a: shared('x') })).toBe(true)
   })
 })

@@ -7,7 +7,7 @@ describe('DEFAULT_LIMITS', () => {
   it('is frozen and complete', () => {
     expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true)
     expect([...LIMIT_NAMES].sort()).toEqual(
-      ['maxCollectionSize', 'maxDepth', 'maxNodes', 'maxPatternLength', 'maxPolicies', 'maxPolicyBytes', 'maxRules', 'maxValueDepth'].sort(),
+      ['maxCollectionSize', 'maxDepth', 'maxNodes', 'maxPatternLength', 'maxPolicies', 'maxPolicyBytes', 'maxRules', 'maxValueDepth', 'maxValueNodes'].sort(),
     )
     for (const k of LIMIT_NAMES) expect(Number.isSafeInteger(DEFAULT_LIMITS[k]) && DEFAULT_LIMITS[k] > 0).toBe(true)
   })
@@ -109,6 +109,20 @@ describe('checkValue', () => {
     const e = evalErrorOf(() => checkValue(deep, resolveLimits({ maxValueDepth: 50_000 }), 'r'))
     expect(e.code).toBe(EVAL_CODES.VALUE_TOO_DEEP)
     expect(e.message.length).toBeLessThan(300)
+  })
+
+  it('bounds the whole walk: data that shares one sub-object is counted as the tree it reads as', () => {
+    // 40 levels of [x, x]: a few hundred bytes in memory, 2^40 values to any walker.
+    let shared: unknown = 1
+    for (let i = 0; i < 40; i++) shared = [shared, shared]
+    const e = evalErrorOf(() => checkValue({ x: shared }, DEFAULT_LIMITS, 'request.context'))
+    expect(e.code).toBe(EVAL_CODES.COLLECTION_TOO_LARGE)
+    expect(e.message).toMatch(/^request\.context\.x\[0\]\[0\].* brings the data past maxValueNodes \(1000000\) values in all/)
+    // The count is of values, the root included: n values pass with maxValueNodes n, not n - 1.
+    expect(() => checkValue([1, 2, 3], resolveLimits({ maxValueNodes: 4 }), 'r')).not.toThrow()
+    expect(codeOf(() => checkValue([1, 2, 3], resolveLimits({ maxValueNodes: 3 }), 'r'))).toBe(EVAL_CODES.COLLECTION_TOO_LARGE)
+    expect(codeOf(() => checkValue({ a: [1], b: { c: null } }, resolveLimits({ maxValueNodes: 4 }), 'r'))).toBe(EVAL_CODES.COLLECTION_TOO_LARGE)
+    expect(() => checkValue({ a: [1], b: { c: null } }, resolveLimits({ maxValueNodes: 5 }), 'r')).not.toThrow()
   })
 
   it('rejects collections and strings above maxCollectionSize', () => {

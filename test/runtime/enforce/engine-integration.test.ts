@@ -3,7 +3,7 @@
  * rather than hand-built deciders.
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -13,6 +13,8 @@ import { DeciderPolicyGate, Enforcer, ForbiddenError, MessageRouter, guardDataOp
 import { TofuKeyStore, ToolVerifier, withSignature } from '../../../runtime/tools/index.js'
 import { createEngine } from '../../../index.js'
 import { MemorySink, spy } from './helpers.js'
+import { openAuditLog } from '../../../runtime/audit/open.js'
+import { verify } from '../../../runtime/audit/verify-log.js'
 
 function engine(source: string): PolicyDecider {
   const e = createEngine()
@@ -103,5 +105,28 @@ describe('enforcement with the real engine', () => {
     expect((await gate.evaluateAction({ kind: 'tool_call', tool: 'shell', arguments: {} }, agent)).allowed).toBe(false)
     expect((await gate.evaluateAction({ kind: 'tool_call', tool: 'web_fetch', arguments: { url: 'https://x' } }, agent)).allowed).toBe(true)
     expect((await gate.evaluateAction({ kind: 'terminate' }, agent)).allowed).toBe(false)
+  })
+
+  it('arguments that share one sub-object (2^40 values as a tree) are denied and audited in bounded time, never walked whole', async () => {
+    const e = createEngine({ decisionCache: true })
+    expect(e.load([{ name: 'it.policy', source: 'policy tools {\n  allow: "tool_call::*"\n  deny: "tool_call::*" if arguments.rows == []\n}' }]).ok).toBe(true)
+    const dir = mkdtempSync(join(tmpdir(), 'it-shared-'))
+    const trail = await openAuditLog(join(dir, 'audit.log'))
+    const enforcer = new Enforcer({ decider: e, audit: trail })
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const verifier = new ToolVerifier({ store: new TofuKeyStore({ path: join(dir, 'keys.json') }) })
+    const tool = { name: 'load', provider: 'acme', schema: withSignature({ name: 'load' }, privateKey), publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+    let rows: unknown = { password: 'hunter2' }
+    for (let i = 0; i < 40; i++) rows = [rows, rows]
+    const transport = spy<unknown[], string>('loaded')
+    const err = await guardToolCall(enforcer, verifier, { principal: agent, tool, arguments: { rows: rows as never } }, transport).catch((x: unknown) => x)
+    expect(err).toBeInstanceOf(ForbiddenError)
+    expect((err as ForbiddenError).decision.errors.map((x) => x.code)).toContain('EVAL116')
+    expect(transport.calls).toHaveLength(0)
+    await trail.close()
+    const log = readFileSync(join(dir, 'audit.log'), 'utf8')
+    expect(log).toContain('[TRUNCATED:size]')
+    expect(log).not.toContain('hunter2')
+    expect(await verify(join(dir, 'audit.log'))).toMatchObject({ ok: true })
   })
 })
