@@ -84,6 +84,7 @@ const MAX_DEPTH = 64
 /** Maps a request; throws `CedarMappingError` naming the field Cedar cannot hold. */
 export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}): CedarRequest {
   if (!isRecord(req as unknown)) throw new CedarMappingError('request', 'must be an object')
+  boundedValues(req, DEFAULT_LIMITS.maxValueNodes)
   const limit = options.maxCollectionSize ?? DEFAULT_LIMITS.maxCollectionSize
   const principal = entityOf(req.principal as unknown, 'principal', PRINCIPAL_TYPE, limit)
   if (principal === undefined) throw new CedarMappingError('principal', 'must be an object with a string id')
@@ -197,6 +198,29 @@ function mapRecord(r: ValueRecord, path: string, depth: number, max: number): Re
     out[k] = mapValue(v, `${path}.${k}`, depth + 1, max)
   }
   return out
+}
+
+/**
+ * Refuses a request of more than `budget` values, a sub-object reachable twice counting twice,
+ * before anything maps it: JS-built data can share sub-objects, and 40 levels of `[x, x]` would
+ * map to 2^40 values (our engine refuses the same data with maxValueNodes).
+ */
+function boundedValues(root: unknown, budget: number): void {
+  const stack: unknown[] = [root]
+  let left = budget
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (--left < 0) throw tooManyValues(budget)
+    if (typeof v !== 'object' || v === null) continue
+    // Depth is bounded by the mapping itself; here only the count matters, so cycles stop at the budget too.
+    const children = Array.isArray(v) ? (v as readonly unknown[]) : Object.keys(v).map((k) => (v as Record<string, unknown>)[k])
+    if (children.length > left) throw tooManyValues(budget)
+    for (const x of children) stack.push(x)
+  }
+}
+
+function tooManyValues(budget: number): CedarMappingError {
+  return new CedarMappingError('request', `holds more than ${budget} values in all (maxValueNodes; a part reachable twice counts twice)`)
 }
 
 function tooLarge(path: string, size: number, max: number): CedarMappingError {

@@ -76,6 +76,19 @@ describe('Cedar output agrees with our denies', () => {
     expect(gate.evaluate({ principal: { id: 'a' }, action: 'read', context: { user: new Row() as never } }).effect).toBe('deny')
   })
 
+  it('data that shares one sub-object (2^40 values as a tree) is refused by the mapping, not walked whole', () => {
+    const { set, text } = compile('policy p {\n  allow: read\n  deny: read if user.rows == []\n}')
+    const gate = CedarPolicyGate.denyByDefault(text)
+    let rows: unknown = 1
+    for (let i = 0; i < 40; i++) rows = [rows, rows]
+    const request = { principal: { id: 'a' }, action: 'read', context: { user: { rows } } } as never
+    const d = gate.evaluate(request)
+    expect(d.effect).toBe('deny')
+    expect(JSON.stringify(d)).toContain('maxValueNodes')
+    // Ours refuses the same data the same way (the allow fails closed, so nothing allows).
+    expect(ours(set, request)).toBe(false)
+  })
+
   it('item 3: agent and channel scope', () => {
     const { set, text } = compile('agent janitor {\n  policy j { allow: delete }\n}\nchannel ops {\n  policy o { allow: send_to }\n}\npolicy everyone {\n  allow: read\n}\nagent worker {\n  policy w { deny: read }\n}')
     const gate = CedarPolicyGate.denyByDefault(text)
