@@ -41,6 +41,11 @@ export interface Evaluator {
    * be built (not carried by a compiled module, and code generation from strings disallowed).
    */
   readonly fallbackRuns: number
+  /**
+   * Allow and deny rules whose guard starts with `path == literal`: the ones that can sit in an
+   * equality block, where a request skips every rule whose literal it does not match.
+   */
+  readonly indexedRules: number
 }
 
 /** See `Evaluator.mode`. */
@@ -452,7 +457,9 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errors ?? [], version)
   }
-  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock, fallbackRuns: 0 }
+  let indexedRules = 0
+  for (const r of rules) if (r.equality !== undefined) indexedRules++
+  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock, fallbackRuns: 0, indexedRules }
 
   const env = preloaded === undefined ? { functions: set.functions, ladders } : { functions: set.functions, ladders, preloaded }
   let fallbackRuns = 0
@@ -570,6 +577,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     get fallbackRuns() {
       return fallbackRuns
     },
+    indexedRules,
   }
 }
 

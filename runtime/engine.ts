@@ -81,6 +81,8 @@ export interface Engine extends PolicyDecider {
     readonly evaluator: EvaluatorMode | undefined
     /** Runs of rules of the serving set that generated mode could not build and decides with closures. */
     readonly fallbackRuns: number
+    /** Allow and deny rules of the serving set that can be skipped by an equality index (`path == literal` first). */
+    readonly indexedRules: number
   }
 }
 
@@ -220,7 +222,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       return active?.set
     },
     get stats() {
-      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode, fallbackRuns: active?.evaluator.fallbackRuns ?? 0 }
+      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode, fallbackRuns: active?.evaluator.fallbackRuns ?? 0, indexedRules: active?.evaluator.indexedRules ?? 0 }
     },
   }
 }
