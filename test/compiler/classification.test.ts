@@ -67,6 +67,37 @@ describe('channel data classification', () => {
     expect(d && source.slice(d.span.start, d.span.end)).toBe('"shred"')
   })
 
+  it('an audit-only entry audits; a block of only "allow" entries still refuses what it does not list; an empty block binds nothing', () => {
+    const load = (block: string) => {
+      const e = createEngine()
+      const r = e.load([{ name: 'c.symbi', source: `channel ops {\n  policy talk { allow: send_to }\n  data_classification {\n${block}\n  }\n}\n` }])
+      expect(r.ok, JSON.stringify(r.files)).toBe(true)
+      return e
+    }
+    const audited = load('    logs: "audit"\n    public: "allow"')
+    expect(audited.evaluate(msg('logs'))).toMatchObject({ effect: 'allow_with_conditions', conditions: [{ kind: 'audit', name: 'classified_message' }] })
+    expect(audited.evaluate(msg('public')).effect).toBe('allow')
+    const allowOnly = load('    public: "allow"')
+    expect(allowOnly.evaluate(msg('public')).effect).toBe('allow')
+    expect(allowOnly.evaluate(msg('secret'))).toMatchObject({ effect: 'deny', determining: [{ policy: 'data_classification@ops' }] })
+    const empty = load('')
+    expect(empty.evaluate(msg('anything')).effect).toBe('allow')
+    expect(empty.evaluate(msg(undefined)).effect).toBe('allow')
+  })
+
+  it('CHECK026 names the entry, the action it does not know, and the actions it does', () => {
+    const diagnosticFor = (action: string) => {
+      const r = compilePolicySet([{ name: 'c.symbi', source: `channel c {\n  data_classification {\n    secret: ${action}\n  }\n}\n` }])
+      return r.files.flatMap((f) => f.diagnostics).find((x) => x.code === 'CHECK026')
+    }
+    const help = 'use one of "allow", "deny", "encrypt", "encrypt_and_audit", "audit"'
+    expect(diagnosticFor('"shred"')).toMatchObject({ severity: 'error', message: 'data classification `secret` names an unknown action `shred`', help })
+    expect(diagnosticFor('shred')).toMatchObject({ message: 'data classification `secret` names an unknown action `shred`', help })
+    // A bare identifier that is a known action is that action.
+    expect(diagnosticFor('deny')).toBeUndefined()
+    expect(diagnosticFor('42')).toMatchObject({ message: 'data classification `secret` names an unknown action', help })
+  })
+
   it('the messaging point sets the classification from the message, never from caller context', async () => {
     const router = new MessageRouter(new Enforcer({ decider: engine(), audit: new MemorySink() }))
     const op = spy<unknown[], string>('sent')

@@ -152,3 +152,26 @@ describe('invalidRequestReason', () => {
     expect(invalidRequestReason(unprintable)).toBe('invalid request: reading it threw: a value that cannot be printed')
   })
 })
+
+describe('decision pieces (compiler/decisions.ts)', () => {
+  it('the missing-argument error says whether a resource could have stood in', async () => {
+    const { missingArgumentError, asEvalError, makeDecision, condition } = await import('../../compiler/decisions.js')
+    expect(missingArgumentError(0).message).toBe("the action has no argument 0 and no resource, which the rule's pattern names")
+    expect(missingArgumentError(2).message).toBe("the action has no argument 2, which the rule's pattern names")
+    expect(missingArgumentError(1).code).toBe('EVAL004')
+    // Anything thrown while evaluating becomes an internal error decision, never an exception.
+    const { EvalError } = await import('../../stdlib/value.js')
+    const original = new EvalError('EVAL101', 'type mismatch')
+    expect(asEvalError(original)).toBe(original)
+    expect(asEvalError(new RangeError('Maximum call stack size exceeded'))).toMatchObject({ code: 'EVAL005', message: 'evaluation exceeded the stack (input nests too deeply)' })
+    expect(asEvalError(new TypeError('x is not a function'))).toMatchObject({ code: 'EVAL005', message: 'internal evaluation error: x is not a function' })
+    expect(asEvalError('thrown string')).toMatchObject({ code: 'EVAL005', message: 'internal evaluation error: thrown string' })
+    // Decisions carry a trace only when one was asked for; a require_approval with no approver names none.
+    expect(makeDecision({ effect: 'allow' }, [], [], 3, undefined)).toEqual({ effect: 'allow', determining: [], errors: [], version: 3 })
+    expect(makeDecision({ effect: 'allow' }, [], [], 3, [])).toEqual({ effect: 'allow', determining: [], errors: [], version: 3, trace: [] })
+    expect(makeDecision({ effect: 'require_approval', approvers: [] }, [], [], 1, undefined)).toMatchObject({ approver: '', approvers: [] })
+    // A condition has a value or modifiers only when it has them.
+    expect(condition('obligation', 'encrypt', undefined, [])).toEqual({ kind: 'obligation', name: 'encrypt' })
+    expect(condition('obligation', 'retain', 30, ['strict'])).toEqual({ kind: 'obligation', name: 'retain', value: 30, modifiers: ['strict'] })
+  })
+})
