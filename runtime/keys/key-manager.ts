@@ -59,7 +59,8 @@ export interface SignatureClaim {
 const DAY = 24 * 60 * 60 * 1000
 
 function certifiedStatement(c: Omit<Certification, 'signature'>): string {
-  return canonicalJson({ keyId: c.keyId, agent: c.agent, notBefore: c.notBefore, issuer: c.issuer })
+  // `use` is signed only when present, so signing-key certifications made before agreement keys existed still verify.
+  return canonicalJson({ keyId: c.keyId, agent: c.agent, notBefore: c.notBefore, issuer: c.issuer, ...(c.use === undefined ? {} : { use: c.use }) })
 }
 
 function revocationStatement(l: Omit<RevocationList, 'signature'>): string {
@@ -303,7 +304,9 @@ export class KeyManager {
 
   private certified(rec: KeyRecord, root: KeyRecord): boolean {
     const c = rec.certification
-    return c !== undefined && c.keyId === rec.id && c.issuer === root.id && c.agent === rec.agent && verifies(publicOf(root), certifiedStatement(c), c.signature)
+    // The root certifies what a key is for: a record relabelled from one kind to the other is uncertified.
+    const use = rec.kind === 'agreement' ? 'agreement' : undefined
+    return c !== undefined && c.keyId === rec.id && c.issuer === root.id && c.agent === rec.agent && c.use === use && verifies(publicOf(root), certifiedStatement(c), c.signature)
   }
 
   private revocationOf(id: string): Revocation | undefined {
@@ -347,7 +350,7 @@ export class KeyManager {
       status: 'active' as const,
     }
     if (kind === 'root' || agent === undefined || root === undefined) return { record: base }
-    const statement = { keyId: id, agent, notBefore: createdAt, issuer: root.id }
+    const statement = { keyId: id, agent, notBefore: createdAt, issuer: root.id, ...(kind === 'agreement' ? { use: 'agreement' as const } : {}) }
     const certification: Certification = { ...statement, signature: sign(null, Buffer.from(certifiedStatement(statement), 'utf8'), this.privateOf(root)).toString('base64') }
     return { record: { ...base, agent, certification } }
   }

@@ -37,6 +37,8 @@ export interface Certification {
   readonly notBefore: number
   /** The root key that signed. */
   readonly issuer: string
+  /** `agreement` for an X25519 agreement key (signed with the rest); absent for a signing key. */
+  readonly use?: 'agreement'
   /** base64 Ed25519 signature of the root over the canonical JSON of { keyId, agent, notBefore, issuer }. */
   readonly signature: string
 }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -127,5 +127,16 @@ describe('messaging verifies through the key manager', () => {
     await km.generate('alice', { agreement: true })
     const alice = new SecureMessenger({ identity: { id: 'alice', signingKey: km.signer('alice').privateKey, agreementKey: km.agreementIdentity('alice').privateKey }, directory: keyManagerDirectory(km), clock: () => time.now })
     expect(refusal(() => alice.seal({ recipient: 'bob', payload: 'x', cipher: 'x25519-chacha20-poly1305' }))?.code).toBe('unknown_recipient_key')
+
+    // The root certifies what a key is for: relabelling a certified record's kind uncertifies it.
+    const bobSigning = km.signer('bob').keyId
+    const agreementOfAlice = km.agreementKey('alice')?.keyId as string
+    const file = (keyId: string) => join(dir, 'keys', `${keyId.replace(':', '-')}.json`)
+    const relabel = (keyId: string, kind: string) => writeFileSync(file(keyId), JSON.stringify({ ...JSON.parse(readFileSync(file(keyId), 'utf8')), kind }), { mode: 0o600 })
+    relabel(bobSigning, 'agreement')
+    expect(km.agreementKey('bob')).toBeUndefined()
+    relabel(agreementOfAlice, 'agent')
+    expect(km.standing(agreementOfAlice, time.now, 'alice')).toMatchObject({ ok: false, code: 'uncertified' })
+    expect(km.agreementKey('alice')).toBeUndefined()
   })
 })
