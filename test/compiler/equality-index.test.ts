@@ -52,8 +52,11 @@ function requests(path: 'context' | 'arg'): AuthzRequest[] {
   const out: AuthzRequest[] = []
   for (const v of VALUES) {
     const context = v === undefined ? {} : { k: v, rec: { k: v } }
+    // The two paths of the mixed set disagree, so a block keyed by the wrong path would skip a rule that applies.
+    const crossed = v === undefined ? {} : { k: v, rec: { k: v === 1 ? 2 : v === 'a' ? 'b' : 1 } }
+    if (path === 'context') for (const action of ['read']) out.push({ principal: { id: 'p', team: 'a' }, action, context: crossed } as AuthzRequest)
     if (path === 'context') for (const action of ['read', 'Read', 'write']) out.push({ principal: { id: 'p', team: 'a' }, action, context } as AuthzRequest)
-    else for (const name of ['send', 'SEND']) out.push({ principal: { id: 'p' }, action: { name, args: v === undefined ? [] : [{ k: v }] } } as AuthzRequest)
+    else for (const name of ['send', 'SEND']) for (const w of [undefined, 1, 2]) out.push({ principal: { id: 'p' }, action: { name, args: v === undefined ? [] : [{ k: v }] }, ...(w === undefined ? {} : { context: { k: w } }) } as AuthzRequest)
   }
   return out
 }
@@ -66,6 +69,9 @@ const SETS: [string, 'context' | 'arg'][] = [
   ['allow: read\n  deny: read if context.k == 1\n  deny: read if context.k == 2\n  deny: read if context.k != 1\n  deny: read if context.k == "a"\n  deny: read if context.k == "b"', 'context'],
   ['allow: send\n  deny: send(m) if m.k == 1\n  deny: send(m) if m.k == 2\n  deny: send(m) if m.k == "a"\n  deny: send(m) if m.k == true\n  deny: send(m) if m.k == false', 'arg'],
   ['allow: send(m) if m.k == 1\n  allow: send(m) if m.k == 2\n  allow: send(m) if m.k == "b"\n  allow: send(m) if m.k == true && m.k != false', 'arg'],
+  // Indexed rules on different paths next to each other: each path is its own block.
+  ['allow: read\n  deny: read if context.k == 1\n  deny: read if context.rec.k == 2\n  deny: read if context.k == "a"\n  deny: read if context.rec.k == "b"\n  deny: read if context.k == true\n  deny: read if context.rec.k == 1', 'context'],
+  ['allow: send\n  deny: send(m) if m.k == 1\n  deny: send if context.k == 1\n  deny: send(m) if m.k == 2\n  deny: send if context.k == 2\n  deny: send(m) if m.k == "a"', 'arg'],
 ]
 
 function essence(d: Decision): unknown {

@@ -73,3 +73,36 @@ describe('wildcards and match-all names', () => {
     expect(decide(source, req).effect).toBe(effect)
   })
 })
+
+describe('groups, binders at several positions, and several patterns per rule', () => {
+  const grouped = (name: string, groups: string[], args?: unknown[]): AuthzRequest => ({ principal: P, action: { name, groups, ...(args === undefined ? {} : { args: args as never }) } })
+
+  it('an allow matches a group exactly; a deny matches it ASCII-folded', () => {
+    expect(decide('policy p {\n  allow: data_ops\n}', grouped('export', ['data_ops'])).effect).toBe('allow')
+    expect(decide('policy p {\n  allow: data_ops\n}', grouped('export', ['Data_Ops'])).effect).toBe('deny')
+    expect(decide('policy p {\n  allow: data_ops(x) if x == 1\n}', grouped('export', ['data_ops'], [1])).effect).toBe('allow')
+    expect(decide('policy p {\n  allow: export\n  deny: DATA_OPS\n}', grouped('export', ['data_ops']))).toMatchObject({ effect: 'deny', errors: [] })
+    expect(decide('policy p {\n  allow: export\n  deny: DATA_OPS\n}', grouped('export', ['other'])).effect).toBe('allow')
+  })
+
+  it('a binder bound at different positions by different patterns', () => {
+    const source = 'policy p {\n  allow: [send(to), forward(_, to)] if to == "bob"\n}'
+    expect(decide(source, act('send', ['bob'])).effect).toBe('allow')
+    expect(decide(source, act('forward', [1, 'bob'])).effect).toBe('allow')
+    expect(decide(source, act('forward', ['bob', 1])).effect).toBe('deny')
+    expect(decide(source, act('send', ['eve'])).effect).toBe('deny')
+  })
+
+  it('the same guard over binders held in other slots decides per rule', () => {
+    const source = 'policy p {\n  allow: [send(a, b), relay(_, a)] if a == "x"\n  allow: [send(b, a), relay(_, a)] if a == "x"\n}'
+    expect(decide(source, act('send', ['y', 'x']))).toMatchObject({ effect: 'allow', determining: [expect.objectContaining({ rule: 1 })] })
+    expect(decide(source, act('send', ['x', 'y']))).toMatchObject({ effect: 'allow', determining: [expect.objectContaining({ rule: 0 })] })
+    expect(decide(source, act('send', ['y', 'y'])).effect).toBe('deny')
+  })
+
+  it('a deny with several patterns: a missing argument fails closed unless another pattern matches', () => {
+    expect(decide('policy p {\n  allow: export\n  deny: [export("db", x), leak(y)] if true\n}', act('export', ['db']))).toMatchObject({ effect: 'deny', errors: [expect.objectContaining({ code: 'EVAL004' })] })
+    expect(decide('policy p {\n  allow: export\n  deny: [export("db", x), export(y)] if y == "other"\n}', act('export', ['db']))).toMatchObject({ effect: 'allow', errors: [] })
+    expect(decide('policy p {\n  allow: export\n  deny: [export("db", x), export(y)] if y == "db"\n}', act('export', ['db']))).toMatchObject({ effect: 'deny', errors: [] })
+  })
+})
