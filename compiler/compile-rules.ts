@@ -77,9 +77,11 @@ function verbTest(p: ActionPattern, fold: boolean): (req: NormalizedRequest) => 
     case 'name': {
       if (fold) {
         const name = asciiFold(p.name)
+        // Stryker disable next-line EqualityOperator,LogicalOperator: `size > 0` only skips a lookup in an empty set, which answers false anyway
         return (req) => req.foldedName === name || (req.foldedGroups.size > 0 && req.foldedGroups.has(name))
       }
       const name = p.name
+      // Stryker disable next-line EqualityOperator: `size > 0` only skips a lookup in an empty set, which answers false anyway
       return (req) => req.actionName === name || (req.groups.size > 0 && req.groups.has(name))
     }
     case 'glob': {
@@ -114,6 +116,7 @@ function compileCallPattern(p: Extract<ActionPattern, { kind: 'call' }>, slots: 
   const needsSlots = args.some((a) => a.kind === 'bind' && slots.has(a.name))
   return (req) => {
     if (!verb(req)) return undefined
+    // Stryker disable next-line ArrayDeclaration: the width only presizes the array; slots are assigned by index either way
     const out: Value[] = needsSlots ? new Array(width) : NO_SLOTS
     for (let i = 0; i < args.length; i++) {
       const ap = args[i] as ArgPattern
@@ -226,6 +229,7 @@ function equalityOf(rule: CheckedRule, binders: ReadonlySet<string>): EqualityKe
 function shapeKey(guard: Expr, slots: ReadonlyMap<string, number>, fixed: ReadonlyMap<string, number>): string {
   // Only literal payloads are dropped: `value` is also the name of sub-expressions (arguments,
   // record fields), which stay part of the shape.
+  // Stryker disable next-line ConditionalExpression,StringLiteral: keeping a literal payload in the key only shares fewer closures (each literal is read from the rule's constants either way)
   const ir = JSON.stringify(guard, (key, v: unknown) => (key === 'span' || key === 'raw' || ((key === 'value' || key === 'amount') && (typeof v !== 'object' || v === null)) ? undefined : v))
   return `${ir}|${JSON.stringify([...slots])}|${JSON.stringify([...fixed])}`
 }
@@ -309,6 +313,7 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
 
 /** Freezes a decision and everything in it, so shared decisions cannot be changed by a caller. */
 export function deepFreeze<T>(v: T): T {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: primitives are already frozen (Object.isFrozen is true for them), so the type tests only save a call
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
     Object.freeze(v)
     for (const x of Object.values(v)) deepFreeze(x)
