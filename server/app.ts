@@ -9,7 +9,7 @@ import type { AuthzRequest } from '../stdlib/decision.js'
 import { maskSensitive } from '../runtime/masking.js'
 import type { Value } from '../stdlib/value.js'
 import { ApprovalRefused, MemoryApprovals, type ApprovalBackend, type ApprovalView } from './approvals.js'
-import { NoAudit, type ServiceAudit } from './audit.js'
+import { NoAudit, type ServiceAudit, type StoreHealth } from './audit.js'
 import type { SecurityEventSink } from '../runtime/events/security-event.js'
 import type { ApproverTokens, TokenCheck } from './auth.js'
 import { decideAll, validateRequest, type DecideContext } from './decide.js'
@@ -52,7 +52,7 @@ export interface ServiceOptions {
   /** SchemaPin verification for `POST /v1/tools/verify`; without it that route answers 503. */
   readonly toolVerifier?: ToolVerifier
   /** Extra store health for `/v1/status` (e.g. the TOFU store). */
-  readonly stores?: () => Record<string, { kind: string; ok: boolean; message?: string }>
+  readonly stores?: () => Record<string, StoreHealth>
   /** Authentication failures are reported here as `auth_failure` security events (not awaited). */
   readonly security?: SecurityEventSink
 }

@@ -5,6 +5,7 @@
  */
 import { ApprovalError, ApprovalQueue, type ApprovalStatus } from '../runtime/approvals/approval-queue.js'
 import type { AuditSink } from '../runtime/audit-sink.js'
+import type { StoreHealth } from '../runtime/store-health.js'
 import type { AuthzRequest, Decision, PolicyDecider } from '../stdlib/decision.js'
 
 /** An approval as the API shows it. */
@@ -43,7 +44,7 @@ export interface ApprovalBackend {
   /** Requests still pending. */
   pendingCount(): Promise<number>
   /** Whether the store answered its last query, for `/v1/status` and readiness. */
-  health(): { kind: string; ok: boolean; message?: string }
+  health(): StoreHealth
   close(): Promise<void>
 }
 
@@ -104,7 +105,7 @@ export class MemoryApprovals implements ApprovalBackend {
     return this.get(id)
   }
 
-  health(): { kind: string; ok: boolean; message?: string } {
+  health(): StoreHealth {
     return { kind: 'memory', ok: true }
   }
 

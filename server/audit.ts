@@ -4,15 +4,9 @@
  */
 import type { AuditInput, AuditSink } from '../runtime/audit-sink.js'
 import type { AuditTrail } from '../runtime/audit/trail.js'
+import type { StoreHealth } from '../runtime/store-health.js'
 
-/** Health of a store, as `/v1/status` shows it. */
-export interface StoreHealth {
-  /** `file`, `postgres`, `memory` or `none`. */
-  readonly kind: string
-  readonly ok: boolean
-  /** Why not ok. */
-  readonly message?: string
-}
+export type { StoreHealth }
 
 /** The service's audit trail. */
 export interface ServiceAudit extends AuditSink {

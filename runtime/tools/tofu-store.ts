@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { lstatSync, readFileSync, statSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { HealthTracker, type StoreHealth } from '../store-health.js'
 import { keyIdOf, loadPublicKey } from './schema-pin.js'
 
 /** One pinned provider key. */
@@ -35,7 +36,7 @@ export interface KeyTrustStore {
    * Whether the last read or write of the store worked (a service's readiness and status);
    * a mismatch or an unknown provider is a verdict, not a failure.
    */
-  health?(): { kind: string; ok: boolean; message?: string }
+  health?(): StoreHealth
 }
 
 /** The presented key differs from the one pinned for the provider: the tool must be blocked. */
@@ -98,7 +99,7 @@ interface StoreFile {
  */
 export class TofuKeyStore implements KeyTrustStore {
   private chain: Promise<unknown> = Promise.resolve()
-  private lastError: string | undefined
+  private readonly tracker = new HealthTracker('file')
 
   constructor(private readonly options: TofuStoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') throw new TrustStoreError('key store path must be a non-empty string')
@@ -197,8 +198,8 @@ export class TofuKeyStore implements KeyTrustStore {
     }
   }
 
-  health(): { kind: string; ok: boolean; message?: string } {
-    return this.lastError === undefined ? { kind: 'file', ok: true } : { kind: 'file', ok: false, message: this.lastError }
+  health(): StoreHealth {
+    return this.tracker.health()
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -207,24 +208,13 @@ export class TofuKeyStore implements KeyTrustStore {
     return run
   }
 
-  /** Reads and writes of the file are what `health()` reports (not bad input, not verdicts). */
-  private async tracked<T>(io: () => Promise<T>): Promise<T> {
-    try {
-      const r = await io()
-      this.lastError = undefined
-      return r
-    } catch (e) {
-      this.lastError = e instanceof Error ? e.message : String(e)
-      throw e
-    }
-  }
-
+  // Reads and writes of the file are what `health()` reports (not bad input, not verdicts).
   private read(): Promise<StoreFile> {
-    return this.tracked(() => this.readFile())
+    return this.tracker.track(() => this.readFile())
   }
 
   private write(store: StoreFile): Promise<void> {
-    return this.tracked(() => this.writeFile(store))
+    return this.tracker.track(() => this.writeFile(store))
   }
 
   /**

@@ -12,6 +12,7 @@ import { withGrants } from '../../runtime/approvals/approval-queue.js'
 import type { ApprovalStatus } from '../../runtime/approvals/approval-queue.js'
 import type { AuditSink } from '../../runtime/audit-sink.js'
 import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../../runtime/bounded.js'
+import { HealthTracker, type StoreHealth } from '../../runtime/store-health.js'
 import { decideSafely } from '../../runtime/enforce/decide.js'
 import { actionName, syntheticDeny } from '../../runtime/enforce/forbidden-error.js'
 import type { AuthzRequest, Decision, PolicyDecider } from '../../stdlib/decision.js'
@@ -68,7 +69,7 @@ export class PostgresApprovals implements ApprovalBackend {
   #listener: pg.Client | undefined
   #sweep: NodeJS.Timeout | undefined
   #closed = false
-  #lastError: string | undefined
+  readonly #health = new HealthTracker('postgres')
 
   constructor(options: PostgresApprovalsOptions) {
     this.#o = options
@@ -152,20 +153,13 @@ export class PostgresApprovals implements ApprovalBackend {
     return r.rows.length
   }
 
-  health(): { kind: string; ok: boolean; message?: string } {
-    return this.#lastError === undefined ? { kind: 'postgres', ok: true } : { kind: 'postgres', ok: false, message: this.#lastError }
+  health(): StoreHealth {
+    return this.#health.health()
   }
 
   /** A pool query whose failure (or recovery) is what `health()` reports. */
-  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      const r = await this.#o.pool.query<R>(sql, params)
-      this.#lastError = undefined
-      return r
-    } catch (e) {
-      this.#lastError = e instanceof Error ? e.message : String(e)
-      throw e
-    }
+  #query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#health.track(() => this.#o.pool.query<R>(sql, params))
   }
 
   async close(): Promise<void> {
@@ -183,7 +177,7 @@ export class PostgresApprovals implements ApprovalBackend {
     try {
       client = await this.#o.pool.connect()
     } catch (e) {
-      this.#lastError = e instanceof Error ? e.message : String(e)
+      this.#health.fail(e)
       throw e
     }
     let committed = false

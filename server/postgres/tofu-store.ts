@@ -4,12 +4,13 @@
  * `KeyMismatch` at every replica from then on.
  */
 import type pg from 'pg'
+import { HealthTracker, type StoreHealth } from '../../runtime/store-health.js'
 import { keyIdOf } from '../../runtime/tools/schema-pin.js'
 import { KeyMismatchError, TrustStoreError, UnknownProviderError, type KeyTrustStore, type TrustCheck } from '../../runtime/tools/tofu-store.js'
 
 /** Provider keys pinned in `symbi_tofu_pins`. */
 export class PostgresTofuStore implements KeyTrustStore {
-  #lastError: string | undefined
+  readonly #health = new HealthTracker('postgres')
 
   constructor(
     private readonly pool: pg.Pool,
@@ -43,19 +44,12 @@ export class PostgresTofuStore implements KeyTrustStore {
     }
   }
 
-  health(): { kind: string; ok: boolean; message?: string } {
-    return this.#lastError === undefined ? { kind: 'postgres', ok: true } : { kind: 'postgres', ok: false, message: this.#lastError }
+  health(): StoreHealth {
+    return this.#health.health()
   }
 
   /** A pool query whose failure (or recovery) is what `health()` reports. */
-  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      const r = await this.pool.query<R>(sql, params)
-      this.#lastError = undefined
-      return r
-    } catch (e) {
-      this.#lastError = e instanceof Error ? e.message : String(e)
-      throw e
-    }
+  #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#health.track(() => this.pool.query<R>(sql, params))
   }
 }
