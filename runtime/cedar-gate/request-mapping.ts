@@ -84,9 +84,11 @@ const MAX_DEPTH = 64
 /** Maps a request; throws `CedarMappingError` naming the field Cedar cannot hold. */
 export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}): CedarRequest {
   if (!isRecord(req as unknown)) throw new CedarMappingError('request', 'must be an object')
-  boundedValues(req, DEFAULT_LIMITS.maxValueNodes)
+  // One budget for every value the mapping copies: JS-built data can share sub-objects, and 40
+  // levels of `[x, x]` would map to 2^40 values (our engine refuses the same data with maxValueNodes).
+  const budget: Budget = { left: DEFAULT_LIMITS.maxValueNodes }
   const limit = options.maxCollectionSize ?? DEFAULT_LIMITS.maxCollectionSize
-  const principal = entityOf(req.principal as unknown, 'principal', PRINCIPAL_TYPE, limit)
+  const principal = entityOf(req.principal as unknown, 'principal', PRINCIPAL_TYPE, limit, budget)
   if (principal === undefined) throw new CedarMappingError('principal', 'must be an object with a string id')
   const action = req.action as unknown
   let name: string
@@ -122,7 +124,7 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
     if (resourceValue === undefined) throw new CedarMappingError('action.args', 'arguments without a resource cannot be expressed: guards would see `resource` unbound where Cedar sees argument 0')
     if (!valueEquals(first, resourceValue as Value)) throw new CedarMappingError('action.args[0]', 'differs from the resource; Cedar sees one resource')
   }
-  const resource = resourceValue === undefined ? undefined : entityOf(resourceValue, 'resource', RESOURCE_TYPE, limit)
+  const resource = resourceValue === undefined ? undefined : entityOf(resourceValue, 'resource', RESOURCE_TYPE, limit, budget)
   if (resourceValue !== undefined && resource === undefined) throw new CedarMappingError('resource', 'must have a string id')
   const contextValue = (req.context ?? {}) as unknown
   if (!isRecord(contextValue)) throw new CedarMappingError('context', 'must be an object')
@@ -137,7 +139,7 @@ export function toCedarRequest(req: AuthzRequest, options: MappingOptions = {}):
     throw new CedarMappingError('context.approvals', 'must be an array of approver names or { approver } records')
   }
   const max = options.maxCollectionSize ?? DEFAULT_LIMITS.maxCollectionSize
-  const context = mapRecord(contextValue, 'context', 0, max)
+  const context = mapRecord(contextValue, 'context', 0, max, budget)
   context[FOLD_KEY] = foldedNames(name, groups, principal.record, contextValue, options.groupsOf)
   const actionUid: TypeAndId = { type: 'Action', id: name }
   const allGroups = [...new Set([...groups, ...(options.groupsOf?.get(name) ?? [])])].filter((g) => g !== name).sort()
@@ -167,7 +169,7 @@ function foldedNames(name: string, groups: readonly string[], principal: Value, 
   return out
 }
 
-function entityOf(v: unknown, field: string, defaultType: string, max: number): { uid: TypeAndId; entity: EntityJson; record: Value } | undefined {
+function entityOf(v: unknown, field: string, defaultType: string, max: number, budget: Budget): { uid: TypeAndId; entity: EntityJson; record: Value } | undefined {
   if (!isRecord(v) || typeof v['id'] !== 'string') return undefined
   const t = v['type']
   let type = defaultType
@@ -179,10 +181,10 @@ function entityOf(v: unknown, field: string, defaultType: string, max: number): 
   }
   checkString(v['id'], `${field}.id`)
   const uid = { type, id: v['id'] }
-  return { uid, entity: { uid, attrs: mapRecord(v, field, 0, max), parents: [] }, record: v }
+  return { uid, entity: { uid, attrs: mapRecord(v, field, 0, max, budget), parents: [] }, record: v }
 }
 
-function mapRecord(r: ValueRecord, path: string, depth: number, max: number): Record<string, CedarValueJson> {
+function mapRecord(r: ValueRecord, path: string, depth: number, max: number, budget: Budget): Record<string, CedarValueJson> {
   // A Date, Map or class instance is not a record (SEMANTICS.md §5): mapped as one it would be
   // `{}`, and a deny testing one of its attributes would quietly not fire.
   const proto: unknown = Object.getPrototypeOf(r)
@@ -195,32 +197,18 @@ function mapRecord(r: ValueRecord, path: string, depth: number, max: number): Re
   for (const [k, v] of entries) {
     if (ESCAPES.has(k)) throw new CedarMappingError(`${path}.${k}`, 'is an escape key of Cedar\'s JSON format')
     checkString(k, `${path}.${k}`)
-    out[k] = mapValue(v, `${path}.${k}`, depth + 1, max)
+    out[k] = mapValue(v, `${path}.${k}`, depth + 1, max, budget)
   }
   return out
 }
 
-/**
- * Refuses a request of more than `budget` values, a sub-object reachable twice counting twice,
- * before anything maps it: JS-built data can share sub-objects, and 40 levels of `[x, x]` would
- * map to 2^40 values (our engine refuses the same data with maxValueNodes).
- */
-function boundedValues(root: unknown, budget: number): void {
-  const stack: unknown[] = [root]
-  let left = budget
-  while (stack.length > 0) {
-    const v = stack.pop()
-    if (--left < 0) throw tooManyValues(budget)
-    if (typeof v !== 'object' || v === null) continue
-    // Depth is bounded by the mapping itself; here only the count matters, so cycles stop at the budget too.
-    const children = Array.isArray(v) ? (v as readonly unknown[]) : Object.keys(v).map((k) => (v as Record<string, unknown>)[k])
-    if (children.length > left) throw tooManyValues(budget)
-    for (const x of children) stack.push(x)
-  }
+/** Values the mapping may still copy, shared by every part of one request. */
+interface Budget {
+  left: number
 }
 
-function tooManyValues(budget: number): CedarMappingError {
-  return new CedarMappingError('request', `holds more than ${budget} values in all (maxValueNodes; a part reachable twice counts twice)`)
+function tooManyValues(): CedarMappingError {
+  return new CedarMappingError('request', `holds more than ${DEFAULT_LIMITS.maxValueNodes} values in all (maxValueNodes; a part reachable twice counts twice)`)
 }
 
 function tooLarge(path: string, size: number, max: number): CedarMappingError {
@@ -228,7 +216,8 @@ function tooLarge(path: string, size: number, max: number): CedarMappingError {
 }
 
 /** Maps one value (exported for tests). */
-export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAULT_LIMITS.maxCollectionSize): CedarValueJson {
+export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAULT_LIMITS.maxCollectionSize, budget: Budget = { left: DEFAULT_LIMITS.maxValueNodes }): CedarValueJson {
+  if (--budget.left < 0) throw tooManyValues()
   if (depth > MAX_DEPTH) throw new CedarMappingError(path, `nests deeper than ${MAX_DEPTH} levels`)
   if (typeof v === 'boolean') return v
   if (typeof v === 'string') {
@@ -244,13 +233,13 @@ export function mapValue(v: Value, path: string, depth = 0, max: number = DEFAUL
   if (v === null) throw new CedarMappingError(path, 'null has no Cedar counterpart')
   if (Array.isArray(v)) {
     if (v.length > max) throw tooLarge(path, v.length, max)
-    return (v as readonly Value[]).map((x, i) => mapValue(x, `${path}[${i}]`, depth + 1, max))
+    return (v as readonly Value[]).map((x, i) => mapValue(x, `${path}[${i}]`, depth + 1, max, budget))
   }
   if (isDuration(v)) {
     if (!Number.isSafeInteger(v.$duration)) throw new CedarMappingError(path, 'a duration must be a whole number of milliseconds')
     return { __extn: { fn: 'duration', arg: `${v.$duration}ms` } }
   }
-  if (isRecord(v)) return mapRecord(v, path, depth, max)
+  if (isRecord(v)) return mapRecord(v, path, depth, max, budget)
   throw new CedarMappingError(path, `is ${typeof v === 'object' ? 'an object' : `a ${typeof v}`}, not a policy value`)
 }
 
