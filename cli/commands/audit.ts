@@ -256,13 +256,16 @@ function webhookOption(text: string | undefined): URL | undefined {
 
 /** Posts one audit_tamper event per failed chain and says whether each arrived. */
 async function reportTamper(url: URL, events: readonly SecurityEventInput[], io: CliIO): Promise<void> {
+  const subscriber = webhookSubscriber(url.href, { timeoutMs: 5000 })
+  // Shown without the query or credentials the URL may carry.
+  const where = `${url.origin}${url.pathname}`
   for (const input of events) {
-    const subscriber = webhookSubscriber(url.href, { timeoutMs: 5000 })
     const event = stampEvent(input, randomUUID(), Date.now())
+    const before = subscriber.stats().delivered
     subscriber.deliver(event)
     await subscriber.drain()
-    const where = `${url.origin}${url.pathname}`
-    io.out(subscriber.stats().delivered === 1 ? `security event ${event.id} (audit_tamper, ${event.severity}) delivered to ${where}\n` : `security event ${event.id} (audit_tamper, ${event.severity}) could not be delivered to ${where}\n`)
+    const outcome = subscriber.stats().delivered > before ? 'delivered to' : 'could not be delivered to'
+    io.out(`security event ${event.id} (audit_tamper, ${event.severity}) ${outcome} ${where}\n`)
   }
 }
 
