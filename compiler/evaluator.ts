@@ -18,7 +18,7 @@ import { lookupName, readClock } from './interpreter.js'
 import { argAt } from './patterns.js'
 import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
-import { invalidRequestReason, Normalized, normalizeRequest, type NormalizedRequest } from './request.js'
+import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 
 /** A compiled, ready-to-run policy set. */
@@ -83,6 +83,11 @@ interface Block {
    * nothing and evaluates every rule of the block.
    */
   readonly arity: number
+}
+
+/** An action name's info with its plan: what a request naming it and no groups of its own needs. */
+interface ActionEntry extends ActionInfo {
+  plan: Plan | undefined
 }
 
 interface Plan {
@@ -358,14 +363,27 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   let genPlan: (denies: readonly GenStep[], allows: readonly GenStep[]) => GenPlan = () => {
     throw new Error('generated plans are built only in generated mode')
   }
+  // Valid action names seen in requests, each with its info and plan: a request that names one
+  // (and no groups of its own) is normalised in one pass and finds its plan without a key.
+  const actions = new Map<string, ActionEntry>()
+  const remember = (req: NormalizedRequest): void => {
+    if (actions.has(req.actionName)) return
+    if (actions.size >= PLAN_CACHE_SIZE) actions.clear()
+    try {
+      actions.set(req.actionName, { ...actionInfo(req.actionName, checked.vocabulary), plan: undefined })
+    } catch {
+      // Not reachable for a name that was just accepted; without an entry the request takes the full path.
+    }
+  }
   const planFor = (req: NormalizedRequest): Plan => {
+    const entry = (req as Normalized).info as ActionEntry | undefined
+    if (entry !== undefined) return (entry.plan ??= buildPlan(req))
     const grouped = req.groups.size > 0
     const plans = grouped ? groupPlans : plainPlans
     const key = grouped ? JSON.stringify([req.actionName, ...[...req.groups].sort()]) : req.actionName
     let plan = plans.get(key)
     if (plan === undefined) {
-      const { denies: d, allows: a, extras: x } = stepsFor(indexes, req)
-      plan = mode === 'generated' ? { denies: d, allows: a, extras: x, generated: genPlan(genSteps(d), genSteps(a)) } : { denies: d, allows: a, extras: x }
+      plan = buildPlan(req)
       // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
       if (key.length <= MAX_PLAN_KEY) {
         if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
@@ -373,6 +391,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       }
     }
     return plan
+  }
+  const buildPlan = (req: NormalizedRequest): Plan => {
+    const { denies: d, allows: a, extras: x } = stepsFor(indexes, req)
+    return mode === 'generated' ? { denies: d, allows: a, extras: x, generated: genPlan(genSteps(d), genSteps(a)) } : { denies: d, allows: a, extras: x }
   }
   const noAllow = deepFreeze(makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], [], version, undefined))
   const { ladders, limits, checked } = set
@@ -412,7 +434,12 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const prepare = (request: AuthzRequest): NormalizedRequest | Decision => {
     let req: NormalizedRequest
     try {
-      req = normalizeRequest(request, checked.vocabulary)
+      const common = normalizeCommon(request, actions)
+      if (common !== undefined) req = common
+      else {
+        req = normalizeRequest(request, checked.vocabulary)
+        remember(req)
+      }
     } catch (e) {
       return makeDecision({ effect: 'deny', reason: invalidRequestReason(e) }, [], [], version, undefined)
     }

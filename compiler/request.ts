@@ -87,9 +87,22 @@ function describeChar(cp: number): string {
   return `the non-ASCII character ${JSON.stringify(String.fromCodePoint(cp))} (${hex})`
 }
 
+/**
+ * What normalisation derives from an action name alone: the same for every request that names
+ * the action and no groups of its own, so an evaluator keeps one per name (`normalizeCommon`).
+ */
+export interface ActionInfo {
+  readonly actionName: string
+  readonly foldedName: string
+  readonly groups: ReadonlySet<string>
+  readonly foldedGroups: ReadonlySet<string>
+}
+
 /** Builds the `action` value lazily: most guards never read it, and this runs per request. */
 export class Normalized implements NormalizedRequest {
   private action?: ValueRecord
+  /** The action info this request was built from by `normalizeCommon`, if it was. */
+  info: ActionInfo | undefined = undefined
   constructor(
     readonly principal: ValueRecord,
     readonly actionName: string,
@@ -198,6 +211,62 @@ export function normalizeRequest(req: AuthzRequest, vocabulary: ActionVocabulary
     approvals = found
   }
   return new Normalized(principal, actionName, args, groups, foldedName, foldedGroups, hasResource ? (resource as ValueRecord) : undefined, context as ValueRecord, approvals, requestTime(context as ValueRecord))
+}
+
+/** The action info of a valid action name under a vocabulary (what `normalizeCommon` takes). */
+export function actionInfo(actionName: string, vocabulary: ActionVocabulary): ActionInfo {
+  const req = normalizeRequest({ principal: { id: '' }, action: actionName }, vocabulary)
+  return { actionName, foldedName: req.foldedName, groups: req.groups, foldedGroups: req.foldedGroups }
+}
+
+/**
+ * `normalizeRequest` for the common request, fused into its first reads: an action named by a
+ * string (or `{ name, args }`) whose name `known` holds, no groups of the request's own, no
+ * approvals and no request time. Every check of `normalizeRequest` that such a request must pass
+ * is made here, read by read, at sites that each see one kind of object (the shared `isRecord`
+ * sees them all). Undefined for anything else — including every malformed request — and the
+ * caller then runs `normalizeRequest`, which gives the same result or the exact error.
+ */
+export function normalizeCommon(req: unknown, known: ReadonlyMap<string, ActionInfo>): Normalized | undefined {
+  if (typeof req !== 'object' || req === null || Array.isArray(req) || typeof (req as { $duration?: unknown }).$duration === 'number') return undefined
+  const r = req as AuthzRequest
+  const action = r.action as unknown
+  let info: ActionInfo | undefined
+  let args: readonly Value[] = EMPTY
+  if (typeof action === 'string') info = known.get(action)
+  else if (typeof action === 'object' && action !== null && !Array.isArray(action)) {
+    const a = action as { name?: unknown; args?: unknown; groups?: unknown; $duration?: unknown }
+    const name = a.name
+    if (typeof name !== 'string' || a.groups !== undefined || typeof a.$duration === 'number') return undefined
+    const xs = a.args
+    if (xs !== undefined) {
+      if (!Array.isArray(xs)) return undefined
+      for (let i = 0; i < xs.length; i++) if (xs[i] === undefined) return undefined
+      args = xs as readonly Value[]
+    }
+    info = known.get(name)
+  }
+  if (info === undefined) return undefined
+  const principal = r.principal as unknown
+  if (typeof principal !== 'object' || principal === null || Array.isArray(principal) || typeof (principal as { $duration?: unknown }).$duration === 'number') return undefined
+  if (typeof (principal as { id?: unknown }).id !== 'string') return undefined
+  const resource = r.resource as unknown
+  if (resource !== undefined) {
+    if (typeof resource !== 'object' || resource === null || Array.isArray(resource) || typeof (resource as { $duration?: unknown }).$duration === 'number') return undefined
+    const id = (resource as { id?: unknown }).id
+    if (id !== undefined && typeof id !== 'string') return undefined
+  }
+  let context = r.context as unknown
+  if (context === undefined || context === null) context = EMPTY_CONTEXT
+  else {
+    if (typeof context !== 'object' || Array.isArray(context) || typeof (context as { $duration?: unknown }).$duration === 'number') return undefined
+    // Approvals and a request time are rare: `normalizeRequest` reads them.
+    const c = context as { approvals?: unknown; time?: unknown; now?: unknown }
+    if (c.approvals !== undefined || c.time !== undefined || c.now !== undefined) return undefined
+  }
+  const out = new Normalized(principal as ValueRecord, info.actionName, args, info.groups, info.foldedName, info.foldedGroups, resource as ValueRecord | undefined, context as ValueRecord, NO_STRINGS, undefined)
+  out.info = info
+  return out
 }
 
 const foldedCache = new WeakMap<ActionVocabulary, ReadonlyMap<string, readonly string[]>>()

@@ -31,7 +31,7 @@ export const DEFAULT_RUNTIME_IMPORT = 'symbi-policy/runtime'
 export function generateModule(set: PolicySet, sources: readonly PolicySource[], options: GenerateModuleOptions = {}): string {
   const data = compiledSetData(set, sources, options.version ?? 1)
   const runtime = options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT
-  const chunks = generatedChunkBodies(set).map((body) => [`  [${quote(body)}, function ($, U) {`, '    "use strict";', '    return function chunk(req, c, K, E) {', body, '    };', '  }],'].join('\n'))
+  const chunks = generatedChunkBodies(set).map((body) => [`  [${quote(body)}, function ($, U) {`, '    "use strict";', body, '  }],'].join('\n'))
   // The hash is hex and the version an integer; both still go through quote/String so that no
   // path exists by which set content reaches the source unescaped.
   return [

@@ -52,7 +52,10 @@ export const CHUNK_FAILED = -2
 const MAX_RULES = 64
 const MAX_SOURCE = 24_000
 
-/** What a compiled module carries per chunk: `function ($, U) { "use strict"; return function chunk(req, c, K, E) { … } }`. */
+/**
+ * What a compiled module carries per chunk: `function ($, U) { "use strict"; <body> }`, where the
+ * body defines the chunk's reader functions and returns `function chunk(req, c, K, E) { … }`.
+ */
 export type ChunkFactory = ($: Helpers, U: symbol) => ChunkFn
 
 /** Generated functions by source, shared by every evaluator (the source carries no set data). */
@@ -131,14 +134,17 @@ function ruleSource(rule: CompiledRule, index: number, cx: ExprContext): string 
 function instantiate(body: string, preloaded: ReadonlyMap<string, ChunkFn> | undefined): ChunkFn {
   let fn = preloaded?.get(body) ?? functions.get(body)
   if (fn === undefined) {
-    const factory = new Function('$', 'U', `"use strict";\nreturn function chunk(req, c, K, E) {\n${body}\n}`) as ChunkFactory
+    const factory = new Function('$', 'U', `"use strict";\n${body}`) as ChunkFactory
     fn = factory(helpers, helpers.U)
     functions.set(body, fn)
   }
   return fn
 }
 
-/** The source of one chunk over `rules` (exported for review and tests). */
+/**
+ * The source of one chunk over `rules` (exported for review and tests): the body of its factory,
+ * which defines the chunk's readers and returns the chunk function.
+ */
 export function chunkSource(rules: readonly CompiledRule[], env: GenerateEnv): { body: string; K: unknown[][] } {
   const reads = new ReadSlots()
   const K: unknown[][] = []
@@ -149,7 +155,8 @@ export function chunkSource(rules: readonly CompiledRule[], env: GenerateEnv): {
     K.push(k)
   })
   const locals = ['k', 'S', 'g', reads.declarations()].filter((s) => s !== '').join(', ')
-  return { body: `let ${locals}\n${parts.join('\n')}\nreturn -1`, K }
+  const prelude = reads.prelude()
+  return { body: `${prelude === '' ? '' : `${prelude}\n`}return function chunk(req, c, K, E) {\nlet ${locals}\n${parts.join('\n')}\nreturn -1\n}`, K }
 }
 
 /** How `rules` split into chunks, with each chunk's source and constants (nothing instantiated). */

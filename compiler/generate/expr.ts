@@ -62,6 +62,28 @@ export class ReadSlots {
     this.temps = 0
   }
 
+  private readonly readers = new Map<string, { name: string; source: string }>()
+
+  /**
+   * The reader function for `key` (one per chunk, defined outside the chunk function by
+   * `prelude`): each has its own inline caches, so a read of `type` stays a monomorphic load
+   * where a shared helper sees every object of every request.
+   */
+  reader(key: string, define: (name: string) => string): string {
+    let r = this.readers.get(key)
+    if (r === undefined) {
+      const name = `$r${this.readers.size}`
+      r = { name, source: define(name) }
+      this.readers.set(key, r)
+    }
+    return r.name
+  }
+
+  /** The reader functions' definitions, for the scope around the chunk function. */
+  prelude(): string {
+    return [...this.readers.values()].map((r) => r.source).join('\n')
+  }
+
   /** Declarations of every local allocated, the read slots starting unread. */
   declarations(): string {
     const temps = Array.from({ length: this.maxTemps }, (_, i) => `t${i}`)
@@ -133,7 +155,8 @@ function value(e: Expr, cx: ExprContext): Source {
       const what = quote(memberWhat(e.property))
       // `$duration` never takes the record fast path (compile-expr.ts `member`).
       if (e.property === '$duration') return cached(key, `$.value($.get(${o.code}, ${quote(e.property)}), c.limits, ${what})`, cx)
-      return cached(key, `$.member(${o.code}, ${quote(e.property)}, c.limits, ${what})`, cx)
+      if (!checkedBase(e.object)) return cached(key, `$.member(${o.code}, ${quote(e.property)}, c.limits, ${what})`, cx)
+      return cached(key, readMember(o.code, e.property, what, cx), cx)
     }
     case 'Index':
       return { code: `$.value($.index(${base(e.object, cx).code}, ${value(e.index, cx).code}), c.limits, ${quote(INDEX_WHAT)})` }
@@ -148,19 +171,80 @@ function value(e: Expr, cx: ExprContext): Source {
   }
 }
 
+/** Whether `base(e)` yields a value `readBase` has checked: a record of `Object.prototype` or `null` prototype, or no record. */
+function checkedBase(e: Expr): boolean {
+  return e.kind === 'Ident' || e.kind === 'Member' || e.kind === 'Index'
+}
+
+/** A plain record: an object, not an array, of `Object.prototype` or `null` prototype. */
+const PLAIN = (t: string): string => `${t} !== null && typeof ${t} === 'object' && !Array.isArray(${t}) && ((q = $.proto(${t})) === $.OP || q === null)`
+
+/**
+ * `o.prop` used as a value, helpers.ts `member` with its common case in a reader of its own: a
+ * plain property load (an inline cache per reader, where `member`'s `Object.hasOwn` is a builtin
+ * call per read). The load is taken only when it yields a string, a boolean or a finite
+ * non-zero number and cannot have come from a prototype: `o` passed `readBase`, so its
+ * prototype is `Object.prototype` or `null`, and `Object.prototype` does not have the property
+ * (checked with `in`, which calls no getter): a polluted `Object.prototype.isAdmin = true`, or a
+ * getter put there, sends every read of `isAdmin` to the helper, which checks ownership.
+ * Anything else — arrays, missing attributes, `0` and `-0`, NaN, containers — takes the helper
+ * and its errors.
+ */
+function readMember(o: string, property: string, what: string, cx: ExprContext): string {
+  const p = quote(property)
+  const f = cx.reads.reader(`m${p}${what}`, (name) =>
+    [
+      `function ${name}(t, L) {`,
+      '  let v',
+      `  if (t !== null && typeof t === 'object' && !Array.isArray(t) && !(${p} in $.OP)) {`,
+      `    v = t[${p}]`,
+      "    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v",
+      '  }',
+      `  return $.member(t, ${p}, L, ${what})`,
+      '}',
+    ].join('\n'),
+  )
+  return `${f}(${o}, c.limits)`
+}
+
+/** `x` as the base of a further read (stdlib `readBase`), its common case — a plain record — in a reader. */
+function readBase(x: string, what: string, cx: ExprContext): string {
+  const f = cx.reads.reader(`b${what}`, (name) => [`function ${name}(t) {`, '  let q', `  if (${PLAIN('t')}) return t`, `  return $.base(t, ${what})`, '}'].join('\n'))
+  return `${f}(${x})`
+}
+
+/** `o.prop` as the base of a further read, as `readMember`: its common case is an own plain record. */
+function readMemberBase(o: string, property: string, what: string, cx: ExprContext): string {
+  const p = quote(property)
+  const f = cx.reads.reader(`n${p}${what}`, (name) =>
+    [
+      `function ${name}(t) {`,
+      '  let v, q',
+      `  if (t !== null && typeof t === 'object' && !Array.isArray(t) && !(${p} in $.OP)) {`,
+      `    v = t[${p}]`,
+      `    if (${PLAIN('v')}) return v`,
+      '  }',
+      `  return $.memberBase(t, ${p}, ${what})`,
+      '}',
+    ].join('\n'),
+  )
+  return `${f}(${o})`
+}
+
 /** Source of `e` as the base of a further read: checked at its top level only. */
 function base(e: Expr, cx: ExprContext): Source {
   switch (e.kind) {
     case 'Ident': {
       const n = nameSource(e.name, cx)
-      return cached(n.key === undefined ? undefined : `b${n.key}`, `$.base(${n.code}, ${quote(nameWhat(e.name))})`, cx)
+      return cached(n.key === undefined ? undefined : `b${n.key}`, readBase(n.code, quote(nameWhat(e.name)), cx), cx)
     }
     case 'Member': {
       const o = base(e.object, cx)
       const key = o.key === undefined ? undefined : `b${o.key}.${e.property}`
       const what = quote(memberWhat(e.property))
       if (e.property === '$duration') return cached(key, `$.base($.get(${o.code}, ${quote(e.property)}), ${what})`, cx)
-      return cached(key, `$.memberBase(${o.code}, ${quote(e.property)}, ${what})`, cx)
+      if (!checkedBase(e.object)) return cached(key, `$.memberBase(${o.code}, ${quote(e.property)}, ${what})`, cx)
+      return cached(key, readMemberBase(o.code, e.property, what, cx), cx)
     }
     case 'Index':
       return { code: `$.base($.index(${base(e.object, cx).code}, ${value(e.index, cx).code}), ${quote(INDEX_WHAT)})` }

@@ -127,8 +127,11 @@ describe('generated source', () => {
     const { body } = chunkSource(rules, { functions: set.functions, ladders: set.ladders })
     // Every place that may be first to resolve `principal` or read `.level` fills the same slot.
     const slots = (re: RegExp): Set<string> => new Set([...body.matchAll(re)].map((m) => m[1] as string))
-    expect(slots(/\((r\d+) = \$\.base\(\$\.name\(req, "principal"\)/g).size).toBe(1)
-    const levelReads = [...body.matchAll(/\((r\d+) = \$\.member\(([^]*?), c\.limits/g)].filter((m) => m[2]?.endsWith('"level"'))
+    expect(slots(/\((r\d+) = \$r\d+\(\$\.name\(req, "principal"\)/g).size).toBe(1)
+    // Reads of `.level` call the chunk's one reader of that attribute.
+    const readers = [...body.matchAll(/function (\$r\d+)\(t, L\) \{\n {2}let v\n {2}if \([^\n]*\("level" in \$\.OP\)/g)].map((m) => m[1] as string)
+    expect(readers).toHaveLength(1)
+    const levelReads = [...body.matchAll(/\((r\d+) = (\$r\d+)\(/g)].filter((m) => m[2] === readers[0])
     expect(levelReads.length).toBeGreaterThan(1)
     expect(new Set(levelReads.map((m) => m[1])).size).toBe(1)
     // Counted: a getter on the request sees one read of `level` for two rules that both read it.
