@@ -116,30 +116,49 @@ interface GenRun {
 }
 
 /**
- * Consecutive single rules become one run; a block keeps its lookup and gets a run per rule list.
- * One shape for both (the unused fields undefined), so the loops over steps stay monomorphic.
+ * Consecutive single rules become one run; a block keeps its lookup, with a run per literal
+ * (made on first use: only literals of the block's rules get one, so requests cannot grow
+ * them) and one for all of its rules. One shape for both (the unused fields undefined), so the
+ * loops over steps stay monomorphic.
  */
 interface GenStep {
   readonly run: GenRun | undefined
   readonly block: Block | undefined
-  readonly runs: Map<readonly CompiledRule[], GenRun> | undefined
+  readonly all: GenRun | undefined
+  readonly strings: Map<string, GenRun> | undefined
+  readonly numbers: Map<number, GenRun> | undefined
+  readonly booleans: Map<boolean, GenRun> | undefined
 }
 
 function genSteps(steps: readonly Step[]): GenStep[] {
   const out: GenStep[] = []
   let singles: CompiledRule[] = []
+  const run = (rules: CompiledRule[]): GenStep => ({ run: { rules }, block: undefined, all: undefined, strings: undefined, numbers: undefined, booleans: undefined })
   for (const st of steps) {
     if ('rule' in st) {
       singles.push(st.rule)
       continue
     }
-    if (singles.length > 0) out.push({ run: { rules: singles }, block: undefined, runs: undefined })
+    if (singles.length > 0) out.push(run(singles))
     singles = []
-    out.push({ run: undefined, block: st.block, runs: new Map() })
+    out.push({ run: undefined, block: st.block, all: { rules: st.block.rules }, strings: new Map(), numbers: new Map(), booleans: new Map() })
   }
-  if (singles.length > 0) out.push({ run: { rules: singles }, block: undefined, runs: undefined })
+  if (singles.length > 0) out.push(run(singles))
   return out
 }
+
+/** The run of a block's rules for one literal, made on first use; `NO_RUN` when no rule has it. */
+function runFor<V>(runs: Map<V, GenRun>, lists: ReadonlyMap<V, readonly CompiledRule[]>, v: V): GenRun {
+  let r = runs.get(v)
+  if (r === undefined) {
+    const list = lists.get(v)
+    if (list === undefined) return NO_RUN
+    runs.set(v, (r = { rules: list }))
+  }
+  return r
+}
+
+const NO_RUN: GenRun = { rules: Object.freeze([]), chunks: Object.freeze([]) }
 
 const NO_VARS: ReadonlyMap<string, Value> = new Map()
 const NO_LAMBDAS: readonly (readonly Value[])[] = []
@@ -220,6 +239,19 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
  * block skip a deny whose guard would have failed closed.
  */
 function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): unknown {
+  // The common key, one attribute of argument 0, read as the chunk readers read it
+  // (compiler/generate/expr.ts `readMember`): an own scalar of a plain record.
+  if (key.path.length === 1 && key.root.kind === 'arg' && key.root.index === 0) {
+    const root = req.args.length > 0 ? req.args[0] : req.resource
+    const prop = key.path[0] as string
+    if (typeof root === 'object' && root !== null && !Array.isArray(root) && !(prop in Object.prototype)) {
+      const proto: unknown = Object.getPrototypeOf(root)
+      if (proto === Object.prototype || proto === null) {
+        const v: unknown = (root as Record<string, unknown>)[prop]
+        if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
+      }
+    }
+  }
   try {
     const root = key.root.kind === 'arg' ? argAt(req, key.root.index) : lookupName(key.root.name, NO_VARS, req)
     if (root === undefined) return undefined
@@ -502,13 +534,18 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     }
     return run.chunks
   }
+  /** The run a step evaluates for this request (as `rulesOf` picks a block's rules). */
   const runOf = (step: GenStep, req: NormalizedRequest): GenRun => {
     if (step.run !== undefined) return step.run
-    const runs = step.runs as Map<readonly CompiledRule[], GenRun>
-    const list = rulesOf(step.block as Block, req)
-    let run = runs.get(list)
-    if (run === undefined) runs.set(list, (run = { rules: list }))
-    return run
+    const block = step.block as Block
+    const all = step.all as GenRun
+    if (block.arity > 0 && (req.args.length > 0 ? req.args.length : req.resource === undefined ? 0 : 1) < block.arity) return all
+    const v = pathValue(block.key, req, limits)
+    if (v === undefined) return all
+    if (typeof v === 'string') return runFor(step.strings as Map<string, GenRun>, block.strings, v)
+    if (typeof v === 'number') return runFor(step.numbers as Map<number, GenRun>, block.numbers, v === 0 ? 0 : v)
+    if (typeof v === 'boolean') return runFor(step.booleans as Map<boolean, GenRun>, block.booleans, v)
+    return NO_RUN
   }
   const flatChunks = (steps: readonly GenStep[]): readonly Chunk[] | undefined => (steps.every((st) => st.run !== undefined) ? steps.flatMap((st) => chunksOf(st.run as GenRun)) : undefined)
   genPlan = (denies: readonly GenStep[], allows: readonly GenStep[]): GenPlan => ({ denies, allows, denyChunks: flatChunks(denies), allowChunks: flatChunks(allows) })
@@ -546,9 +583,11 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
         if (d !== undefined) return d
       }
     } else {
-      for (const step of g.denies) {
-        for (const chunk of chunksOf(runOf(step, req))) {
-          const d = denyChunk(chunk, req, c, E)
+      const steps = g.denies
+      for (let i = 0; i < steps.length; i++) {
+        const chunks = chunksOf(runOf(steps[i] as GenStep, req))
+        for (let j = 0; j < chunks.length; j++) {
+          const d = denyChunk(chunks[j] as Chunk, req, c, E)
           if (d !== undefined) return d
         }
       }
@@ -567,8 +606,11 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
         }
       }
     } else {
-      outer: for (const step of g.allows) {
-        for (const chunk of chunksOf(runOf(step, req))) {
+      const steps = g.allows
+      outer: for (let i = 0; i < steps.length; i++) {
+        const chunks = chunksOf(runOf(steps[i] as GenStep, req))
+        for (let j = 0; j < chunks.length; j++) {
+          const chunk = chunks[j] as Chunk
           const r = chunk.fn(req, c, chunk.K, E)
           if (E.length !== 0) errs = collect(chunk, E, errs)
           if (r >= 0) {

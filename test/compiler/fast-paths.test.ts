@@ -243,6 +243,32 @@ describe('chunk readers read own attributes only', () => {
     expect(await decideAll({ principal: { id: 'a', profile: Object.create({ tier: 'gold' }) }, action: 'write', resource: { id: 'd' } })).toEqual(all('deny'))
   })
 
+  it('an equality block reads its key as the guards do: inherited keys select no rule', async () => {
+    const types = Array.from({ length: 6 }, (_, k) => `T${k}`)
+    const source = `policy idx {\n${types.map((t) => `  allow: read(doc) if doc.type == "${t}" && doc.open\n`).join('')}${types.map((t) => `  deny: read(doc) if doc.type == "${t}" && doc.locked\n`).join('')}}`
+    const blockSet = compile(source)
+    const generated = createEvaluator(blockSet, 1)
+    const closures = createEvaluator(blockSet, 1, undefined, { mode: 'closures' })
+    expect(generated.indexedRules).toBe(12)
+    const reference = (r: AuthzRequest): Decision => interpret(blockSet.checked, r, { functions: blockSet.functions, ladders: blockSet.ladders, limits: blockSet.limits, version: 1 })
+    const check = (resource: unknown, effect: string): void => {
+      const r = { principal: { id: 'a' }, action: 'read', resource: resource as never }
+      for (let i = 0; i < 20; i++) generated.evaluate({ principal: { id: 'a' }, action: 'read', resource: { id: 'd', type: `T${i % 6}`, open: true, locked: false } })
+      const want = reference(r)
+      expect(want.effect).toBe(effect)
+      expect(generated.evaluate(r)).toEqual(want)
+      expect(closures.evaluate(r)).toEqual(want)
+    }
+    check({ id: 'd', type: 'T2', open: true, locked: false }, 'allow')
+    check({ id: 'd', type: 'T2', open: true, locked: true }, 'deny')
+    check({ id: 'd', type: 'T9', open: true, locked: false }, 'deny')
+    // The deny's key is inherited: the deny must still be evaluated (and fail closed on it).
+    check(Object.assign(Object.create({ type: 'T2' }), { id: 'd', open: true, locked: true }), 'deny')
+    pollute('type', { value: 'T3', writable: true })
+    check({ id: 'd', open: true, locked: false }, 'deny')
+    check(Object.assign(Object.create(null), { id: 'd', type: 'T3', open: true, locked: false }), 'allow')
+  })
+
   it('zero, NaN, arrays and a missing context name take the helpers and decide as before', async () => {
     expect(await decideAll({ principal: { id: 'a', level: 0 }, action: 'read', resource: { id: 'd', owner: 'b', quarantined: false } })).toEqual(all('deny'))
     expect(await decideAll({ principal: { id: 'a', level: Number.NaN }, action: 'read', resource: { id: 'd', owner: 'b', quarantined: false } })).toEqual(all('deny'))
