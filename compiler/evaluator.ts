@@ -267,6 +267,16 @@ function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): un
   }
 }
 
+/**
+ * The value a block selects its rules by, or undefined when the request must evaluate all of
+ * them: it names fewer arguments than some deny pattern of the block (that rule may fail closed
+ * on the missing argument whatever its guard says), or the indexed path cannot be read.
+ */
+function blockValue(block: Block, req: NormalizedRequest, limits: Limits): unknown {
+  if (block.arity > 0 && (req.args.length > 0 ? req.args.length : req.resource === undefined ? 0 : 1) < block.arity) return undefined
+  return pathValue(block.key, req, limits)
+}
+
 /** Whether any rule of the set calls `now` (the only reader of the clock: see stdlib/builtins.ts). */
 export function setReadsClock(set: PolicySet): boolean {
   // An explicit stack (hostile depth) and no spans or strings visited: this runs on every load.
@@ -452,8 +462,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
 
   /** Rules of a block that must be evaluated, in order. */
   const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
-    if (block.arity > 0 && (req.args.length > 0 ? req.args.length : req.resource === undefined ? 0 : 1) < block.arity) return block.rules
-    const v = pathValue(block.key, req, limits)
+    const v = blockValue(block, req, limits)
     if (v === undefined) return block.rules
     if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
     if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v) ?? NO_RULES
@@ -486,7 +495,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (!(req instanceof Normalized)) return req as Decision
     const c = lastCall
     const plan = planFor(req)
-    for (const step of plan.denies) {
+    // Index loops: for-of over the steps measured ~25 % slower at 1,000 rules (generated mode).
+    const denies = plan.denies
+    for (let s = 0; s < denies.length; s++) {
+      const step = denies[s] as Step
       // Single rules are the common step; they are handled without building a list.
       const list = 'rule' in step ? undefined : rulesOf(step.block, req)
       const n = list === undefined ? 1 : list.length
@@ -499,7 +511,9 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     }
     let errors: DecisionError[] | undefined
     let allow: CompiledRule | undefined
-    outer: for (const step of plan.allows) {
+    const allows = plan.allows
+    outer: for (let s = 0; s < allows.length; s++) {
+      const step = allows[s] as Step
       const list = 'rule' in step ? undefined : rulesOf(step.block, req)
       const n = list === undefined ? 1 : list.length
       for (let i = 0; i < n; i++) {
@@ -538,10 +552,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const runOf = (step: GenStep, req: NormalizedRequest): GenRun => {
     if (step.run !== undefined) return step.run
     const block = step.block as Block
-    const all = step.all as GenRun
-    if (block.arity > 0 && (req.args.length > 0 ? req.args.length : req.resource === undefined ? 0 : 1) < block.arity) return all
-    const v = pathValue(block.key, req, limits)
-    if (v === undefined) return all
+    const v = blockValue(block, req, limits)
+    if (v === undefined) return step.all as GenRun
     if (typeof v === 'string') return runFor(step.strings as Map<string, GenRun>, block.strings, v)
     if (typeof v === 'number') return runFor(step.numbers as Map<number, GenRun>, block.numbers, v === 0 ? 0 : v)
     if (typeof v === 'boolean') return runFor(step.booleans as Map<boolean, GenRun>, block.booleans, v)

@@ -153,6 +153,88 @@ describe('an evaluator armed for an action name still refuses malformed requests
   })
 })
 
+describe('one deviation from the common request at a time: an armed evaluator decides as the reference', () => {
+  const source = [
+    'policy p {',
+    '  allow: read(doc) if doc.type == "memo"',
+    '  allow: send(to) if to == "ops"',
+    '  deny: read if action.groups.contains("bulk")',
+    '  deny: read if now() < 1000',
+    '}',
+  ].join('\n')
+  const set = compile(source)
+  const clock = (): number => 5000
+  const doc = { id: 'd', type: 'memo' }
+  const P = { id: 'a' }
+  const holey: unknown[] = new Array(2)
+  holey[1] = 'ops'
+  const cases: readonly [string, unknown][] = [
+    ['the common request', { principal: P, action: 'read', resource: doc }],
+    ['an action record with args', { principal: P, action: { name: 'send', args: ['ops'] } }],
+    ['a null action', { principal: P, action: null, resource: doc }],
+    ['an array action', { principal: P, action: ['read'], resource: doc }],
+    ['groups of its own', { principal: P, action: { name: 'read', groups: ['bulk'] }, resource: doc }],
+    ['an action record with a $duration key', { principal: P, action: { name: 'read', $duration: 1 }, resource: doc }],
+    ['an action that is a duration', { principal: P, action: { $duration: 1 }, resource: doc }],
+    ['a numeric action name', { principal: P, action: { name: 7 }, resource: doc }],
+    ['an undefined argument', { principal: P, action: { name: 'send', args: [undefined] } }],
+    ['args that are a string', { principal: P, action: { name: 'send', args: 'ops' } }],
+    ['a hole in the args', { principal: P, action: { name: 'send', args: holey } }],
+    ['a null principal', { principal: null, action: 'read', resource: doc }],
+    ['an array principal', { principal: [], action: 'read', resource: doc }],
+    ['a principal that is a duration', { principal: { $duration: 1 }, action: 'read', resource: doc }],
+    ['a principal record with a $duration key', { principal: { id: 'a', $duration: 1 }, action: 'read', resource: doc }],
+    ['a numeric principal id', { principal: { id: 5 }, action: 'read', resource: doc }],
+    ['a null resource', { principal: P, action: 'read', resource: null }],
+    ['an array resource', { principal: P, action: 'read', resource: [] }],
+    ['a resource that is a duration', { principal: P, action: 'read', resource: { $duration: 1 } }],
+    ['a resource record with a $duration key', { principal: P, action: 'read', resource: { ...doc, $duration: 1 } }],
+    ['a numeric resource id', { principal: P, action: 'read', resource: { id: 5, type: 'memo' } }],
+    ['a string resource', { principal: P, action: 'read', resource: 'd' }],
+    ['a null context', { principal: P, action: 'read', resource: doc, context: null }],
+    ['an array context', { principal: P, action: 'read', resource: doc, context: [] }],
+    ['a string context', { principal: P, action: 'read', resource: doc, context: 'x' }],
+    ['a context that is a duration', { principal: P, action: 'read', resource: doc, context: { $duration: 1 } }],
+    ['a context record with a $duration key', { principal: P, action: 'read', resource: doc, context: { $duration: 1, x: 2 } }],
+    ['approvals', { principal: P, action: 'read', resource: doc, context: { approvals: ['boss'] } }],
+    ['a request time (context.time.now)', { principal: P, action: 'read', resource: doc, context: { time: { now: 5 } } }],
+    ['a request time (context.now)', { principal: P, action: 'read', resource: doc, context: { now: 5 } }],
+    ['a context.now that is not a time', { principal: P, action: 'read', resource: doc, context: { now: 'x' } }],
+    ['a context.time that is not a record', { principal: P, action: 'read', resource: doc, context: { time: 'x' } }],
+  ]
+  const reference = (r: AuthzRequest): Decision => interpret(set.checked, r, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1, clock })
+  it.each(cases)('%s', (_what, req) => {
+    for (const mode of ['generated', 'closures'] as const) {
+      const armed = createEvaluator(set, 1, undefined, { mode, clock })
+      expect(armed.evaluate({ principal: P, action: 'read', resource: doc }).effect).toBe('allow')
+      expect(armed.evaluate({ principal: P, action: { name: 'send', args: ['ops'] } }).effect).toBe('allow')
+      expect(armed.evaluate(req as AuthzRequest)).toEqual(reference(req as AuthzRequest))
+    }
+  })
+
+  it('the outcomes differ: the list exercises allows, denies by rule and refusals', () => {
+    const effects = new Set(cases.map(([, r]) => {
+      const d = reference(r as AuthzRequest)
+      return d.effect === 'deny' ? (d.reason?.startsWith('invalid request') === true ? 'refused' : 'denied') : d.effect
+    }))
+    expect([...effects].sort()).toEqual(['allow', 'denied', 'refused'])
+  })
+
+  it('with an id on a polluted Object.prototype, a duration is still no principal', () => {
+    Object.defineProperty(Object.prototype, 'id', { value: 'admin', configurable: true, writable: true, enumerable: false })
+    try {
+      const armed = createEvaluator(set, 1, undefined, { clock })
+      expect(armed.evaluate({ principal: P, action: 'read', resource: doc }).effect).toBe('allow')
+      const req = { principal: { $duration: 1 }, action: 'read', resource: doc } as unknown as AuthzRequest
+      const d = armed.evaluate(req)
+      expect(d.reason).toBe('invalid request: principal: principal must be an object with an id')
+      expect(d).toEqual(reference(req))
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['id']
+    }
+  })
+})
+
 describe('chunk readers read own attributes only', () => {
   const SOURCE = [
     'policy p {',

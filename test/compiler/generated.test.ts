@@ -182,6 +182,38 @@ function renamed(rule: CheckedRule, verb: string, prop: string): CheckedRule {
   }
 }
 
+describe('`$duration` as a property (only a crafted rule can name it)', () => {
+  it('reads a duration\'s amount nowhere, a record\'s `$duration` attribute as any other', () => {
+    const base = compile('policy p {\n  deny: read(doc) if doc.x.x == 1\n  allow: read(doc) if doc.x.x == 5\n}')
+    const policy = base.checked.policies[0] as PolicySet['checked']['policies'][number]
+    const rules = policy.rules.map((r) => renamed(r, 'read', '$duration'))
+    const set: PolicySet = { ...base, checked: { ...base.checked, policies: [{ ...policy, rules }] } }
+    const generated = createEvaluator(set, 1)
+    const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
+    const requests = [
+      { id: 'r', $duration: { $duration: 5, y: 0 } },
+      { id: 'r', $duration: { $duration: 5 } },
+      { id: 'r', $duration: { $duration: 1 } },
+    ].map((resource) => ({ principal: { id: 'a' }, action: 'read', resource }))
+    const decisions = requests.map((r) => generated.evaluate(r))
+    expect(decisions).toEqual(requests.map((r) => interpret(set.checked, r, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })))
+    expect(requests.map((r) => closures.evaluate(r))).toEqual(decisions)
+    // A record's attribute named `$duration` is read; a duration has no attributes, not even that one.
+    expect(decisions.map((d) => d.effect)).toEqual(['allow', 'deny', 'deny'])
+    expect(decisions[1]?.errors).toHaveLength(1)
+    expect(decisions[2]?.errors).toHaveLength(1)
+    // As the base of a further read: a duration's amount is no base either (the error names the duration).
+    const deep = compile('policy p {\n  allow: read(doc) if doc.x.x.x == 5\n}')
+    const deepPolicy = deep.checked.policies[0] as PolicySet['checked']['policies'][number]
+    const deepSet: PolicySet = { ...deep, checked: { ...deep.checked, policies: [{ ...deepPolicy, rules: deepPolicy.rules.map((r) => renamed(r, 'read', '$duration')) }] } }
+    const req = { principal: { id: 'a' }, action: 'read', resource: { id: 'r', $duration: { $duration: 5 } } }
+    const want = interpret(deepSet.checked, req, { functions: deepSet.functions, ladders: deepSet.ladders, limits: deepSet.limits, version: 1 })
+    expect(want.errors[0]?.message).toMatch(/duration/)
+    expect(createEvaluator(deepSet, 1).evaluate(req)).toEqual(want)
+    expect(createEvaluator(deepSet, 1, undefined, { mode: 'closures' }).evaluate(req)).toEqual(want)
+  })
+})
+
 describe('hostile names reach generated code only as quoted data', () => {
   it('compiles and decides like the interpreter whatever the verb and property names hold', () => {
     const base = compile('policy p {\n  deny: read(doc) if doc.x == "bad"\n  allow: read(doc) if doc.x == "ok" && principal.x != "mallory"\n}')
