@@ -478,7 +478,7 @@ const lines = [
   '',
   ...profiles.map((p) => `- **${p.workload}, ${p.size} rules**: ${p.top.join(' · ')}`),
   '',
-  'Reading: at a few rules a decision is dominated by fixed per-request work that the hand-written functions do not do — validating and normalising the request (`normalizeRequest`), planning by action, reads through the checked-read helpers (a missing attribute, a NaN or a class instance is an error, never a value) — while the hand-written baselines read fields directly and trust their input.',
+  'Reading: at a few rules a decision is dominated by fixed per-request work that the hand-written functions do not do — validating the request (`normalizeCommon`, the one-pass check of the common shape, and the `Normalized` object it allocates, much of the garbage collector\'s share), the engine and evaluator entry points (`evaluateGenerated`, `prepare`, `decide`), the ladder order of string ranks (`order`), and reads that must prove an attribute is the request\'s own (a missing attribute, a NaN, an inherited or polluted property is an error, never a value) — while the hand-written baselines read fields directly and trust their input.',
   '',
   '## Loading (parse, check, compile) and heap',
   '',
