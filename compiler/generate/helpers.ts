@@ -107,7 +107,7 @@ function order(a: Value, b: Value, ladders: Ladders): number {
 
 export const helpers = Object.freeze({
   U: UNREAD,
-  /** What generated reads compare with to tell an own property from an inherited one (expr.ts `inlineMember`). */
+  /** What generated reads compare with to tell an own property from an inherited one (expr.ts readers, `readMember`). */
   OP: Object.prototype as Readonly<Record<string, unknown>>,
   proto: Object.getPrototypeOf as (o: object) => unknown,
   Missing,
