@@ -417,9 +417,14 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       // Not reachable for a name that was just accepted; without an entry the request takes the full path.
     }
   }
+  // A request of the common shape keeps its plan on its action's entry; the entry takes the plan
+  // the keyed caches hold (the name's first request took the full path and planned there), so a
+  // name is planned once.
   const planFor = (req: NormalizedRequest): Plan => {
     const entry = (req as Normalized).info as ActionEntry | undefined
-    if (entry !== undefined) return (entry.plan ??= buildPlan(req))
+    return entry === undefined ? keyedPlan(req) : (entry.plan ??= keyedPlan(req))
+  }
+  const keyedPlan = (req: NormalizedRequest): Plan => {
     const grouped = req.groups.size > 0
     const plans = grouped ? groupPlans : plainPlans
     const key = grouped ? JSON.stringify([req.actionName, ...[...req.groups].sort()]) : req.actionName
