@@ -4,7 +4,7 @@
  * protection built in, and a graceful `close()` that finishes in-flight requests.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { trace, SpanStatusCode } from '@opentelemetry/api'
+import { context, trace, SpanStatusCode, type Span } from '@opentelemetry/api'
 import type { AuthzRequest } from '../stdlib/decision.js'
 import { maskSensitive } from '../runtime/masking.js'
 import type { Value } from '../stdlib/value.js'
@@ -12,7 +12,8 @@ import { ApprovalRefused, MemoryApprovals, type ApprovalBackend, type ApprovalVi
 import { NoAudit, type ServiceAudit, type StoreHealth } from './audit.js'
 import type { SecurityEventSink } from '../runtime/events/security-event.js'
 import type { ApproverTokens, TokenCheck } from './auth.js'
-import { decideAll, validateRequest, type DecideContext } from './decide.js'
+import { decideAll, validateRequest, type DecideContext, type Served } from './decide.js'
+import { servedJson } from './decision-json.js'
 import type { DecisionLog } from './decision-log.js'
 import { describeError, sendError, ServiceError } from './errors.js'
 import { createMetrics, type ServiceMetrics } from './metrics.js'
@@ -126,27 +127,41 @@ export function createService(options: ServiceOptions): Service {
       .catch(() => undefined)
   }
 
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+  /** Refuses a request without the token its route needs; true when it answered. */
+  function refused(req: FastifyRequest, reply: FastifyReply): boolean {
     // The route fastify matched, not the raw URL: percent-encoding or other spellings of a path
     // cannot route to a resolution while escaping its token check.
     const route = req.routeOptions.url
     if (req.method === 'POST' && route !== undefined && RESOLVE.has(route) && (options.tokens !== undefined || options.approverTokens !== undefined)) {
       const who = options.approverTokens?.who(req.headers.authorization)
-      if (who !== undefined) return void approverOf.set(req, who)
+      if (who !== undefined) {
+        approverOf.set(req, who)
+        return false
+      }
       authFailed(req, 'approval resolution without an approver token')
       if (options.tokens?.accepts(req.headers.authorization) === true) {
-        return sendError(reply, 403, 'forbidden', options.approverTokens === undefined ? 'approvals are resolved with approver tokens (--approver-token-file); none are configured' : 'a service token cannot resolve approvals; use an approver token')
+        sendError(reply, 403, 'forbidden', options.approverTokens === undefined ? 'approvals are resolved with approver tokens (--approver-token-file); none are configured' : 'a service token cannot resolve approvals; use an approver token')
+        return true
       }
       reply.header('www-authenticate', 'Bearer')
-      return sendError(reply, 401, 'unauthorized', 'missing or wrong approver token')
+      sendError(reply, 401, 'unauthorized', 'missing or wrong approver token')
+      return true
     }
-    if (options.tokens === undefined) return
-    if (req.method === 'GET' && route !== undefined && HEALTH.has(route)) return
+    if (options.tokens === undefined) return false
+    if (req.method === 'GET' && route !== undefined && HEALTH.has(route)) return false
     if (!options.tokens.accepts(req.headers.authorization) && options.approverTokens?.who(req.headers.authorization) === undefined) {
       authFailed(req, 'missing or wrong bearer token')
       reply.header('www-authenticate', 'Bearer')
-      return sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token')
+      sendError(reply, 401, 'unauthorized', 'missing or wrong bearer token')
+      return true
     }
+    return false
+  }
+
+  // A callback hook, not an async one: no promise per request. Having answered, it must not
+  // call `done` (fastify would go on to the handler).
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!refused(req, reply)) done()
   })
 
   app.setErrorHandler((e, _req, reply) => {
@@ -156,38 +171,65 @@ export function createService(options: ServiceOptions): Service {
   })
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?', 1)[0]}`))
 
-  function context(): DecideContext {
+  function decideContext(): DecideContext {
     return { engine: requireEngine(), revision: serving.bundle?.revision, audit, approvals, metrics, decisionLog: options.decisionLog, auditTimeoutMs }
   }
 
-  async function evaluate(body: unknown, explain: boolean): Promise<unknown> {
-    return tracer.startActiveSpan(explain ? 'symbi.explain' : 'symbi.evaluate', async (span) => {
-      try {
-        const ctx = context()
-        if (isRecord(body) && Object.hasOwn(body, 'requests')) {
-          if (explain) throw new ServiceError(400, 'bad_request', '/v1/explain takes one request, not a batch')
-          const list = body['requests']
-          if (!Array.isArray(list)) throw new ServiceError(400, 'bad_request', "field 'requests' must be an array of requests")
-          if (list.length > maxBatch) throw new ServiceError(400, 'bad_request', `field 'requests' holds ${list.length} requests; at most ${maxBatch} per call`)
-          const requests: AuthzRequest[] = list.map((r: unknown, i) => validateRequest(r, ctx.engine, `requests[${i}]`))
-          span.setAttribute('symbi.batch_size', requests.length)
-          return { decisions: await decideAll(ctx, requests, false) }
-        }
-        const request = validateRequest(body, ctx.engine, '')
-        const [decision] = await decideAll(ctx, [request], explain)
-        span.setAttribute('symbi.effect', decision?.effect ?? 'deny')
-        return decision
-      } catch (e) {
-        span.setStatus({ code: SpanStatusCode.ERROR })
-        throw e
-      } finally {
-        span.end()
-      }
-    })
+  // The answer is JSON text written here (servedJson), so fastify does not serialise it again.
+  function decideBody(body: unknown, explain: boolean, span: Span): string | Promise<string> {
+    const ctx = decideContext()
+    if (isRecord(body) && Object.hasOwn(body, 'requests')) {
+      if (explain) throw new ServiceError(400, 'bad_request', '/v1/explain takes one request, not a batch')
+      const list = body['requests']
+      if (!Array.isArray(list)) throw new ServiceError(400, 'bad_request', "field 'requests' must be an array of requests")
+      if (list.length > maxBatch) throw new ServiceError(400, 'bad_request', `field 'requests' holds ${list.length} requests; at most ${maxBatch} per call`)
+      const requests: AuthzRequest[] = list.map((r: unknown, i) => validateRequest(r, ctx.engine, `requests[${i}]`))
+      span.setAttribute('symbi.batch_size', requests.length)
+      const batch = (served: Served[]): string => `{"decisions":[${served.map(servedJson).join(',')}]}`
+      const decided = decideAll(ctx, requests, false)
+      return Array.isArray(decided) ? batch(decided) : decided.then(batch)
+    }
+    const request = validateRequest(body, ctx.engine, '')
+    const one = (served: Served[]): string => {
+      const s = served[0] as Served
+      span.setAttribute('symbi.effect', s.decision.effect)
+      return servedJson(s)
+    }
+    const decided = decideAll(ctx, [request], explain)
+    return Array.isArray(decided) ? one(decided) : decided.then(one)
   }
 
-  app.post('/v1/evaluate', async (req) => evaluate(req.body, false))
-  app.post('/v1/explain', async (req) => evaluate(req.body, true))
+  /**
+   * Decides inside a span. The span is made the active context only when it records (an SDK is
+   * registered), so that the audit store's own spans nest under it; without one, switching the
+   * context would cost every request for nothing.
+   */
+  function evaluate(body: unknown, explain: boolean, reply: FastifyReply): string | Promise<string> {
+    const span = tracer.startSpan(explain ? 'symbi.explain' : 'symbi.evaluate')
+    const failed = (e: unknown): never => {
+      span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
+      throw e
+    }
+    let out: string | Promise<string>
+    try {
+      out = span.isRecording() ? context.with(trace.setSpan(context.active(), span), () => decideBody(body, explain, span)) : decideBody(body, explain, span)
+    } catch (e) {
+      return failed(e)
+    }
+    reply.header('content-type', 'application/json; charset=utf-8')
+    if (typeof out === 'string') {
+      span.end()
+      return out
+    }
+    return out.then((text) => {
+      span.end()
+      return text
+    }, failed)
+  }
+
+  app.post('/v1/evaluate', (req, reply) => evaluate(req.body, false, reply))
+  app.post('/v1/explain', (req, reply) => evaluate(req.body, true, reply))
 
   app.get('/health/live', async () => ({ status: 'live' }))
   app.get('/health/ready', async (_req, reply) => {

@@ -64,54 +64,82 @@ function agentOf(r: AuthzRequest): string {
   return typeof id === 'string' && id !== '' ? id : 'unknown'
 }
 
-/** Decides `requests` (already validated) against one engine version. */
-export async function decideAll(ctx: DecideContext, requests: readonly AuthzRequest[], explain: boolean): Promise<ServedDecision[]> {
+/** One decided request as the API answers it, before it is written as JSON. */
+export interface Served {
+  readonly decision: Decision
+  readonly decisionId: string
+  readonly approvalId?: string
+}
+
+/**
+ * Decides `requests` (already validated) against one engine version. Synchronous when nothing
+ * has to be waited for (no audit store, no approval to park), so the common answer costs no
+ * promise per decision; otherwise a promise of the same list.
+ */
+export function decideAll(ctx: DecideContext, requests: readonly AuthzRequest[], explain: boolean): Served[] | Promise<Served[]> {
   const t0 = performance.now()
   const decisions = ctx.engine.evaluateBatch(requests, explain ? { explain: true } : undefined)
   const perDecisionMs = (performance.now() - t0) / Math.max(1, requests.length)
-  return Promise.all(
-    decisions.map(async (decided, i): Promise<ServedDecision> => {
-      const request = requests[i] as AuthzRequest
-      const decisionId = randomUUID()
-      let decision = decided
-      let approvalId: string | undefined
-      if (decision.effect === 'require_approval') {
-        try {
-          approvalId = await withinBound(ctx.approvals.park(request, decision, agentOf(request)), ctx.auditTimeoutMs, 'parking the approval')
-        } catch (e) {
-          decision = deny(`approval_unavailable: ${e instanceof Error ? e.message : String(e)}`, decision.version)
-        }
+  const out: Served[] = []
+  let waits: Promise<void>[] | undefined
+  for (let i = 0; i < decisions.length; i++) {
+    const request = requests[i] as AuthzRequest
+    const decided = decisions[i] as Decision
+    if (ctx.audit.enabled || decided.effect === 'require_approval') {
+      const at = out.length
+      out.push(undefined as unknown as Served)
+      ;(waits ??= []).push(serveRecorded(ctx, request, decided, perDecisionMs).then((s) => void (out[at] = s)))
+    } else {
+      out.push(served(ctx, request, decided, randomUUID(), undefined, perDecisionMs))
+    }
+  }
+  return waits === undefined ? out : Promise.all(waits).then(() => out)
+}
+
+/** Parks an approval and appends the audit event, then serves; a failure of either turns the decision into a deny. */
+async function serveRecorded(ctx: DecideContext, request: AuthzRequest, decided: Decision, perDecisionMs: number): Promise<Served> {
+  const decisionId = randomUUID()
+  let decision = decided
+  let approvalId: string | undefined
+  if (decision.effect === 'require_approval') {
+    try {
+      approvalId = await withinBound(ctx.approvals.park(request, decision, agentOf(request)), ctx.auditTimeoutMs, 'parking the approval')
+    } catch (e) {
+      decision = deny(`approval_unavailable: ${e instanceof Error ? e.message : String(e)}`, decision.version)
+    }
+  }
+  if (ctx.audit.enabled) {
+    const details: ValueRecord = {
+      decision_id: decisionId,
+      request: maskSensitive(request as unknown as Value),
+      effect: decision.effect,
+      version: decision.version,
+      determining: decision.determining.map((x) => `${x.policy}[${x.rule}]`),
+      ...(decision.effect === 'deny' ? { reason: decision.reason } : {}),
+      ...(approvalId !== undefined ? { approval_id: approvalId } : {}),
+      ...(ctx.revision !== undefined ? { revision: ctx.revision } : {}),
+    }
+    const a0 = performance.now()
+    try {
+      await withinBound(ctx.audit.append({ agentId: agentOf(request), type: 'policy_decision', details }), ctx.auditTimeoutMs, 'audit append')
+      ctx.metrics.auditSeconds.observe((performance.now() - a0) / 1000)
+    } catch (e) {
+      ctx.metrics.auditFailures.inc()
+      decision = deny(`audit_unavailable: ${e instanceof Error ? e.message : String(e)}`, decision.version)
+      if (approvalId !== undefined) {
+        // The caller is told "deny", so the parked request must not stay approvable: an
+        // approver acting on it later would grant what was never recorded.
+        await withinBound(ctx.approvals.reject(approvalId, 'symbi-policy', 'withdrawn: the decision to park it could not be audited'), ctx.auditTimeoutMs, 'withdrawing the approval').catch(() => undefined)
       }
-      if (ctx.audit.enabled) {
-        const details: ValueRecord = {
-          decision_id: decisionId,
-          request: maskSensitive(request as unknown as Value),
-          effect: decision.effect,
-          version: decision.version,
-          determining: decision.determining.map((x) => `${x.policy}[${x.rule}]`),
-          ...(decision.effect === 'deny' ? { reason: decision.reason } : {}),
-          ...(approvalId !== undefined ? { approval_id: approvalId } : {}),
-          ...(ctx.revision !== undefined ? { revision: ctx.revision } : {}),
-        }
-        const a0 = performance.now()
-        try {
-          await withinBound(ctx.audit.append({ agentId: agentOf(request), type: 'policy_decision', details }), ctx.auditTimeoutMs, 'audit append')
-          ctx.metrics.auditSeconds.observe((performance.now() - a0) / 1000)
-        } catch (e) {
-          ctx.metrics.auditFailures.inc()
-          decision = deny(`audit_unavailable: ${e instanceof Error ? e.message : String(e)}`, decision.version)
-          if (approvalId !== undefined) {
-            // The caller is told "deny", so the parked request must not stay approvable: an
-            // approver acting on it later would grant what was never recorded.
-            await withinBound(ctx.approvals.reject(approvalId, 'symbi-policy', 'withdrawn: the decision to park it could not be audited'), ctx.auditTimeoutMs, 'withdrawing the approval').catch(() => undefined)
-          }
-          approvalId = undefined
-        }
-      }
-      ctx.metrics.decisions.inc({ effect: decision.effect })
-      ctx.metrics.decisionSeconds.observe(perDecisionMs / 1000)
-      ctx.decisionLog?.write({ decisionId, request, decision, revision: ctx.revision, latencyMs: perDecisionMs })
-      return approvalId === undefined ? { ...decision, decisionId } : { ...decision, decisionId, approvalId }
-    }),
-  )
+      approvalId = undefined
+    }
+  }
+  return served(ctx, request, decision, decisionId, approvalId, perDecisionMs)
+}
+
+/** Counts and logs a final decision. */
+function served(ctx: DecideContext, request: AuthzRequest, decision: Decision, decisionId: string, approvalId: string | undefined, perDecisionMs: number): Served {
+  ctx.metrics.decided(decision.effect, perDecisionMs / 1000)
+  ctx.decisionLog?.write({ decisionId, request, decision, revision: ctx.revision, latencyMs: perDecisionMs })
+  return approvalId === undefined ? { decision, decisionId } : { decision, decisionId, approvalId }
 }

@@ -19,6 +19,8 @@ export interface ServiceMetrics {
   readonly auditFailures: Counter
   /** Requests refused for a missing or wrong token. */
   readonly authFailures: Counter
+  /** Counts one decision by effect and observes its time: the per-decision path, without label hashing. */
+  decided(effect: string, seconds: number): void
 }
 
 /** Creates the metrics; `pending` is read at scrape time for the approvals gauge. */
@@ -74,5 +76,13 @@ export function createMetrics(
       this.set(version())
     },
   })
-  return { registry, decisions, decisionSeconds, loads, auditSeconds, auditFailures, authFailures }
+  // One child per effect, made once: no labels object per decision.
+  const byEffect = new Map<string, { inc(): void }>()
+  const decided = (effect: string, seconds: number): void => {
+    let child = byEffect.get(effect)
+    if (child === undefined) byEffect.set(effect, (child = decisions.labels(effect)))
+    child.inc()
+    decisionSeconds.observe(seconds)
+  }
+  return { registry, decisions, decisionSeconds, loads, auditSeconds, auditFailures, authFailures, decided }
 }
