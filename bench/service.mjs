@@ -16,7 +16,10 @@ const CONNECTIONS = 32
 const request = readFileSync(new URL('../examples/requests/read-secret.json', import.meta.url), 'utf8')
 
 async function startTarget(kind, env = {}) {
-  const child = spawn(process.execPath, [new URL('./service-target.mjs', import.meta.url).pathname, kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  // The database only where the target asks for it: SYMBI_BENCH_PG in this process's environment
+  // must not turn the unaudited target into an audited one.
+  const { SYMBI_BENCH_PG: _pg, SYMBI_BENCH_AUDIT_MODE: _mode, ...base } = process.env
+  const child = spawn(process.execPath, [new URL('./service-target.mjs', import.meta.url).pathname, kind], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise((res, rej) => {
     let out = ''
     child.stdout.on('data', (c) => {

@@ -11,6 +11,8 @@ import type { Value } from '../stdlib/value.js'
 import { ApprovalRefused, MemoryApprovals, type ApprovalBackend, type ApprovalView } from './approvals.js'
 import { NoAudit, type ServiceAudit, type StoreHealth } from './audit.js'
 import type { SecurityEventSink } from '../runtime/events/security-event.js'
+import type { Suspension } from '../runtime/events/suspension-store.js'
+import { withSuspensions } from './suspended.js'
 import type { ApproverTokens, TokenCheck } from './auth.js'
 import { decideAll, validateRequest, type DecideContext, type Served } from './decide.js'
 import { servedJson } from './decision-json.js'
@@ -56,6 +58,12 @@ export interface ServiceOptions {
   readonly stores?: () => Record<string, StoreHealth>
   /** Authentication failures are reported here as `auth_failure` security events (not awaited). */
   readonly security?: SecurityEventSink
+  /**
+   * Suspended agents (incident response; with PostgreSQL, shared by every replica): requests
+   * whose principal is suspended are denied without asking a policy, and approving one of their
+   * parked requests grants nothing.
+   */
+  readonly suspended?: (agent: string) => Suspension | undefined
 }
 
 /** A running service's parts. */
@@ -83,7 +91,7 @@ function publicView(a: ApprovalView): Record<string, unknown> {
 export function createService(options: ServiceOptions): Service {
   const serving = options.serving
   const audit = options.audit ?? new NoAudit()
-  const approvals = options.approvals ?? new MemoryApprovals({ evaluate: (r) => requireEngine().evaluate(r) }, audit)
+  const approvals = options.approvals ?? new MemoryApprovals(withSuspensions({ evaluate: (r) => requireEngine().evaluate(r) }, options.suspended), audit)
   const metrics = options.metrics ?? createMetrics(() => approvals.pendingCount(), () => serving.version, () => serving.loadCounts)
   const maxBatch = options.maxBatch ?? 1000
   const auditTimeoutMs = options.auditTimeoutMs ?? 5000
@@ -172,7 +180,7 @@ export function createService(options: ServiceOptions): Service {
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?', 1)[0]}`))
 
   function decideContext(): DecideContext {
-    return { engine: requireEngine(), revision: serving.bundle?.revision, audit, approvals, metrics, decisionLog: options.decisionLog, auditTimeoutMs }
+    return { engine: requireEngine(), revision: serving.bundle?.revision, audit, approvals, metrics, decisionLog: options.decisionLog, auditTimeoutMs, suspended: options.suspended }
   }
 
   // The answer is JSON text written here (servedJson), so fastify does not serialise it again.

@@ -12,7 +12,9 @@ import { withinBound } from '../runtime/bounded.js'
 import { maskSensitive } from '../runtime/masking.js'
 import type { AuthzRequest, Decision } from '../stdlib/decision.js'
 import type { Value, ValueRecord } from '../stdlib/value.js'
+import { suspendedReason, type Suspension } from '../runtime/events/suspension-store.js'
 import type { ApprovalBackend } from './approvals.js'
+import { principalId } from './suspended.js'
 import type { ServiceAudit } from './audit.js'
 import type { DecisionLog } from './decision-log.js'
 import { ServiceError } from './errors.js'
@@ -30,6 +32,8 @@ export interface DecideContext {
   readonly metrics: ServiceMetrics
   readonly decisionLog: DecisionLog | undefined
   readonly auditTimeoutMs: number
+  /** The agent's suspension (incident response), if it is suspended: its requests are denied without a policy. */
+  readonly suspended: ((agent: string) => Suspension | undefined) | undefined
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -59,10 +63,6 @@ function deny(reason: string, version: number): Decision {
   return { effect: 'deny', reason, determining: [], errors: [], version }
 }
 
-function agentOf(r: AuthzRequest): string {
-  const id = (r.principal as { id?: unknown } | undefined)?.id
-  return typeof id === 'string' && id !== '' ? id : 'unknown'
-}
 
 /** One decided request as the API answers it, before it is written as JSON. */
 export interface Served {
@@ -79,6 +79,12 @@ export interface Served {
 export function decideAll(ctx: DecideContext, requests: readonly AuthzRequest[], explain: boolean): Served[] | Promise<Served[]> {
   const t0 = performance.now()
   const decisions = ctx.engine.evaluateBatch(requests, explain ? { explain: true } : undefined)
+  if (ctx.suspended !== undefined) {
+    for (let i = 0; i < decisions.length; i++) {
+      const s = ctx.suspended(principalId(requests[i] as AuthzRequest))
+      if (s !== undefined) decisions[i] = deny(suspendedReason(s), (decisions[i] as Decision).version)
+    }
+  }
   const perDecisionMs = (performance.now() - t0) / Math.max(1, requests.length)
   const out: Served[] = []
   let waits: Promise<void>[] | undefined
@@ -103,7 +109,7 @@ async function serveRecorded(ctx: DecideContext, request: AuthzRequest, decided:
   let approvalId: string | undefined
   if (decision.effect === 'require_approval') {
     try {
-      approvalId = await withinBound(ctx.approvals.park(request, decision, agentOf(request)), ctx.auditTimeoutMs, 'parking the approval')
+      approvalId = await withinBound(ctx.approvals.park(request, decision, principalId(request)), ctx.auditTimeoutMs, 'parking the approval')
     } catch (e) {
       decision = deny(`approval_unavailable: ${e instanceof Error ? e.message : String(e)}`, decision.version)
     }
@@ -121,7 +127,7 @@ async function serveRecorded(ctx: DecideContext, request: AuthzRequest, decided:
     }
     const a0 = performance.now()
     try {
-      await withinBound(ctx.audit.append({ agentId: agentOf(request), type: 'policy_decision', details }), ctx.auditTimeoutMs, 'audit append')
+      await withinBound(ctx.audit.append({ agentId: principalId(request), type: 'policy_decision', details }), ctx.auditTimeoutMs, 'audit append')
       ctx.metrics.auditSeconds.observe((performance.now() - a0) / 1000)
     } catch (e) {
       ctx.metrics.auditFailures.inc()

@@ -12,6 +12,8 @@ import { ApproverTokens, BundleLoader, BundleSource, createService, parseApprove
 import { PostgresApprovals } from '../../server/postgres/approvals.js'
 import { PostgresAudit } from '../../server/postgres/audit.js'
 import { PostgresTofuStore } from '../../server/postgres/tofu-store.js'
+import { PostgresSuspensionStore } from '../../server/postgres/suspension-store.js'
+import { withSuspensions } from '../../server/suspended.js'
 import { TofuKeyStore } from '../../runtime/tools/tofu-store.js'
 import { ToolVerifier } from '../../runtime/tools/tool-verifier.js'
 import { LATEST_SCHEMA, schemaVersion } from '../../server/postgres/migrations.js'
@@ -173,18 +175,31 @@ export const serve: Command = async (args, io) => {
       return EXIT.failure
     }
   }
-  const decider = { evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('no policy set is serving') }
+  // Suspensions imposed by incident response — here or at any host or replica writing the same
+  // database — deny at once, survive restarts, and make approving a parked request grant nothing.
+  let suspensions: PostgresSuspensionStore | undefined
+  if (pool !== undefined) {
+    try {
+      suspensions = await PostgresSuspensionStore.open(pool, { listen: true, refreshMs: 5000 })
+    } catch (e) {
+      await audit.close()
+      await pool.end().catch(() => undefined)
+      throw new UsageError(`cannot read suspended agents from PostgreSQL: ${e instanceof Error ? e.message : String(e)} (run \`symbi-policy db migrate\`)`)
+    }
+  }
+  const suspended = suspensions === undefined ? undefined : (agent: string) => suspensions.get(agent)
+  const decider = withSuspensions({ evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('no policy set is serving') }, suspended)
   const approvals = pool !== undefined && pgUrl !== undefined ? new PostgresApprovals({ url: pgUrl, pool, decider, audit, replica, log }) : undefined
   // Security events (authentication failures, blocked tools, …) go into the same audit chain as decisions;
   // detector thresholds come from the [security_events] section of SYMBIONT_CONFIG's file.
   const { loadConfig } = await import('../../runtime/config/load-config.js')
   const { SecurityMonitor, detectorsFromConfig } = await import('../../runtime/events/index.js')
   const eventsConfig = loadConfig({ env: io.env }).config?.events
-  const security = new SecurityMonitor({ ...(audit.enabled ? { audit } : {}), ...(eventsConfig === undefined ? {} : { detectors: detectorsFromConfig(eventsConfig) }) })
+  const security = new SecurityMonitor({ ...(audit.enabled ? { audit } : {}), ...(eventsConfig === undefined ? {} : { detectors: detectorsFromConfig(eventsConfig) }), ...(suspensions ? { suspensions } : {}) })
   const tofuPath = a.options.get('--tofu-store')
   const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
   const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore, security })
-  const service = createService({ serving, audit, security, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(keyStore ? { stores: () => ({ tofu: keyStore.health() }) } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
+  const service = createService({ serving, audit, security, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(keyStore ? { stores: () => ({ tofu: keyStore.health() }) } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), ...(suspended ? { suspended } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
   try {
@@ -192,6 +207,7 @@ export const serve: Command = async (args, io) => {
   } catch (e) {
     await loader?.stop()
     await service.close()
+    await suspensions?.close()
     throw new UsageError(`cannot listen on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`)
   }
   log(`listening on ${address} (${pgUrl !== undefined ? `replica ${replica}, ` : ''}${serving.ready ? `policy version ${serving.version}` : 'not ready: no verified policy set yet'}${tokenCheck ? ', bearer tokens required' : ''})`)
@@ -203,6 +219,7 @@ export const serve: Command = async (args, io) => {
       void (async () => {
         await loader?.stop()
         await service.close()
+        await suspensions?.close()
         await pool?.end().catch(() => undefined)
         done()
       })()

@@ -6,6 +6,7 @@ import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { DEFAULT_DECISION_TIMEOUT_MS, decideSafely } from './decide.js'
 import type { SecurityEventInput } from '../events/security-event.js'
+import { suspendedReason } from '../events/suspension-store.js'
 import type { EnforcementPoint } from './forbidden-error.js'
 import { ForbiddenError, actionName, syntheticDeny } from './forbidden-error.js'
 
@@ -123,7 +124,7 @@ export class Enforcer {
     const suspended = this.options.security?.suspension(p.agentId)
     if (suspended !== undefined) {
       // Decided without the engine: no policy can let a suspended agent through.
-      const reason = `agent '${p.agentId}' is suspended since ${new Date(suspended.since).toISOString()}: ${suspended.reason}`
+      const reason = suspendedReason({ ...suspended, agent: p.agentId })
       const decision = syntheticDeny(reason)
       await this.audit(p, decision, undefined)
       throw this.forbidden(p, reason, decision)

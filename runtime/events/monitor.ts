@@ -10,15 +10,9 @@ import type { AuditSink } from '../audit-sink.js'
 import { DEFAULT_AUDIT_TIMEOUT_MS, withinBound } from '../bounded.js'
 import type { Detector } from './detectors.js'
 import { stampEvent, type SecurityEvent, type SecurityEventInput, type SecurityEventSink } from './security-event.js'
+import { MemorySuspensions, type Suspension, type SuspensionStore } from './suspension-store.js'
 
-/** Why an agent is suspended, and since when. */
-export interface Suspension {
-  readonly agent: string
-  readonly since: number
-  readonly reason: string
-  /** The security event that led to it. */
-  readonly event?: string
-}
+export type { Suspension }
 
 /** Something that acts on events (incident response). */
 export interface Responder {
@@ -39,6 +33,11 @@ export interface SecurityMonitorOptions {
    * the bound events are dropped — not recorded, not seen by detectors — and counted (`dropped`).
    */
   readonly maxPending?: number
+  /**
+   * Where suspensions are kept (default: this process's memory, lifted by a restart). A file or
+   * PostgreSQL store keeps them across restarts, and the latter shares them between replicas.
+   */
+  readonly suspensions?: SuspensionStore
 }
 
 type Subscriber = (event: SecurityEvent) => void
@@ -48,13 +47,14 @@ const MAX_CASCADE = 4
 
 export class SecurityMonitor implements SecurityEventSink {
   private readonly subscribers = new Set<Subscriber>()
-  private readonly suspensions = new Map<string, Suspension>()
+  private readonly suspensions: SuspensionStore
   private readonly clock: () => number
   private pending = 0
   private droppedCount = 0
 
   constructor(private readonly options: SecurityMonitorOptions = {}) {
     this.clock = options.clock ?? Date.now
+    this.suspensions = options.suspensions ?? new MemorySuspensions()
   }
 
   /** Delivers events to `f` until the returned function is called. */
@@ -107,7 +107,15 @@ export class SecurityMonitor implements SecurityEventSink {
     return this.suspensions.get(agent)
   }
 
-  /** Suspends an agent (audited): every enforcement point denies it until `resume`. */
+  /** Agents suspended now, oldest first. */
+  suspended(): Suspension[] {
+    return this.suspensions.list()
+  }
+
+  /**
+   * Suspends an agent (audited): every enforcement point denies it until `resume`. It takes
+   * effect here even if the store then fails to persist it (that failure is thrown).
+   */
   async suspend(agent: string, reason: string, event?: string): Promise<Suspension> {
     const existing = this.suspensions.get(agent)
     if (existing !== undefined) return existing
@@ -115,17 +123,20 @@ export class SecurityMonitor implements SecurityEventSink {
     // Recorded before it takes effect is not needed for safety (suspending only denies more),
     // but a suspension nobody can see in the chain would be unaccountable: record it first.
     await this.record(agent, 'incident_response', { action: 'suspend_agent', agent, reason, ...(event === undefined ? {} : { event }) })
-    this.suspensions.set(agent, s)
+    await withinBound(Promise.resolve().then(() => this.suspensions.put(s)), this.options.auditTimeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS, 'storing the suspension')
     return s
   }
 
-  /** Lifts a suspension; `by` and `reason` are recorded. Fails (throws) if the record cannot be written. */
+  /**
+   * Lifts a suspension; `by` and `reason` are recorded, then the store forgets it. Fails
+   * (throws, the agent stays suspended) if the record or the store cannot be written.
+   */
   async resume(agent: string, by: string, reason: string): Promise<boolean> {
-    if (!this.suspensions.has(agent)) return false
+    if (this.suspensions.get(agent) === undefined) return false
     if (by.trim() === '' || reason.trim() === '') throw new Error('a resume names who resumes and why')
     // Recorded before it takes effect: an unaudited resume must not happen.
     await this.record(agent, 'incident_response', { action: 'resume_agent', agent, by, reason })
-    this.suspensions.delete(agent)
+    await withinBound(Promise.resolve().then(() => this.suspensions.remove(agent)), this.options.auditTimeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS, 'removing the suspension from its store')
     return true
   }
 

@@ -3,9 +3,8 @@
  * `<dir>/revocations.json`. Files are 0600 in a 0700 directory and are written atomically
  * (a temporary file, fsync, rename), so a crash leaves the old record or the new one.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
-import { writeFileDurably } from '../durable-write.js'
-import { randomBytes } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../durable-write.js'
 import { join } from 'node:path'
 import { KeyError } from './errors.js'
 import type { KeyRecord, RevocationList } from './records.js'
@@ -31,18 +30,6 @@ const KEY_ID = /^sha256:[0-9a-f]{64}$/
 
 export function isKeyId(id: string): boolean {
   return KEY_ID.test(id)
-}
-
-/** Writes a file atomically with mode 0600 (a temporary file, fsync, rename). */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  writeFileDurably(tmp, text, 'wx')
-  try {
-    renameSync(tmp, path)
-  } catch (e) {
-    unlinkSync(tmp)
-    throw e
-  }
 }
 
 export class FileKeyStore implements KeyStore {

@@ -73,6 +73,19 @@ CREATE TABLE symbi_key_revocations (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'incident response: suspended agents, shared by replicas and kept across restarts',
+    sql: `
+CREATE TABLE symbi_suspensions (
+  agent      text        PRIMARY KEY CHECK (agent <> ''),
+  since_ms   bigint      NOT NULL,
+  reason     text        NOT NULL,
+  event      text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ]
 
 /** What `migrate` did. */

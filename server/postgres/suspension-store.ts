@@ -1,0 +1,92 @@
+/**
+ * Suspended agents in PostgreSQL: kept across restarts and shared by replicas, so an agent
+ * suspended through one replica (or by a host's incident response writing to the same database)
+ * is denied by all. Reads come from a snapshot, as enforcement points ask on their hot path;
+ * `open` subscribes to a NOTIFY channel so that another replica's suspension or resume reaches
+ * this one without waiting for a poll, and `refresh` reloads it (call it on a timer as well
+ * when a missed notification must not matter, e.g. across a reconnect).
+ */
+import type pg from 'pg'
+import { MemorySuspensions, parseSuspension, type Suspension } from '../../runtime/events/suspension-store.js'
+
+const CHANNEL = 'symbi_suspensions_changed'
+
+export class PostgresSuspensionStore extends MemorySuspensions {
+  private listener: pg.PoolClient | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  private constructor(private readonly pool: pg.Pool) {
+    super()
+  }
+
+  /**
+   * Loads the snapshot; with `listen`, keeps it current from the other replicas' changes, and
+   * with `refreshMs` also reloads it on that period (a notification missed during a reconnect).
+   */
+  static async open(pool: pg.Pool, options: { listen?: boolean; refreshMs?: number } = {}): Promise<PostgresSuspensionStore> {
+    const store = new PostgresSuspensionStore(pool)
+    await store.refresh()
+    if (options.refreshMs !== undefined) {
+      store.timer = setInterval(() => void store.refresh().catch(() => undefined), options.refreshMs)
+      store.timer.unref()
+    }
+    if (options.listen === true) {
+      const client = await pool.connect()
+      client.on('notification', () => void store.refresh().catch(() => undefined))
+      await client.query(`LISTEN ${CHANNEL}`)
+      store.listener = client
+    }
+    return store
+  }
+
+  /** Replaces the snapshot with the table's rows. */
+  async refresh(): Promise<void> {
+    const rows = await this.query<{ agent: string; since_ms: string; reason: string; event: string | null }>('SELECT agent, since_ms, reason, event FROM symbi_suspensions')
+    const next = new Map<string, Suspension>()
+    for (const r of rows.rows) {
+      const s = parseSuspension({ agent: r.agent, since: Number(r.since_ms), reason: r.reason, ...(r.event === null ? {} : { event: r.event }) }, `symbi_suspensions row '${r.agent}'`)
+      next.set(s.agent, s)
+    }
+    // A suspension this replica holds but has not (yet) written stays: suspending only denies more.
+    for (const [agent, s] of this.held) if (!next.has(agent) && this.unwritten.has(agent)) next.set(agent, s)
+    this.held.clear()
+    for (const [agent, s] of next) this.held.set(agent, s)
+  }
+
+  /** Suspended here but not known to be in the table (being written, or the write failed). */
+  private readonly unwritten = new Set<string>()
+
+  override async put(s: Suspension): Promise<void> {
+    super.put(s)
+    this.unwritten.add(s.agent)
+    // The first suspension wins: a second replica suspending the same agent keeps the first record.
+    await this.query('INSERT INTO symbi_suspensions (agent, since_ms, reason, event) VALUES ($1, $2, $3, $4) ON CONFLICT (agent) DO NOTHING', [s.agent, s.since, s.reason, s.event ?? null])
+    this.unwritten.delete(s.agent)
+    // Written is what counts: replicas that miss the notification see it at their next refresh.
+    await this.query(`NOTIFY ${CHANNEL}`).catch(() => undefined)
+  }
+
+  override async remove(agent: string): Promise<void> {
+    await this.query('DELETE FROM symbi_suspensions WHERE agent = $1', [agent])
+    this.unwritten.delete(agent)
+    super.remove(agent)
+    await this.query(`NOTIFY ${CHANNEL}`).catch(() => undefined)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    if (this.listener !== undefined) {
+      await this.listener.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined)
+      this.listener.release()
+      this.listener = undefined
+    }
+  }
+
+  private async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+    try {
+      return await this.pool.query<T>(sql, params)
+    } catch (e) {
+      throw new Error(`suspension store (PostgreSQL) failed: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+}
