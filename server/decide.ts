@@ -63,7 +63,6 @@ function deny(reason: string, version: number): Decision {
   return { effect: 'deny', reason, determining: [], errors: [], version }
 }
 
-
 /** One decided request as the API answers it, before it is written as JSON. */
 export interface Served {
   readonly decision: Decision
