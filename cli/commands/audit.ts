@@ -15,6 +15,7 @@ const USAGE = `Usage:
   symbi-policy audit verify --postgres <url> [--chain <id> [--anchor <hex head hash>]] [--public-key <public.pem>] [--live] [--webhook <url>]
   symbi-policy audit keygen --out <dir> [--force]
   symbi-policy audit prune <log> --before <ISO time> --signing-key <private.pem> [--archive <file>]
+  symbi-policy audit prune --postgres <url> --chain <id> --before <ISO time> --signing-key <private.pem> [--archive <file>]
   symbi-policy audit export <log> --from <ISO time> --to <ISO time> --signing-key <private.pem> -o <file>
   symbi-policy audit export --postgres <url> --chain <id> --from <ISO time> --to <ISO time> --signing-key <private.pem> -o <file>
 
@@ -32,6 +33,9 @@ keygen   writes an Ed25519 key pair: <dir>/private.pem (PKCS#8, mode 0600), <dir
 prune    retention: deletes the records before --before (or moves them to --archive, a new file
          that verifies on its own) and opens the log with one signed tombstone, after which the
          log still verifies. The log must verify first and must not be open by a writer.
+         With --postgres, one replica's chain in the database (--signing-key is that replica's):
+         the rows go and the chain's tombstone stands for them, in one transaction; its writer may
+         keep running (the unsigned tail and the last row are never pruned).
 export   evidence: the records from --from to --to (widened to signed records at both ends) as
          a log of their own, opened by a signed tombstone, that \`audit verify\` accepts. With
          --postgres, from one replica's chain in the database (--signing-key is that replica's).
@@ -133,9 +137,12 @@ async function verifyCommand(args: readonly string[], io: CliIO): Promise<number
 }
 
 async function pruneCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const a = parseArgs(args, { flags: ['--help'], options: ['--before', '--signing-key', '--archive'] })
+  const a = parseArgs(args, { flags: ['--help'], options: ['--before', '--signing-key', '--archive', '--postgres', '--chain'] })
   if (a.flags.has('--help')) return void io.out(USAGE), EXIT.ok
-  if (a.positionals.length !== 1) throw new UsageError('prune takes exactly one log file')
+  const pgUrl = a.options.get('--postgres')
+  const chain = a.options.get('--chain')
+  if (pgUrl === undefined && a.positionals.length !== 1) throw new UsageError('prune takes exactly one log file, or --postgres <url> --chain <id>')
+  if (pgUrl !== undefined && (a.positionals.length > 0 || chain === undefined)) throw new UsageError('prune --postgres takes --chain <id> (the replica whose chain is pruned) and no log file')
   const beforeText = a.options.get('--before')
   const keyPath = a.options.get('--signing-key')
   if (beforeText === undefined || keyPath === undefined) throw new UsageError('prune needs --before <ISO time> and --signing-key <private.pem>')
@@ -144,7 +151,8 @@ async function pruneCommand(args: readonly string[], io: CliIO): Promise<number>
   const { applyRetention, RetentionError } = await import('../../runtime/audit/retention.js')
   const archive = a.options.get('--archive')
   try {
-    const r = await applyRetention(abs(io, a.positionals[0] as string), { before, signingKey: abs(io, keyPath), ...(archive === undefined ? {} : { archive: abs(io, archive) }) })
+    const options = { before, signingKey: abs(io, keyPath), ...(archive === undefined ? {} : { archive: abs(io, archive) }) }
+    const r = pgUrl === undefined ? await applyRetention(abs(io, a.positionals[0] as string), options) : await pruneChain(pgUrl, chain as string, options)
     io.out(r.removed === 0 ? `nothing to prune: no signed record before ${new Date(before).toISOString()}\n` : `pruned ${r.removed} records (${r.deleted} deleted in all); ${r.kept} kept after a signed tombstone${r.archiveSha256 === undefined ? '' : `; archive sha256 ${r.archiveSha256}`}\n`)
     return EXIT.ok
   } catch (e) {
@@ -187,6 +195,24 @@ async function exportCommand(args: readonly string[], io: CliIO): Promise<number
     return EXIT.ok
   } catch (e) {
     return retentionFailure('export', e, RetentionError, io)
+  }
+}
+
+/** Retention on one replica's chain in PostgreSQL; an unreachable database is a usage error. */
+async function pruneChain(url: string, chain: string, options: import('../../runtime/audit/retention.js').RetentionOptions): Promise<import('../../runtime/audit/retention.js').RetentionResult> {
+  const { openPool, redactUrl } = await import('../../server/postgres/pool.js')
+  const { applyChainRetention } = await import('../../server/postgres/retention.js')
+  const { RetentionError } = await import('../../runtime/audit/retention.js')
+  const pool = openPool(url, { max: 2, queryTimeoutMs: 60_000 })
+  try {
+    return await applyChainRetention(pool, chain, options).catch((e: unknown) => {
+      // The log's own verdict, a bad key and the archive file's errors are reported as for a file;
+      // anything else came from the database.
+      if (e instanceof RetentionError || e instanceof AuditKeyError || (e as NodeJS.ErrnoException).path !== undefined) throw e
+      throw new UsageError(`cannot prune audit chain '${chain}' in ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`)
+    })
+  } finally {
+    await pool.end().catch(() => undefined)
   }
 }
 

@@ -53,7 +53,7 @@ function writeNew(path: string, text: string): void {
  * The signed tombstone standing for file records [0, cut) of a log whose parsed records are
  * `records` (which may themselves open with an older tombstone).
  */
-function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObject, now: number, archiveSha256: string | null): AuditEvent {
+export function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObject, now: number, archiveSha256: string | null): AuditEvent {
   const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
   let session: SessionDetails | null = old?.session ?? null
   for (let j = 0; j < cut; j++) if ((records[j] as AuditEvent).type === SESSION_TYPE) session = (records[j] as AuditEvent).details as SessionDetails
@@ -77,7 +77,7 @@ function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObjec
  * `publicKey`, with the lines they are written as; refuses (`RetentionError`, naming `refusal`)
  * a log that does not verify. `live` accepts a tail a writer has not signed yet, and leaves it out.
  */
-async function verifiedRecords(source: string | readonly unknown[], publicKey: KeyObject, live: boolean, refusal: string): Promise<{ lines: string[]; records: AuditEvent[] }> {
+export async function verifiedRecords(source: string | readonly unknown[], publicKey: KeyObject, live: boolean, refusal: string): Promise<{ lines: string[]; records: AuditEvent[] }> {
   const checked = await verify(source, { publicKey, live })
   if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); ${refusal}`)
   if (typeof source !== 'string') {
@@ -89,20 +89,27 @@ async function verifiedRecords(source: string | readonly unknown[], publicKey: K
   return { lines, records: lines.map((l) => (parseLine(Buffer.from(l, 'utf8')) as { record: AuditEvent }).record) }
 }
 
+/**
+ * Where retention cuts `records` (which may open with an older tombstone): just after the last
+ * signed record timestamped before `before`, among the first `limit` records; 0 when none is.
+ */
+export function retentionCut(records: readonly AuditEvent[], before: number, limit: number): number {
+  let cut = 0
+  for (let j = records[0]?.type === TOMBSTONE_TYPE ? 1 : 0; j < limit; j++) {
+    const r = records[j] as AuditEvent
+    if (Date.parse(r.timestamp) >= before) break
+    if (r.signature !== undefined) cut = j + 1
+  }
+  return cut
+}
+
 export async function applyRetention(path: string, options: RetentionOptions): Promise<RetentionResult> {
   const key: KeyObject = loadPrivateKey(options.signingKey)
   const publicKey = createPublicKey(key)
   const { lines, records } = await verifiedRecords(path, publicKey, false, 'nothing was deleted')
 
-  // The original log's position of file index j, and the session in effect, as of any old tombstone.
   const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
-  const before = options.before
-  let cut = 0
-  for (let j = old === undefined ? 0 : 1; j < records.length; j++) {
-    const r = records[j] as AuditEvent
-    if (Date.parse(r.timestamp) >= before) break
-    if (r.signature !== undefined) cut = j + 1
-  }
+  const cut = retentionCut(records, options.before, records.length)
   const removed = old === undefined ? cut : cut - 1
   if (removed <= 0) return { deleted: old?.deleted ?? 0, removed: 0, kept: records.length - (old === undefined ? 0 : 1) }
 

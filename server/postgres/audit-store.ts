@@ -3,7 +3,8 @@
  * hashing, signing and group commit are exactly those of the file store. One chain per writer
  * (replica): the writer holds a session advisory lock on its chain id on the one connection all
  * its writes use, so two processes can never extend one chain. Each batch is one INSERT (one
- * transaction); rows are append-only (a trigger refuses UPDATE, DELETE and TRUNCATE).
+ * transaction); rows are append-only (a trigger refuses UPDATE, DELETE and TRUNCATE), except
+ * those a chain's retention tombstone stands for (server/postgres/retention.ts).
  */
 import pg from 'pg'
 import { GENESIS_HASH, serializeEvent, type AuditEvent } from '../../runtime/audit/event.js'
@@ -91,15 +92,32 @@ export class PostgresAuditStore implements AuditStore {
   }
 }
 
-/** Every chain in the database (or the one named), rows in order, for verification. */
-export async function readChains(pool: pg.Pool, chainId?: string): Promise<ChainRows[]> {
-  const ids = chainId !== undefined ? [chainId] : (await pool.query<{ chain_id: string }>('SELECT DISTINCT chain_id FROM symbi_audit_events ORDER BY chain_id')).rows.map((r) => r.chain_id)
+/** What reads chains: a pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>
+
+/**
+ * Every chain in the database (or the one named), rows in order, for verification. A chain that
+ * retention pruned opens with its signed tombstone (labelled with the last row it stands for),
+ * and its rows continue after that row.
+ */
+export async function readChains(db: Queryable, chainId?: string): Promise<ChainRows[]> {
+  const ids =
+    chainId !== undefined
+      ? [chainId]
+      : (await db.query<{ chain_id: string }>('SELECT chain_id FROM symbi_audit_events UNION SELECT chain_id FROM symbi_audit_tombstones ORDER BY chain_id')).rows.map((r) => r.chain_id)
   const out: ChainRows[] = []
   for (const id of ids) {
-    const rows = await pool.query<{ seq: string; record: string }>('SELECT seq, record FROM symbi_audit_events WHERE chain_id = $1 ORDER BY seq', [id])
     const records: unknown[] = []
     const seqs: number[] = []
     let expected = 1
+    const tomb = await db.query<{ cut_seq: string; record: string }>('SELECT cut_seq, record FROM symbi_audit_tombstones WHERE chain_id = $1', [id])
+    const t = tomb.rows[0]
+    if (t !== undefined) {
+      records.push(parseRow(t.record))
+      seqs.push(Number(t.cut_seq))
+      expected = Number(t.cut_seq) + 1
+    }
+    const rows = await db.query<{ seq: string; record: string }>('SELECT seq, record FROM symbi_audit_events WHERE chain_id = $1 AND seq >= $2 ORDER BY seq', [id, expected])
     for (const r of rows.rows) {
       // A gap in seq is a deleted row (by someone who disabled the trigger): it is kept as a
       // record that can never verify, so the chain is reported broken at the first missing row.
@@ -109,13 +127,17 @@ export async function readChains(pool: pg.Pool, chainId?: string): Promise<Chain
       }
       expected = Number(r.seq) + 1
       seqs.push(Number(r.seq))
-      try {
-        records.push(JSON.parse(r.record) as unknown)
-      } catch {
-        records.push({ unparsable: r.record })
-      }
+      records.push(parseRow(r.record))
     }
     out.push({ chainId: id, records, seqs })
   }
   return out
+}
+
+function parseRow(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return { unparsable: text }
+  }
 }

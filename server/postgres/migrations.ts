@@ -86,6 +86,39 @@ CREATE TABLE symbi_suspensions (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'audit retention: a signed tombstone per chain stands for the rows it deleted',
+    sql: `
+CREATE TABLE symbi_audit_tombstones (
+  chain_id   text        PRIMARY KEY,
+  cut_seq    bigint      NOT NULL CHECK (cut_seq >= 1),
+  hash       text        NOT NULL,
+  record     text        NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+-- A tombstone only moves forward and is never removed: rows it stood for stay accounted for.
+CREATE FUNCTION symbi_audit_tombstone_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.chain_id = OLD.chain_id AND NEW.cut_seq > OLD.cut_seq THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'symbi_audit_tombstones only moves forward: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER symbi_audit_tombstone_no_back BEFORE UPDATE OR DELETE ON symbi_audit_tombstones FOR EACH ROW EXECUTE FUNCTION symbi_audit_tombstone_forward();
+CREATE TRIGGER symbi_audit_tombstone_no_truncate BEFORE TRUNCATE ON symbi_audit_tombstones FOR EACH STATEMENT EXECUTE FUNCTION symbi_audit_tombstone_forward();
+-- Rows stay append-only, except that a row a chain's tombstone covers may be deleted. Whether
+-- that tombstone is genuine is what \`audit verify\` decides (it is signed with the chain's key);
+-- a deletion without one is still refused here.
+CREATE OR REPLACE FUNCTION symbi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM symbi_audit_tombstones t WHERE t.chain_id = OLD.chain_id AND t.cut_seq >= OLD.seq) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'symbi_audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+`,
+  },
 ]
 
 /** What `migrate` did. */
