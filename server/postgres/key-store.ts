@@ -7,6 +7,7 @@
  * row lock, so two replicas revoking at once both keep their entry.
  */
 import type pg from 'pg'
+import { listenOn, type Listening } from './listen.js'
 import { KeyError } from '../../runtime/keys/errors.js'
 import { isKeyId, type KeyStore } from '../../runtime/keys/file-store.js'
 import type { KeyRecord, RevocationList } from '../../runtime/keys/records.js'
@@ -16,7 +17,7 @@ const CHANNEL = 'symbi_keys_changed'
 export class PostgresKeyStore implements KeyStore {
   private keys = new Map<string, KeyRecord>()
   private revocationList: RevocationList | undefined
-  private listener: pg.PoolClient | undefined
+  private listener: Listening | undefined
 
   private constructor(private readonly pool: pg.Pool) {}
 
@@ -24,12 +25,7 @@ export class PostgresKeyStore implements KeyStore {
   static async open(pool: pg.Pool, options: { listen?: boolean } = {}): Promise<PostgresKeyStore> {
     const store = new PostgresKeyStore(pool)
     await store.refresh()
-    if (options.listen === true) {
-      const client = await pool.connect()
-      client.on('notification', () => void store.refresh().catch(() => undefined))
-      await client.query(`LISTEN ${CHANNEL}`)
-      store.listener = client
-    }
+    if (options.listen === true) store.listener = await listenOn(pool, CHANNEL, () => void store.refresh().catch(() => undefined))
     return store
   }
 
@@ -42,11 +38,9 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async close(): Promise<void> {
-    if (this.listener !== undefined) {
-      await this.listener.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined)
-      this.listener.release()
-      this.listener = undefined
-    }
+    const listener = this.listener
+    this.listener = undefined
+    await listener?.stop()
   }
 
   list(): KeyRecord[] {

@@ -7,12 +7,13 @@
  * when a missed notification must not matter, e.g. across a reconnect).
  */
 import type pg from 'pg'
+import { listenOn, type Listening } from './listen.js'
 import { MemorySuspensions, parseSuspension, type Suspension } from '../../runtime/events/suspension-store.js'
 
 const CHANNEL = 'symbi_suspensions_changed'
 
 export class PostgresSuspensionStore extends MemorySuspensions {
-  private listener: pg.PoolClient | undefined
+  private listener: Listening | undefined
   private timer: NodeJS.Timeout | undefined
 
   private constructor(private readonly pool: pg.Pool) {
@@ -30,12 +31,7 @@ export class PostgresSuspensionStore extends MemorySuspensions {
       store.timer = setInterval(() => void store.refresh().catch(() => undefined), options.refreshMs)
       store.timer.unref()
     }
-    if (options.listen === true) {
-      const client = await pool.connect()
-      client.on('notification', () => void store.refresh().catch(() => undefined))
-      await client.query(`LISTEN ${CHANNEL}`)
-      store.listener = client
-    }
+    if (options.listen === true) store.listener = await listenOn(pool, CHANNEL, () => void store.refresh().catch(() => undefined))
     return store
   }
 
@@ -75,11 +71,9 @@ export class PostgresSuspensionStore extends MemorySuspensions {
 
   async close(): Promise<void> {
     clearInterval(this.timer)
-    if (this.listener !== undefined) {
-      await this.listener.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined)
-      this.listener.release()
-      this.listener = undefined
-    }
+    const listener = this.listener
+    this.listener = undefined
+    await listener?.stop()
   }
 
   private async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
