@@ -23,6 +23,11 @@ const REQUESTS: readonly [string, AuthzRequest][] = [
   ['other values', { principal: { ...principal, level: 2, name: 'Bo', tags: [], nums: [0], rec: { x: 2 }, t: 'public', flag: false }, action: 'read', resource: { id: 'd', owner: 'bo', kind: 'note' }, context: { user: { level: 9 } } }],
   ['wrong types', { principal: { ...principal, level: 'high', name: 7, tags: 'a', nums: { a: 1 }, rec: [1], t: 3, flag: 'yes' }, action: 'read', resource: { id: 'd', owner: 5 }, context: { user: 'x' } }],
   ['missing', { principal: { id: 'al' }, action: 'read' }],
+  // Bases that are null, values no fast path may pass through unchecked (-0, NaN, ±Infinity), and
+  // attributes a record only inherits (they are not the request's: a read must not see them).
+  ['null bases', { principal: { ...principal, rec: null, nums: null, tags: null, name: null }, action: 'read', resource: { id: 'd', owner: null }, context: { user: null } } as unknown as AuthzRequest],
+  ['odd numbers', { principal: { ...principal, level: -0, zero: Number.NaN, neg: Number.NEGATIVE_INFINITY, nums: [Number.POSITIVE_INFINITY, -0, 3], rec: { x: Number.NaN, y: 'z' } }, action: 'read', resource: { id: 'd', owner: 'al' }, context: { user: { level: -0 } } }],
+  ['inherited', { principal: Object.assign(Object.create(principal) as object, { id: 'al' }), action: 'read', resource: Object.assign(Object.create({ owner: 'al' }) as object, { id: 'd' }), context: { user: Object.create({ level: 4 }) as object } } as unknown as AuthzRequest],
 ]
 
 const GUARDS: readonly string[] = [
