@@ -9,8 +9,7 @@
  * effect in this process before it is persisted (suspending only denies more), and a resume
  * takes effect only after it is: a store that cannot write keeps the agent suspended.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { writeFileAtomic } from '../durable-write.js'
+import { RecordFile } from '../record-file.js'
 
 /** Why an agent is suspended, and since when. */
 export interface Suspension {
@@ -76,36 +75,22 @@ export function parseSuspension(v: unknown, where: string): Suspension {
  * with no suspensions because the file was damaged would lift them all.
  */
 export class FileSuspensionStore extends MemorySuspensions {
+  readonly #file: RecordFile<Suspension>
+
   constructor(readonly path: string) {
     super()
-    if (!existsSync(path)) return
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'))
-    } catch (e) {
-      throw new Error(`suspension store ${path} cannot be read: ${e instanceof Error ? e.message : String(e)}`)
-    }
-    const list = (parsed as { suspensions?: unknown } | null)?.suspensions
-    if (!Array.isArray(list)) throw new Error(`suspension store ${path}: expected {"suspensions": [...]}`)
-    list.forEach((v, i) => {
-      const s = parseSuspension(v, `suspension store ${path}, suspensions[${i}]`)
-      this.held.set(s.agent, s)
-    })
+    this.#file = new RecordFile<Suspension>(path, 'suspensions', 'suspension store')
+    for (const s of this.#file.read(parseSuspension)) this.held.set(s.agent, s)
   }
 
   override put(s: Suspension): void {
     super.put(s)
-    this.write()
+    this.#file.write(this.list())
   }
 
   override remove(agent: string): void {
     if (!this.held.has(agent)) return
-    const rest = this.list().filter((s) => s.agent !== agent)
-    this.write(rest)
+    this.#file.write(this.list().filter((s) => s.agent !== agent))
     this.held.delete(agent)
-  }
-
-  private write(list: Suspension[] = this.list()): void {
-    writeFileAtomic(this.path, `${JSON.stringify({ suspensions: list }, null, 2)}\n`)
   }
 }

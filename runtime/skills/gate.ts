@@ -5,7 +5,34 @@
  * see like any other).
  */
 import type { SecurityEventSink } from '../events/security-event.js'
+import { RecordFile } from '../record-file.js'
 import type { ScanReport, SkillScanner } from './scanner.js'
+
+/** A quarantined skill, since when and why. */
+export interface Quarantine {
+  readonly skill: string
+  /** Milliseconds since the epoch. */
+  readonly since: number
+  readonly reason: string
+}
+
+function parseQuarantine(v: unknown, where: string): Quarantine {
+  const r = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>
+  if (typeof r['skill'] !== 'string' || r['skill'] === '') throw new Error(`${where}: 'skill' must be a non-empty string`)
+  if (typeof r['since'] !== 'number' || !Number.isFinite(r['since'])) throw new Error(`${where}: 'since' must be a time in milliseconds`)
+  if (typeof r['reason'] !== 'string') throw new Error(`${where}: 'reason' must be a string`)
+  return { skill: r['skill'], since: r['since'], reason: r['reason'] }
+}
+
+export interface SkillGateOptions {
+  readonly security?: SecurityEventSink
+  readonly clock?: () => number
+  /**
+   * Where quarantines are kept (a JSON file, 0600, rewritten atomically): without it they live in
+   * this process only and a restart admits a quarantined skill again. A damaged file is an error.
+   */
+  readonly quarantineFile?: string
+}
 
 export interface GateVerdict {
   readonly admitted: boolean
@@ -16,24 +43,43 @@ export interface GateVerdict {
 }
 
 export class SkillGate {
-  private readonly quarantined = new Map<string, { since: number; reason: string }>()
+  private readonly quarantined = new Map<string, Quarantine>()
+  readonly #file: RecordFile<Quarantine> | undefined
 
   constructor(
     private readonly scanner: SkillScanner,
-    private readonly options: { readonly security?: SecurityEventSink; readonly clock?: () => number } = {},
-  ) {}
-
-  /** Refuses the skill from now on, whatever its scan says (until `release`). */
-  quarantine(skill: string, reason: string): void {
-    if (!this.quarantined.has(skill)) this.quarantined.set(skill, { since: (this.options.clock ?? Date.now)(), reason })
+    private readonly options: SkillGateOptions = {},
+  ) {
+    if (options.quarantineFile !== undefined) {
+      this.#file = new RecordFile<Quarantine>(options.quarantineFile, 'quarantined', 'quarantine file')
+      for (const q of this.#file.read(parseQuarantine)) this.quarantined.set(q.skill, q)
+    }
   }
 
+  /**
+   * Refuses the skill from now on, whatever its scan says (until `release`). It takes effect at
+   * once; a quarantine file that cannot be written is then thrown (the skill stays refused here).
+   */
+  quarantine(skill: string, reason: string): void {
+    if (this.quarantined.has(skill)) return
+    this.quarantined.set(skill, { skill, since: (this.options.clock ?? Date.now)(), reason })
+    this.#file?.write([...this.quarantined.values()])
+  }
+
+  /** Admits the skill's scans again; written to the quarantine file first (if that fails, it stays quarantined). */
   release(skill: string): boolean {
+    if (!this.quarantined.has(skill)) return false
+    this.#file?.write([...this.quarantined.values()].filter((q) => q.skill !== skill))
     return this.quarantined.delete(skill)
   }
 
   isQuarantined(skill: string): boolean {
     return this.quarantined.has(skill)
+  }
+
+  /** Quarantined skills, oldest first. */
+  quarantines(): Quarantine[] {
+    return [...this.quarantined.values()].sort((a, b) => a.since - b.since || a.skill.localeCompare(b.skill))
   }
 
   /** Scans the skill at `path` (unless quarantined) and says whether it may be loaded. */

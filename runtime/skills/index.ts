@@ -9,5 +9,5 @@ export { allowedExecutablesOnly, AllowedExecutablesOnly, pythonExecutables, shel
 export { customRule, CustomRuleError, MAX_CUSTOM_PATTERN_LENGTH, unsafePatternReason } from './custom-rule.js'
 export { fileKindOf, scanText } from './scan-text.js'
 export { ScanIOError, SkillScanner } from './scanner.js'
-export type { GateVerdict } from './gate.js'
+export type { GateVerdict, Quarantine, SkillGateOptions } from './gate.js'
 export { SkillGate } from './gate.js'

@@ -1,8 +1,9 @@
 /**
- * Suspensions survive a restart: a monitor on a file store suspends an agent, a new monitor on
+ * Containment survives a restart. Suspensions: a monitor on a file store suspends an agent, a new monitor on
  * the same file (the process restarted) still denies it at an enforcement point, and only an
  * audited resume lifts it. A damaged file refuses to open rather than lift every suspension, and
- * a store that cannot write keeps the agent suspended.
+ * a store that cannot write keeps the agent suspended. Quarantined skills, likewise, in the
+ * skill gate's quarantine file.
  */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +13,7 @@ import { createEngine } from '../../../index.js'
 import type { AuditInput } from '../../../runtime/audit-sink.js'
 import { Enforcer, ForbiddenError, guardResourceAccess } from '../../../runtime/enforce/index.js'
 import { FileSuspensionStore, SecurityMonitor } from '../../../runtime/events/index.js'
+import { SkillGate, SkillScanner } from '../../../runtime/skills/index.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -92,5 +94,51 @@ describe('suspensions in a file store', () => {
     renameSync(`${dir}-away`, dir)
     // What reached the file is what a restart sees.
     expect(JSON.parse(readFileSync(path, 'utf8')).suspensions.map((s: { agent: string }) => s.agent)).toEqual(['bob'])
+  })
+})
+
+describe('quarantined skills in a file', () => {
+  const clean = (dir: string): string => {
+    const p = join(dir, 'skill')
+    mkdirSync(p)
+    writeFileSync(join(p, 'main.py'), 'print("hello")\n')
+    return p
+  }
+
+  it('a restart does not admit a quarantined skill again; a release is kept too', async () => {
+    const dir = tempDir()
+    const skill = clean(dir)
+    const file = join(dir, 'quarantine.json')
+    const first = new SkillGate(new SkillScanner(), { quarantineFile: file, clock: () => Date.UTC(2026, 11, 4) })
+    expect((await first.admit('weather', skill)).admitted).toBe(true)
+    first.quarantine('weather', 'scanner_block (error): exfiltration pattern')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+
+    const second = new SkillGate(new SkillScanner(), { quarantineFile: file })
+    const refused = await second.admit('weather', skill)
+    expect(refused).toEqual({ admitted: false, reason: "skill 'weather' is quarantined since 2026-12-04T00:00:00.000Z: scanner_block (error): exfiltration pattern" })
+    expect(second.quarantines()).toEqual([{ skill: 'weather', since: Date.UTC(2026, 11, 4), reason: 'scanner_block (error): exfiltration pattern' }])
+    expect(second.release('weather')).toBe(true)
+    expect((await new SkillGate(new SkillScanner(), { quarantineFile: file }).admit('weather', skill)).admitted).toBe(true)
+  })
+
+  it('a damaged file refuses to open; a file that cannot be written keeps the skill quarantined', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'quarantine.json')
+    writeFileSync(file, '{"quarantined": [{"skill": "", "since": 1, "reason": "r"}]}')
+    expect(() => new SkillGate(new SkillScanner(), { quarantineFile: file })).toThrow(/quarantined\[0\]: 'skill' must be a non-empty string/)
+    writeFileSync(file, 'not json')
+    expect(() => new SkillGate(new SkillScanner(), { quarantineFile: file })).toThrow(new RegExp(`quarantine file ${file} cannot be read`))
+
+    const state = join(dir, 'state')
+    mkdirSync(state)
+    const skill = clean(dir)
+    const gate = new SkillGate(new SkillScanner(), { quarantineFile: join(state, 'q.json') })
+    gate.quarantine('a', 'first')
+    renameSync(state, `${state}-away`)
+    expect(() => gate.quarantine('b', 'second')).toThrow()
+    expect((await gate.admit('b', skill)).admitted).toBe(false)
+    expect(() => gate.release('a')).toThrow()
+    expect((await gate.admit('a', skill)).admitted).toBe(false)
   })
 })
