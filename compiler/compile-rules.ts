@@ -41,8 +41,8 @@ export interface EqualityKey {
 export type CompiledItem =
   | { readonly kind: 'precondition'; readonly fn: Fn; readonly source: string }
   | { readonly kind: 'approval'; readonly approver: string }
-  | { readonly kind: 'obligation'; readonly name: string; readonly fn?: Fn }
-  | { readonly kind: 'audit'; readonly name: string; readonly fn?: Fn }
+  | { readonly kind: 'obligation'; readonly name: string; readonly fn?: Fn; readonly constant?: true }
+  | { readonly kind: 'audit'; readonly name: string; readonly fn?: Fn; readonly constant?: true }
 
 /** A rule ready for evaluation. */
 export interface CompiledRule {
@@ -296,9 +296,9 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
       for (const r of rule.requires) {
         if (r.kind === 'precondition') items.push({ kind: 'precondition', fn: compileExpr(r.expr, scope), source: r.source })
         else if (r.kind === 'approval') items.push(r)
-        else items.push(r.value === undefined ? { kind: 'obligation', name: r.name } : { kind: 'obligation', name: r.name, fn: compileExpr(r.value, scope) })
+        else items.push(r.value === undefined ? { kind: 'obligation', name: r.name } : { kind: 'obligation', name: r.name, fn: compileExpr(r.value, scope), ...constantMark(r.value) })
       }
-      for (const a of rule.audits) items.push(a.value === undefined ? { kind: 'audit', name: a.name } : { kind: 'audit', name: a.name, fn: compileExpr(a.value, scope) })
+      for (const a of rule.audits) items.push(a.value === undefined ? { kind: 'audit', name: a.name } : { kind: 'audit', name: a.name, fn: compileExpr(a.value, scope), ...constantMark(a.value) })
       const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = { checked: rule, order: order++, match: scoped(match, policy.scope, fold), items, verbs, k: constants, binders: slots, fixedBinders: fixed, scoped: policy.scope !== undefined }
       if (guard) compiled.guard = guard
       if (rule.kind === 'allow' || rule.kind === 'deny') {
@@ -312,6 +312,11 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
 }
 
 /** Freezes a decision and everything in it, so shared decisions cannot be changed by a caller. */
+/** Marks a condition value that is a literal: the same on every request, so decisions carrying it can be shared. */
+function constantMark(e: Expr): { constant?: true } {
+  return e.kind === 'String' || e.kind === 'Number' || e.kind === 'Bool' ? { constant: true } : {}
+}
+
 export function deepFreeze<T>(v: T): T {
   // Stryker disable next-line ConditionalExpression,LogicalOperator: primitives are already frozen (Object.isFrozen is true for them), so the type tests only save a call
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {

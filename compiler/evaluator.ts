@@ -444,6 +444,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     return mode === 'generated' ? { denies: d, allows: a, extras: x, generated: genPlan(genSteps(d), genSteps(a)) } : { denies: d, allows: a, extras: x }
   }
   const noAllow = deepFreeze(makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], [], version, undefined))
+  const memos: FinishMemos = new WeakMap()
   const { ladders, limits, checked } = set
   let lastCall: CallContext = { now: NaN, ladders, limits }
 
@@ -533,7 +534,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     }
     if (allow === undefined) return errors === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, version, undefined)
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
-    return finish(allow, plan.extras, req, c, errors ?? [], version)
+    return finish(allow, plan.extras, req, c, errors ?? [], version, memos)
   }
   let indexedRules = 0
   for (const r of rules) if (r.equality !== undefined) indexedRules++
@@ -639,7 +640,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     }
     if (allow === undefined) return errs === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errs, version, undefined)
     if (plan.extras.length === 0 && errs === undefined) return allowed[allow.order] as Decision
-    return finish(allow, plan.extras, req, c, errs ?? [], version)
+    return finish(allow, plan.extras, req, c, errs ?? [], version, memos)
   }
 
   const evaluateGenerated = (request: AuthzRequest): Decision => {
@@ -674,13 +675,27 @@ function failure(rule: CompiledRule, what: unknown): EvalError {
   return new EvalError('EVAL102', `the guard of ${rule.checked.ref.policy}[${rule.checked.ref.rule}] is not a boolean`)
 }
 
+/**
+ * Shared outcomes of the third phase, per plan (its `extras`): key = the allow rule's order and
+ * the set of extras that took part. Only outcomes that are the same for every request reaching
+ * them are kept: no errors, no approval asked, every condition value a literal.
+ */
+type FinishMemos = WeakMap<readonly CompiledRule[], Map<number, Decision>>
+
+/** Outcomes kept per plan at most; past it they are built per request as before. */
+const FINISH_MEMO_MAX = 1024
+
 /** Require and audit rules, exactly as the interpreter's third phase. */
-function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: NormalizedRequest, c: CallContext, errors: DecisionError[], version: number): Decision {
+function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: NormalizedRequest, c: CallContext, errors: DecisionError[], version: number, memos?: FinishMemos): Decision {
   const determining: DeterminingRule[] = [allow.checked.ref]
   const conditions: Condition[] = []
   const approvers: string[] = []
   const approvalRules: DeterminingRule[] = []
-  for (const rule of extras) {
+  // Which extras took part (bit i: extras[i]), while the outcome stays the same for any request.
+  let shared = memos !== undefined && extras.length <= 30 && errors.length === 0
+  let took = 0
+  for (let i = 0; i < extras.length; i++) {
+    const rule = extras[i] as CompiledRule
     const slots = rule.match(req)
     if (slots === undefined) continue
     const checked = rule.checked
@@ -716,6 +731,7 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
         }
         if (v !== true) return makeDecision({ effect: 'deny', reason: requirementReason(item.source) }, [checked.ref], errors, version, undefined)
       } else if (item.kind === 'approval') {
+        shared = false
         if (!req.approvals.has(item.approver)) {
           if (!approvers.includes(item.approver)) approvers.push(item.approver)
           unmetHere = true
@@ -723,6 +739,7 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
       } else {
         let value: Value | undefined
         if (item.fn !== undefined) {
+          if (item.constant !== true) shared = false
           try {
             value = item.fn(s)
           } catch (e) {
@@ -736,9 +753,20 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
     }
     if (unmetHere) approvalRules.push(checked.ref)
     determining.push(checked.ref)
+    took |= 1 << i
   }
   const errs = errors.length === 0 ? (NO_ERRORS as DecisionError[]) : errors
   if (approvers.length > 0) return makeDecision({ effect: 'require_approval', approvers }, approvalRules, errs, version, undefined)
-  if (conditions.length > 0) return makeDecision({ effect: 'allow_with_conditions', conditions }, determining, errs, version, undefined)
-  return makeDecision({ effect: 'allow' }, determining, errs, version, undefined)
+  let memo: Map<number, Decision> | undefined
+  const key = allow.order * 2 ** 30 + took
+  if (shared && errors.length === 0 && memos !== undefined) {
+    memo = memos.get(extras)
+    if (memo === undefined) memos.set(extras, (memo = new Map()))
+    const kept = memo.get(key)
+    if (kept !== undefined) return kept
+  }
+  const decision = conditions.length > 0 ? makeDecision({ effect: 'allow_with_conditions', conditions }, determining, errs, version, undefined) : makeDecision({ effect: 'allow' }, determining, errs, version, undefined)
+  if (memo === undefined || memo.size >= FINISH_MEMO_MAX) return decision
+  memo.set(key, deepFreeze(decision))
+  return decision
 }

@@ -47,6 +47,82 @@ describe('shared decisions', () => {
   })
 })
 
+describe('shared decisions with conditions (require and audit rules)', () => {
+  const set = compile(`policy p {
+  allow: read
+  allow: deploy if principal.role == "engineer"
+  require: [audit_trail = "detailed"] for read
+  audit: reads for read with digital_signature if resource.secret
+  require: [owner = principal.id] for write
+  allow: write
+  require: approval("supervisor") for deploy
+  require: principal.level > 2 for export
+  allow: export
+  audit: exports for export
+}`)
+  const read = (secret: unknown): AuthzRequest => ({ principal: { id: 'a' }, action: 'read', resource: { id: 'd', secret } as never })
+  const distinct = (ds: readonly Decision[]): number => new Set(ds).size
+
+  it('an outcome with literal conditions only is built once per set of rules that took part, frozen, and equal to the interpreter', () => {
+    for (const mode of MODES) {
+      const e = createEvaluator(set, 1, undefined, { mode })
+      const plain = [read(false), read(false), read(false)].map((r) => e.evaluate(r))
+      const secret = [read(true), read(true)].map((r) => e.evaluate(r))
+      expect(plain[0]).toEqual(reference(set, read(false)))
+      expect(secret[0]).toEqual(reference(set, read(true)))
+      expect(plain[0]?.effect).toBe('allow_with_conditions')
+      // One object per outcome; the two outcomes (audit rule in or out) are different objects.
+      expect(distinct(plain)).toBe(1)
+      expect(distinct(secret)).toBe(1)
+      expect(secret[0]).not.toBe(plain[0])
+      expect(secret[0]?.determining).toHaveLength(3)
+      expect(plain[0]?.determining).toHaveLength(2)
+      for (const d of [plain[0], secret[0]]) expect(Object.isFrozen(d) && Object.isFrozen((d as { conditions: unknown[] }).conditions) && Object.isFrozen((d as { conditions: object[] }).conditions[0])).toBe(true)
+      // A precondition that holds takes part as well, and its outcome is shared too.
+      const exp = [0, 1].map(() => e.evaluate({ principal: { id: 'a', level: 3 }, action: 'export' }))
+      expect(exp[0]).toEqual(reference(set, { principal: { id: 'a', level: 3 }, action: 'export' }))
+      expect(distinct(exp)).toBe(1)
+    }
+  })
+
+  it('what depends on the request is built per request: values from the request, approvals, errors', () => {
+    for (const mode of MODES) {
+      const e = createEvaluator(set, 1, undefined, { mode })
+      const writes = ['a', 'b', 'a'].map((id) => e.evaluate({ principal: { id }, action: 'write' }))
+      expect(writes.map((d) => (d as { conditions: { value: unknown }[] }).conditions[0]?.value)).toEqual(['a', 'b', 'a'])
+      expect(writes[2]).toEqual(reference(set, { principal: { id: 'a' }, action: 'write' }))
+      expect(distinct(writes)).toBe(3)
+      expect(Object.isFrozen(writes[0])).toBe(false)
+      const deploy = (approvals?: string[]): AuthzRequest => ({ principal: { id: 'e', role: 'engineer' }, action: 'deploy', ...(approvals ? { context: { approvals } } : {}) })
+      const asked = [e.evaluate(deploy()), e.evaluate(deploy())]
+      const granted = [e.evaluate(deploy(['supervisor'])), e.evaluate(deploy(['supervisor']))]
+      expect(asked[0]).toEqual(reference(set, deploy()))
+      expect(granted[0]).toEqual(reference(set, deploy(['supervisor'])))
+      expect([asked[0]?.effect, granted[0]?.effect]).toEqual(['require_approval', 'allow'])
+      expect(distinct(granted)).toBe(2)
+    }
+  })
+
+  it('an outcome with an error is neither served from nor kept for the shared one of the same rules', () => {
+    // An audit guard that errors attaches its obligation anyway (auditing more is safe), so the
+    // erroring request takes part with the same rules as a clean one: only the error tells them apart.
+    for (const mode of MODES) {
+      for (const cleanFirst of [true, false]) {
+        const e = createEvaluator(set, 1, undefined, { mode })
+        const first = e.evaluate(cleanFirst ? read(true) : read('yes'))
+        const second = e.evaluate(cleanFirst ? read('yes') : read(true))
+        const [clean, broken] = cleanFirst ? [first, second] : [second, first]
+        expect(broken).toEqual(reference(set, read('yes')))
+        expect(broken.errors).toHaveLength(1)
+        expect(clean).toEqual(reference(set, read(true)))
+        expect(clean.errors).toEqual([])
+        expect(e.evaluate(read(true))).toBe(clean)
+        expect(e.evaluate(read('yes')).errors).toHaveLength(1)
+      }
+    }
+  })
+})
+
 describe('plans longer than one generated chunk', () => {
   // 100 rules no index takes: a chunk holds at most 64, so rule 81 sits in the second chunk.
   const rules = Array.from({ length: 100 }, (_, k) => `  allow: read if principal.level > ${1000 - k}\n`).join('')
