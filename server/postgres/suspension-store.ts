@@ -37,24 +37,31 @@ export class PostgresSuspensionStore extends MemorySuspensions {
 
   /** Replaces the snapshot with the table's rows. */
   async refresh(): Promise<void> {
+    const started = this.generation
     const rows = await this.query<{ agent: string; since_ms: string; reason: string; event: string | null }>('SELECT agent, since_ms, reason, event FROM symbi_suspensions')
     const next = new Map<string, Suspension>()
     for (const r of rows.rows) {
       const s = parseSuspension({ agent: r.agent, since: Number(r.since_ms), reason: r.reason, ...(r.event === null ? {} : { event: r.event }) }, `symbi_suspensions row '${r.agent}'`)
       next.set(s.agent, s)
     }
-    // A suspension this replica holds but has not (yet) written stays: suspending only denies more.
-    for (const [agent, s] of this.held) if (!next.has(agent) && this.unwritten.has(agent)) next.set(agent, s)
+    // A suspension this replica holds but has not (yet) written stays, and so does one made while
+    // this reload's query ran (its row may have landed after the query read the table):
+    // suspending only denies more.
+    for (const [agent, s] of this.held) if (!next.has(agent) && (this.unwritten.has(agent) || (this.madeAt.get(agent) ?? 0) > started)) next.set(agent, s)
     this.held.clear()
     for (const [agent, s] of next) this.held.set(agent, s)
   }
 
   /** Suspended here but not known to be in the table (being written, or the write failed). */
   private readonly unwritten = new Set<string>()
+  /** When (a counter of this store's suspensions) each agent was suspended here. */
+  private readonly madeAt = new Map<string, number>()
+  private generation = 0
 
   override async put(s: Suspension): Promise<void> {
     super.put(s)
     this.unwritten.add(s.agent)
+    this.madeAt.set(s.agent, ++this.generation)
     // The first suspension wins: a second replica suspending the same agent keeps the first record.
     await this.query('INSERT INTO symbi_suspensions (agent, since_ms, reason, event) VALUES ($1, $2, $3, $4) ON CONFLICT (agent) DO NOTHING', [s.agent, s.since, s.reason, s.event ?? null])
     this.unwritten.delete(s.agent)
@@ -65,6 +72,7 @@ export class PostgresSuspensionStore extends MemorySuspensions {
   override async remove(agent: string): Promise<void> {
     await this.query('DELETE FROM symbi_suspensions WHERE agent = $1', [agent])
     this.unwritten.delete(agent)
+    this.madeAt.delete(agent)
     super.remove(agent)
     await this.query(`NOTIFY ${CHANNEL}`).catch(() => undefined)
   }

@@ -117,3 +117,33 @@ describe.skipIf(PG_SKIP)('suspensions shared through PostgreSQL (real server)', 
     expect(store.get('agent-x')?.reason).toBe('first')
   })
 })
+
+describe('a reload racing a suspension (the store against a scripted database)', () => {
+  it('a suspension made while a reload reads the table survives that reload, also once its row is written', async () => {
+    // The reload's SELECT is answered by hand, after the suspension's INSERT has completed: it
+    // returns the table as it was before the row landed.
+    let answer: (() => void) | undefined
+    const pool = {
+      query: (sql: string) =>
+        sql.startsWith('SELECT')
+          ? new Promise((resolve) => {
+              answer = () => resolve({ rows: [] })
+            })
+          : Promise.resolve({ rows: [], rowCount: 1 }),
+    }
+    const opening = PostgresSuspensionStore.open(pool as never)
+    answer?.()
+    const store = await opening
+    const reload = store.refresh()
+    await store.put({ agent: 'racer', since: 1, reason: 'during a reload' })
+    answer?.()
+    await reload
+    expect(store.get('racer')?.reason).toBe('during a reload')
+    // A reload that starts after the write and does not find the row lifts it: once written, the
+    // table is the authority (another replica resumed the agent).
+    const again = store.refresh()
+    answer?.()
+    await again
+    expect(store.get('racer')).toBeUndefined()
+  })
+})
