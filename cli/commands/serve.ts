@@ -177,16 +177,9 @@ export const serve: Command = async (args, io) => {
   }
   // Suspensions imposed by incident response — here or at any host or replica writing the same
   // database — deny at once, survive restarts, and make approving a parked request grant nothing.
-  let suspensions: PostgresSuspensionStore | undefined
-  if (pool !== undefined) {
-    try {
-      suspensions = await PostgresSuspensionStore.open(pool, { listen: true, refreshMs: 5000 })
-    } catch (e) {
-      await audit.close()
-      await pool.end().catch(() => undefined)
-      throw new UsageError(`cannot read suspended agents from PostgreSQL: ${e instanceof Error ? e.message : String(e)} (run \`symbi-policy db migrate\`)`)
-    }
-  }
+  // A database that is down at start-up does not stop the service: until the table is read,
+  // every agent counts as suspended (and /health/ready says why).
+  const suspensions = pool === undefined ? undefined : await PostgresSuspensionStore.open(pool, { listen: true, refreshMs: 5000, waitForDatabase: true })
   const suspended = suspensions === undefined ? undefined : (agent: string) => suspensions.get(agent)
   const decider = withSuspensions({ evaluate: (r: AuthzRequest) => serving.engine?.evaluate(r) ?? syntheticDeny('no policy set is serving') }, suspended)
   const approvals = pool !== undefined && pgUrl !== undefined ? new PostgresApprovals({ url: pgUrl, pool, decider, audit, replica, log }) : undefined
@@ -199,7 +192,7 @@ export const serve: Command = async (args, io) => {
   const tofuPath = a.options.get('--tofu-store')
   const keyStore = pool !== undefined ? new PostgresTofuStore(pool) : tofuPath !== undefined ? new TofuKeyStore({ path: resolve(io.cwd, tofuPath) }) : undefined
   const toolVerifier = keyStore === undefined ? undefined : new ToolVerifier({ mode: 'strict', store: keyStore, security })
-  const service = createService({ serving, audit, security, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(keyStore ? { stores: () => ({ tofu: keyStore.health() }) } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), ...(suspended ? { suspended } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
+  const service = createService({ serving, audit, security, ...(approvals ? { approvals } : {}), ...(toolVerifier ? { toolVerifier } : {}), ...(keyStore || suspensions ? { stores: () => ({ ...(keyStore ? { tofu: keyStore.health() } : {}), ...(suspensions ? { suspensions: suspensions.health() } : {}) }) } : {}), ...(tokenCheck ? { tokens: tokenCheck } : {}), ...(approverTokens ? { approverTokens } : {}), ...(suspended ? { suspended } : {}), bodyLimit, maxBatch, ...(decisionLog ? { decisionLog } : {}), serviceVersion: packageVersion(), onInternalError: (e) => log(`internal error: ${e instanceof Error ? e.message : String(e)}`) })
   await loader?.start()
   let address: string
   try {

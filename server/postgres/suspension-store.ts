@@ -9,12 +9,16 @@
 import type pg from 'pg'
 import { listenOn, type Listening } from './listen.js'
 import { MemorySuspensions, parseSuspension, type Suspension } from '../../runtime/events/suspension-store.js'
+import { HealthTracker, type StoreHealth } from '../../runtime/store-health.js'
 
 const CHANNEL = 'symbi_suspensions_changed'
 
 export class PostgresSuspensionStore extends MemorySuspensions {
   private listener: Listening | undefined
   private timer: NodeJS.Timeout | undefined
+  /** False until the table has been read once: until then every agent counts as suspended. */
+  private loaded = false
+  private readonly health_ = new HealthTracker('postgres')
 
   private constructor(private readonly pool: pg.Pool) {
     super()
@@ -23,16 +27,44 @@ export class PostgresSuspensionStore extends MemorySuspensions {
   /**
    * Loads the snapshot; with `listen`, keeps it current from the other replicas' changes, and
    * with `refreshMs` also reloads it on that period (a notification missed during a reconnect).
+   * With `waitForDatabase`, a database that does not answer yet is not an error: the store
+   * opens, answers every agent as suspended (fail closed: it cannot tell which are) and loads
+   * on the next period that reaches the database.
    */
-  static async open(pool: pg.Pool, options: { listen?: boolean; refreshMs?: number } = {}): Promise<PostgresSuspensionStore> {
+  static async open(pool: pg.Pool, options: { listen?: boolean; refreshMs?: number; waitForDatabase?: boolean } = {}): Promise<PostgresSuspensionStore> {
     const store = new PostgresSuspensionStore(pool)
-    await store.refresh()
+    try {
+      await store.refresh()
+    } catch (e) {
+      if (options.waitForDatabase !== true || options.refreshMs === undefined) throw e
+    }
     if (options.refreshMs !== undefined) {
-      store.timer = setInterval(() => void store.refresh().catch(() => undefined), options.refreshMs)
+      store.timer = setInterval(() => void store.reload(options.listen === true), options.refreshMs)
       store.timer.unref()
     }
-    if (options.listen === true) store.listener = await listenOn(pool, CHANNEL, () => void store.refresh().catch(() => undefined))
+    if (options.listen === true && store.loaded) store.listener = await listenOn(pool, CHANNEL, () => void store.refresh().catch(() => undefined)).catch(() => undefined)
     return store
+  }
+
+  /** The periodic reload; also subscribes once the database answers, if the first try could not. */
+  private async reload(listen: boolean): Promise<void> {
+    try {
+      await this.refresh()
+      if (listen && this.listener === undefined) this.listener = await listenOn(this.pool, CHANNEL, () => void this.refresh().catch(() => undefined))
+    } catch {
+      // Reported by health(); the next period tries again.
+    }
+  }
+
+  override get(agent: string): Suspension | undefined {
+    if (!this.loaded) return { agent, since: 0, reason: `suspended agents could not be read from PostgreSQL yet, so every agent counts as suspended (fail closed): ${this.health_.health().message ?? 'not loaded'}` }
+    return super.get(agent)
+  }
+
+  /** Whether the last read or write worked, and whether the table has been read at all. */
+  health(): StoreHealth {
+    const h = this.health_.health()
+    return this.loaded || !h.ok ? h : { kind: 'postgres', ok: false, message: 'suspended agents not loaded yet' }
   }
 
   /** Replaces the snapshot with the table's rows. */
@@ -50,6 +82,7 @@ export class PostgresSuspensionStore extends MemorySuspensions {
     for (const [agent, s] of this.held) if (!next.has(agent) && (this.unwritten.has(agent) || (this.madeAt.get(agent) ?? 0) > started)) next.set(agent, s)
     this.held.clear()
     for (const [agent, s] of next) this.held.set(agent, s)
+    this.loaded = true
   }
 
   /** Suspended here but not known to be in the table (being written, or the write failed). */
@@ -86,7 +119,7 @@ export class PostgresSuspensionStore extends MemorySuspensions {
 
   private async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
     try {
-      return await this.pool.query<T>(sql, params)
+      return await this.health_.track(() => this.pool.query<T>(sql, params))
     } catch (e) {
       throw new Error(`suspension store (PostgreSQL) failed: ${e instanceof Error ? e.message : String(e)}`)
     }

@@ -146,4 +146,24 @@ describe('a reload racing a suspension (the store against a scripted database)',
     await again
     expect(store.get('racer')).toBeUndefined()
   })
+
+  it('a database that does not answer at start: every agent counts as suspended until the table is read, and health says why', async () => {
+    let up = false
+    const pool = {
+      query: (sql: string) => (up ? Promise.resolve(sql.startsWith('SELECT') ? { rows: [{ agent: 'mallory', since_ms: '5', reason: 'forged', event: null }] } : { rows: [], rowCount: 0 }) : Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))),
+      connect: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
+    }
+    await expect(PostgresSuspensionStore.open(pool as never, { refreshMs: 20 })).rejects.toThrow(/ECONNREFUSED/)
+    const store = await PostgresSuspensionStore.open(pool as never, { refreshMs: 20, waitForDatabase: true })
+    try {
+      expect(store.get('alice')?.reason).toMatch(/could not be read from PostgreSQL yet, so every agent counts as suspended \(fail closed\): .*ECONNREFUSED/)
+      expect(store.health()).toMatchObject({ kind: 'postgres', ok: false })
+      up = true
+      await until('the store to load', () => store.health().ok, 2000)
+      expect(store.get('alice')).toBeUndefined()
+      expect(store.get('mallory')).toEqual({ agent: 'mallory', since: 5, reason: 'forged' })
+    } finally {
+      await store.close()
+    }
+  })
 })
