@@ -1,14 +1,22 @@
 /**
  * The "Evaluate" code lens: each policy shows how the `*.test.json` file beside its source
  * fares (`foo.policy` → `foo.test.json`), run with the same runner as `symbi-policy test`.
- * The runner reads saved files, so results follow saves; they are cached by the test file's
- * and the policy file's modification times.
+ * Policy files open in the editor are read from their buffers, saved or not, so the lens follows
+ * typing; results are cached by the test file's modification time and the policy file's buffer
+ * version (or modification time when it is not open).
  */
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { readRegularFileSync } from '../runtime/regular-file.js'
 import { runPolicyTests } from '../testing/run-tests.js'
 import { TEST_FILE_SUFFIX } from '../testing/test-file.js'
 import { uriToPath } from './workspace.js'
+
+/** A file open in the editor: its current text and version. */
+export interface OpenBuffer {
+  readonly text: string
+  readonly version: number
+}
 
 export interface EvaluateSummary {
   readonly testFile: string
@@ -31,17 +39,21 @@ export function testFileFor(uri: string): string | undefined {
 export class Evaluations {
   private readonly cache = new Map<string, { key: string; summary: EvaluateSummary }>()
 
-  /** The summary for a policy file's neighbouring test file, or undefined when there is none. */
-  summary(uri: string, fresh = false): EvaluateSummary | undefined {
+  /**
+   * The summary for a policy file's neighbouring test file, or undefined when there is none.
+   * `open`: the editor's buffer of a file, when it has one.
+   */
+  summary(uri: string, fresh = false, open: (path: string) => OpenBuffer | undefined = () => undefined): EvaluateSummary | undefined {
     const testFile = testFileFor(uri)
     const path = uriToPath(uri)
     if (testFile === undefined || path === undefined) return undefined
-    const key = `${mtime(testFile)}:${mtime(path)}`
+    const buffer = open(path)
+    const key = `${mtime(testFile)}:${buffer === undefined ? `saved ${mtime(path)}` : `buffer ${buffer.version}`}`
     const hit = this.cache.get(testFile)
     if (!fresh && hit !== undefined && hit.key === key) return hit.summary
     let summary: EvaluateSummary
     try {
-      const report = runPolicyTests([testFile], { cwd: dirname(testFile), runs: EDITOR_RUNS, seed: 1 })
+      const report = runPolicyTests([testFile], { cwd: dirname(testFile), runs: EDITOR_RUNS, seed: 1, readSource: (p) => open(p)?.text ?? readRegularFileSync(p) })
       summary = {
         testFile,
         passed: report.passed,

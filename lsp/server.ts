@@ -3,6 +3,7 @@
  * Diagnostics are computed for the whole set after a short pause in typing and published for
  * every file whose diagnostics changed, so an edit in one file can clear an error in another.
  */
+import { resolve } from 'node:path'
 import {
   CodeActionKind,
   CodeLensRefreshRequest,
@@ -29,7 +30,7 @@ import { Analyzer, type DocumentInfo, type LocatedDiagnostic } from './analysis.
 import { completionsAt, type CompletionKind } from './completion.js'
 import { formatDocument, formatRange } from './formatting.js'
 import { hoverAt } from './hover.js'
-import { Evaluations, lensTitle } from './lens.js'
+import { Evaluations, lensTitle, type OpenBuffer } from './lens.js'
 import { definitionAt, outline, referencesAt, workspaceSymbols, type OutlineEntry } from './navigation.js'
 import type { DeclarationKind } from './symbols.js'
 import { uriToPath, Workspace } from './workspace.js'
@@ -292,11 +293,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return toLspEdits(index, formatRange(text, { start: toOffset(index, p.range.start), end: toOffset(index, p.range.end) }, workspace?.options.strict ?? false))
   })
 
+  // The lens evaluates what the user sees: open buffers, saved or not.
+  const openBuffer = (path: string): OpenBuffer | undefined => {
+    const want = resolve(path)
+    for (const d of documents.all()) if (uriToPath(d.uri) === want) return { text: d.getText(), version: d.version }
+    return undefined
+  }
+
   connection.onCodeLens((p) =>
     withDoc(p.textDocument.uri, (doc) => {
       const policies = doc.declarations.filter((d) => d.kind === 'policy')
       if (policies.length === 0) return []
-      const summary = evaluations.summary(doc.uri)
+      const summary = evaluations.summary(doc.uri, false, openBuffer)
       if (summary === undefined) return []
       return policies.map((d) => ({
         range: toRange(doc.index, d.keywordSpan),
@@ -309,7 +317,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (p.command !== EVALUATE_COMMAND) return null
     const uri = typeof p.arguments?.[0] === 'string' ? p.arguments[0] : undefined
     if (uri === undefined) return null
-    const summary = evaluations.summary(uri, true)
+    const summary = evaluations.summary(uri, true, openBuffer)
     // Notifications, not requests: a client that cannot show messages must not fail the command.
     if (summary === undefined) {
       notify(MessageType.Warning, 'No *.test.json file beside this policy file.')

@@ -25,6 +25,8 @@ export interface RunPolicyTestsOptions {
   readonly cwd?: string
   /** Called after each case or property, for streaming output. */
   readonly onResult?: (result: TestResult) => void
+  /** Reads a policy file the test file names (default: from disk); an editor passes its unsaved buffers. */
+  readonly readSource?: (path: string) => string
 }
 
 /** The outcome of one case, property, or test file that could not run. */
@@ -88,8 +90,8 @@ interface Loaded {
 
 type MutableCoverage = Map<string, { entry: Omit<CoverageEntry, 'hits'>; hits: number }>
 
-function load(test: PolicyTestFile, cwd: string, coverage: MutableCoverage): Loaded | string[] {
-  const sources = test.policies.map((p) => ({ name: relative(cwd, p) || p, source: readRegularFileSync(p) }))
+function load(test: PolicyTestFile, cwd: string, coverage: MutableCoverage, readSource: (path: string) => string): Loaded | string[] {
+  const sources = test.policies.map((p) => ({ name: relative(cwd, p) || p, source: readSource(p) }))
   const engine = createEngine(test.schema === undefined ? {} : { schema: test.schema })
   const result = engine.load(sources)
   const set = engine.policySet
@@ -133,7 +135,7 @@ export function runPolicyTests(files: readonly string[], options: RunPolicyTests
       push({ kind: 'file', file: shown, name: 'test file', ok: false, problems: e instanceof TestFileError ? e.problems : [e instanceof Error ? e.message : String(e)] })
       continue
     }
-    const loaded = load(test, cwd, coverage)
+    const loaded = load(test, cwd, coverage, options.readSource ?? readRegularFileSync)
     if (Array.isArray(loaded)) {
       push({ kind: 'file', file: shown, name: 'policies', ok: false, problems: loaded })
       continue

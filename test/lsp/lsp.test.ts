@@ -196,6 +196,13 @@ describe('symbi-policy lsp: a failing test file and a bad schema', () => {
       const uri = c.open('p.policy', readFileSync(join(dir, 'p.policy'), 'utf8'))
       const lenses = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri } })
       expect(lenses[0]?.command.title).toBe('✗ Evaluate: 1 failed, 0 passed (p.test.json)')
+      // The lens evaluates the buffer as typed, before any save; the file on disk is unchanged.
+      c.change(uri, 'policy p {\n  allow: read\n  allow: write\n}\n')
+      const typed = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri } })
+      expect(typed[0]?.command.title).toBe('▶ Evaluate: 1 passed (p.test.json)')
+      expect(readFileSync(join(dir, 'p.policy'), 'utf8')).toBe('policy p {\n  allow: read\n}\n')
+      const ran = await c.request<{ passed: number; failed: number }>('workspace/executeCommand', { command: 'symbi-policy.evaluate', arguments: [uri] })
+      expect(ran).toMatchObject({ passed: 1, failed: 0 })
       const schemaDiags = await c.diagnosticsFor(c.uri('symbi-policy.json'), (d) => d.length > 0)
       expect(schemaDiags[0]?.code).toBe('CHECK050')
       expect(schemaDiags[0]?.message).toContain("$.context.user: unknown type 'strnig'")
