@@ -323,7 +323,9 @@ async function verifyPostgres(url: string, chain: string | undefined, keyPath: s
         io.out(`chain ${c.chainId}: FAILED at row ${c.seqs[result.index] ?? result.index + 1} (event ${result.index}): ${result.code}: ${result.message}\n`)
         continue
       }
-      io.out(`chain ${c.chainId}: ok: ${result.count} events, head ${result.head}${result.signaturesChecked ? `, ${result.signatures} signatures verified` : ', signatures not checked (no --public-key)'}${result.unsignedTail > 0 ? `, ${result.unsignedTail} trailing events not yet covered (--live)` : ''}\n`)
+      // Without the key a pruned chain's tombstone is taken on its hashes alone: say so.
+      const pruned = result.pruned === undefined ? '' : `, ${result.pruned.deleted} older events pruned (up to ${result.pruned.lastAt})${result.signaturesChecked ? '' : ' behind a tombstone whose signature was not checked'}`
+      io.out(`chain ${c.chainId}: ok: ${result.count} events, head ${result.head}${result.signaturesChecked ? `, ${result.signatures} signatures verified` : ', signatures not checked (no --public-key)'}${pruned}${result.unsignedTail > 0 ? `, ${result.unsignedTail} trailing events not yet covered (--live)` : ''}\n`)
     }
     if (webhook !== undefined) await reportTamper(webhook, failed, io)
     return failed.length === 0 ? EXIT.ok : EXIT.failure

@@ -142,7 +142,10 @@ describe.skipIf(PG_SKIP)('audit retention in PostgreSQL (real server)', () => {
     expect(out).toMatch(/^pruned \d+ records \(\d+ deleted in all\); \d+ kept after a signed tombstone; archive sha256 [0-9a-f]{64}\n$/)
     out = ''
     expect(await main(['audit', 'verify', '--postgres', db.url, '--chain', 'cli', '--public-key', 'public.pem'], io)).toBe(0)
-    expect(out).toMatch(/^chain cli: ok/)
+    expect(out).toMatch(/^chain cli: ok: \d+ events, head [0-9a-f]{64}, \d+ signatures verified, \d+ older events pruned \(up to 2019-01-01T/)
+    out = ''
+    expect(await main(['audit', 'verify', '--postgres', db.url, '--chain', 'cli'], io)).toBe(0)
+    expect(out).toMatch(/signatures not checked \(no --public-key\), \d+ older events pruned \(up to .*\) behind a tombstone whose signature was not checked/)
     out = ''
     expect(await main(['audit', 'prune', '--postgres', db.url, '--before', '2020-01-01', '--signing-key', 'private.pem'], io)).toBe(2)
     expect(out).toMatch(/prune --postgres takes --chain <id>/)
