@@ -18,7 +18,12 @@ export class PostgresSuspensionStore extends MemorySuspensions {
   private timer: NodeJS.Timeout | undefined
   /** False until the table has been read once: until then every agent counts as suspended. */
   private loaded = false
-  private readonly health_ = new HealthTracker('postgres')
+  private readonly tracker = new HealthTracker('postgres')
+  /** Suspended here but not known to be in the table (being written, or the write failed). */
+  private readonly unwritten = new Set<string>()
+  /** When (a counter of this store's suspensions) each agent was suspended here. */
+  private readonly madeAt = new Map<string, number>()
+  private generation = 0
 
   private constructor(private readonly pool: pg.Pool) {
     super()
@@ -57,13 +62,13 @@ export class PostgresSuspensionStore extends MemorySuspensions {
   }
 
   override get(agent: string): Suspension | undefined {
-    if (!this.loaded) return { agent, since: 0, reason: `suspended agents could not be read from PostgreSQL yet, so every agent counts as suspended (fail closed): ${this.health_.health().message ?? 'not loaded'}` }
+    if (!this.loaded) return { agent, since: 0, reason: `suspended agents could not be read from PostgreSQL yet, so every agent counts as suspended (fail closed): ${this.tracker.health().message ?? 'not loaded'}` }
     return super.get(agent)
   }
 
   /** Whether the last read or write worked, and whether the table has been read at all. */
   health(): StoreHealth {
-    const h = this.health_.health()
+    const h = this.tracker.health()
     return this.loaded || !h.ok ? h : { kind: 'postgres', ok: false, message: 'suspended agents not loaded yet' }
   }
 
@@ -84,12 +89,6 @@ export class PostgresSuspensionStore extends MemorySuspensions {
     for (const [agent, s] of next) this.held.set(agent, s)
     this.loaded = true
   }
-
-  /** Suspended here but not known to be in the table (being written, or the write failed). */
-  private readonly unwritten = new Set<string>()
-  /** When (a counter of this store's suspensions) each agent was suspended here. */
-  private readonly madeAt = new Map<string, number>()
-  private generation = 0
 
   override async put(s: Suspension): Promise<void> {
     super.put(s)
@@ -119,7 +118,7 @@ export class PostgresSuspensionStore extends MemorySuspensions {
 
   private async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
     try {
-      return await this.health_.track(() => this.pool.query<T>(sql, params))
+      return await this.tracker.track(() => this.pool.query<T>(sql, params))
     } catch (e) {
       throw new Error(`suspension store (PostgreSQL) failed: ${e instanceof Error ? e.message : String(e)}`)
     }
