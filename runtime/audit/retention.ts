@@ -53,7 +53,7 @@ function writeNew(path: string, text: string): void {
  * The signed tombstone standing for file records [0, cut) of a log whose parsed records are
  * `records` (which may themselves open with an older tombstone).
  */
-export function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObject, now: number, archiveSha256: string | null): AuditEvent {
+function tombstoneFor(records: readonly AuditEvent[], cut: number, key: KeyObject, now: number, archiveSha256: string | null): AuditEvent {
   const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
   let session: SessionDetails | null = old?.session ?? null
   for (let j = 0; j < cut; j++) if ((records[j] as AuditEvent).type === SESSION_TYPE) session = (records[j] as AuditEvent).details as SessionDetails
@@ -77,7 +77,7 @@ export function tombstoneFor(records: readonly AuditEvent[], cut: number, key: K
  * `publicKey`, with the lines they are written as; refuses (`RetentionError`, naming `refusal`)
  * a log that does not verify. `live` accepts a tail a writer has not signed yet, and leaves it out.
  */
-export async function verifiedRecords(source: string | readonly unknown[], publicKey: KeyObject, live: boolean, refusal: string): Promise<{ lines: string[]; records: AuditEvent[] }> {
+async function verifiedRecords(source: string | readonly unknown[], publicKey: KeyObject, live: boolean, refusal: string): Promise<{ lines: string[]; records: AuditEvent[] }> {
   const checked = await verify(source, { publicKey, live })
   if (!checked.ok) throw new RetentionError(`the log does not verify (${checked.code} at event ${checked.index}: ${checked.message}); ${refusal}`)
   if (typeof source !== 'string') {
@@ -93,7 +93,7 @@ export async function verifiedRecords(source: string | readonly unknown[], publi
  * Where retention cuts `records` (which may open with an older tombstone): just after the last
  * signed record timestamped before `before`, among the first `limit` records; 0 when none is.
  */
-export function retentionCut(records: readonly AuditEvent[], before: number, limit: number): number {
+function retentionCut(records: readonly AuditEvent[], before: number, limit: number): number {
   let cut = 0
   for (let j = records[0]?.type === TOMBSTONE_TYPE ? 1 : 0; j < limit; j++) {
     const r = records[j] as AuditEvent
@@ -103,15 +103,34 @@ export function retentionCut(records: readonly AuditEvent[], before: number, lim
   return cut
 }
 
-export async function applyRetention(path: string, options: RetentionOptions): Promise<RetentionResult> {
+/** The first half of a retention run, done: the cut found, the archive written, the tombstone made. */
+export interface PreparedRetention {
+  readonly publicKey: KeyObject
+  /** The verified records (and their lines) of the log as it was. */
+  readonly lines: readonly string[]
+  readonly records: readonly AuditEvent[]
+  /** Records [0, cut) go (an older tombstone among them). */
+  readonly cut: number
+  /** Records of the original log the run removes. */
+  readonly removed: number
+  readonly tombstone: AuditEvent
+  readonly archiveSha256: string | null
+}
+
+/**
+ * What log files and PostgreSQL chains share: verify (refusing a log that does not), find the cut,
+ * write the archive before the store is touched, make the tombstone. `rows`: the records the store
+ * holds when that is more than verify vouched for (a live chain's unsigned tail); given, the last of
+ * them is never cut — a writer resumes from it. A `RetentionResult` when nothing goes.
+ */
+export async function prepareRetention(source: string | readonly unknown[], options: RetentionOptions, rows?: number): Promise<PreparedRetention | RetentionResult> {
   const key: KeyObject = loadPrivateKey(options.signingKey)
   const publicKey = createPublicKey(key)
-  const { lines, records } = await verifiedRecords(path, publicKey, false, 'nothing was deleted')
-
+  const { lines, records } = await verifiedRecords(source, publicKey, rows !== undefined, 'nothing was deleted')
   const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
-  const cut = retentionCut(records, options.before, records.length)
+  const cut = retentionCut(records, options.before, rows === undefined ? records.length : Math.min(records.length, rows - 1))
   const removed = old === undefined ? cut : cut - 1
-  if (removed <= 0) return { deleted: old?.deleted ?? 0, removed: 0, kept: records.length - (old === undefined ? 0 : 1) }
+  if (removed <= 0) return { deleted: old?.deleted ?? 0, removed: 0, kept: (rows ?? records.length) - (old === undefined ? 0 : 1) }
 
   let archiveSha256: string | null = null
   if (options.archive !== undefined) {
@@ -121,6 +140,13 @@ export async function applyRetention(path: string, options: RetentionOptions): P
     writeNew(options.archive, archived)
   }
   const tombstone = tombstoneFor(records, cut, key, (options.clock ?? Date.now)(), archiveSha256)
+  return { publicKey, lines, records, cut, removed, tombstone, archiveSha256 }
+}
+
+export async function applyRetention(path: string, options: RetentionOptions): Promise<RetentionResult> {
+  const prepared = await prepareRetention(path, options)
+  if (!('cut' in prepared)) return prepared
+  const { publicKey, lines, cut, removed, tombstone, archiveSha256 } = prepared
   const deleted = (tombstone.details as TombstoneDetails).deleted
   const kept = lines.slice(cut)
   // The new log is verified before it replaces the old one: a pruned log that did not verify

@@ -10,36 +10,19 @@
  * this runs (its unsigned tail is left alone, and so is the chain's last row, from which a
  * restarted writer resumes).
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
 import type pg from 'pg'
-import { serializeEvent, TOMBSTONE_TYPE, type AuditEvent, type TombstoneDetails } from '../../runtime/audit/event.js'
-import { loadPrivateKey } from '../../runtime/audit/keys.js'
-import { RetentionError, retentionCut, tombstoneFor, verifiedRecords, type RetentionOptions, type RetentionResult } from '../../runtime/audit/retention.js'
+import { serializeEvent, type TombstoneDetails } from '../../runtime/audit/event.js'
+import { prepareRetention, RetentionError, type RetentionOptions, type RetentionResult } from '../../runtime/audit/retention.js'
 import { verify } from '../../runtime/audit/verify-log.js'
-import { writeFileDurably } from '../../runtime/durable-write.js'
 import { readChains } from './audit-store.js'
 
 /** Applies retention to chain `chainId`; `options` as for a log file (`archive`: a file that must not exist). */
 export async function applyChainRetention(pool: pg.Pool, chainId: string, options: RetentionOptions): Promise<RetentionResult> {
-  const key: KeyObject = loadPrivateKey(options.signingKey)
-  const publicKey = createPublicKey(key)
   const [chain] = await readChains(pool, chainId)
   if (chain === undefined || chain.records.length === 0) throw new RetentionError(`no audit chain '${chainId}' in the database`)
-  const { lines, records } = await verifiedRecords(chain.records, publicKey, true, 'nothing was deleted')
-  const old = records[0]?.type === TOMBSTONE_TYPE ? (records[0].details as TombstoneDetails) : undefined
-  // Never the chain's last row: a writer resumes from it (an empty chain would restart at genesis).
-  const cut = retentionCut(records, options.before, Math.min(records.length, chain.records.length - 1))
-  const removed = old === undefined ? cut : cut - 1
-  if (removed <= 0) return { deleted: old?.deleted ?? 0, removed: 0, kept: chain.records.length - (old === undefined ? 0 : 1) }
-
-  let archiveSha256: string | null = null
-  if (options.archive !== undefined) {
-    const archived = `${lines.slice(0, cut).join('\n')}\n`
-    archiveSha256 = createHash('sha256').update(archived).digest('hex')
-    // Written before the database is touched, and never over an existing file.
-    writeFileDurably(options.archive, archived, 'wx')
-  }
-  const tombstone = tombstoneFor(records, cut, key, (options.clock ?? Date.now)(), archiveSha256)
+  const prepared = await prepareRetention(chain.records, options, chain.records.length)
+  if (!('cut' in prepared)) return prepared
+  const { publicKey, cut, removed, tombstone, archiveSha256 } = prepared
   const deleted = (tombstone.details as TombstoneDetails).deleted
   // Seqs count from 1, so the tombstone's `deleted` is the seq of the last row it stands for.
   if (deleted !== chain.seqs[cut - 1]) throw new RetentionError(`internal error: the cut (${deleted} records) is not at row ${chain.seqs[cut - 1] ?? '?'}; nothing was deleted`)
@@ -60,7 +43,7 @@ export async function applyChainRetention(pool: pg.Pool, chainId: string, option
       throw new RetentionError(`internal error: the pruned chain would not verify (${checked?.ok === false ? `${checked.code}: ${checked.message}` : 'no rows'}); nothing was changed`)
     }
     await client.query('COMMIT')
-    return { deleted, removed: gone.rowCount ?? removed, kept: (after?.records.length ?? 1) - 1, tombstone: tombstone as AuditEvent, ...(archiveSha256 === null ? {} : { archiveSha256 }) }
+    return { deleted, removed: gone.rowCount ?? removed, kept: (after?.records.length ?? 1) - 1, tombstone, ...(archiveSha256 === null ? {} : { archiveSha256 }) }
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined)
     throw e
