@@ -311,12 +311,12 @@ export function compileRules(policies: readonly CheckedPolicy[], functions: Read
   return out
 }
 
-/** Freezes a decision and everything in it, so shared decisions cannot be changed by a caller. */
 /** Marks a condition value that is a literal: the same on every request, so decisions carrying it can be shared. */
 function constantMark(e: Expr): { constant?: true } {
   return e.kind === 'String' || e.kind === 'Number' || e.kind === 'Bool' ? { constant: true } : {}
 }
 
+/** Freezes a decision and everything in it, so shared decisions cannot be changed by a caller. */
 export function deepFreeze<T>(v: T): T {
   // Stryker disable next-line ConditionalExpression,LogicalOperator: primitives are already frozen (Object.isFrozen is true for them), so the type tests only save a call
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {

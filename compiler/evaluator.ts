@@ -686,13 +686,13 @@ type FinishMemos = WeakMap<readonly CompiledRule[], Map<number, Decision>>
 const FINISH_MEMO_MAX = 1024
 
 /** Require and audit rules, exactly as the interpreter's third phase. */
-function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: NormalizedRequest, c: CallContext, errors: DecisionError[], version: number, memos?: FinishMemos): Decision {
+function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: NormalizedRequest, c: CallContext, errors: DecisionError[], version: number, memos: FinishMemos): Decision {
   const determining: DeterminingRule[] = [allow.checked.ref]
   const conditions: Condition[] = []
   const approvers: string[] = []
   const approvalRules: DeterminingRule[] = []
   // Which extras took part (bit i: extras[i]), while the outcome stays the same for any request.
-  let shared = memos !== undefined && extras.length <= 30 && errors.length === 0
+  let shared = extras.length <= 30 && errors.length === 0
   let took = 0
   for (let i = 0; i < extras.length; i++) {
     const rule = extras[i] as CompiledRule
@@ -759,7 +759,7 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
   if (approvers.length > 0) return makeDecision({ effect: 'require_approval', approvers }, approvalRules, errs, version, undefined)
   let memo: Map<number, Decision> | undefined
   const key = allow.order * 2 ** 30 + took
-  if (shared && errors.length === 0 && memos !== undefined) {
+  if (shared && errors.length === 0) {
     memo = memos.get(extras)
     if (memo === undefined) memos.set(extras, (memo = new Map()))
     const kept = memo.get(key)

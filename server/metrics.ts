@@ -19,7 +19,7 @@ export interface ServiceMetrics {
   readonly auditFailures: Counter
   /** Requests refused for a missing or wrong token. */
   readonly authFailures: Counter
-  /** Counts one decision by effect and observes its time: the per-decision path, without label hashing. */
+  /** Counts one decision by effect and observes its time (the per-decision path: one labels child per effect, made once). */
   decided(effect: string, seconds: number): void
 }
 

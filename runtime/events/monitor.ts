@@ -12,8 +12,6 @@ import type { Detector } from './detectors.js'
 import { stampEvent, type SecurityEvent, type SecurityEventInput, type SecurityEventSink } from './security-event.js'
 import { MemorySuspensions, type Suspension, type SuspensionStore } from './suspension-store.js'
 
-export type { Suspension }
-
 /** Something that acts on events (incident response). */
 export interface Responder {
   respond(event: SecurityEvent, monitor: SecurityMonitor): Promise<void>
