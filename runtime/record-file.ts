@@ -33,3 +33,20 @@ export class RecordFile<T> {
     writeFileAtomic(this.path, `${JSON.stringify({ [this.list]: records }, null, 2)}\n`)
   }
 }
+
+/**
+ * The fields every containment record has — who or what (`key`, a non-empty string), since when
+ * (milliseconds) and why — checked, with the record for any fields of its own; throws naming
+ * what is wrong, prefixed by `where`.
+ */
+export function heldFields(v: unknown, where: string, what: string, key: string): { readonly id: string; readonly since: number; readonly reason: string; readonly record: Record<string, unknown> } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: a ${what} must be an object`)
+  const r = v as Record<string, unknown>
+  const id = r[key]
+  const since = r['since']
+  const reason = r['reason']
+  if (typeof id !== 'string' || id === '') throw new Error(`${where}: '${key}' must be a non-empty string`)
+  if (typeof since !== 'number' || !Number.isFinite(since)) throw new Error(`${where}: 'since' must be a time in milliseconds`)
+  if (typeof reason !== 'string') throw new Error(`${where}: 'reason' must be a string`)
+  return { id, since, reason, record: r }
+}

@@ -9,7 +9,7 @@
  * effect in this process before it is persisted (suspending only denies more), and a resume
  * takes effect only after it is: a store that cannot write keeps the agent suspended.
  */
-import { RecordFile } from '../record-file.js'
+import { heldFields, RecordFile } from '../record-file.js'
 
 /** Why an agent is suspended, and since when. */
 export interface Suspension {
@@ -59,14 +59,10 @@ export class MemorySuspensions implements SuspensionStore {
 
 /** Checks one stored suspension; throws naming what is wrong. */
 export function parseSuspension(v: unknown, where: string): Suspension {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: a suspension must be an object`)
-  const r = v as Record<string, unknown>
-  if (typeof r['agent'] !== 'string' || r['agent'] === '') throw new Error(`${where}: 'agent' must be a non-empty string`)
-  if (typeof r['since'] !== 'number' || !Number.isFinite(r['since'])) throw new Error(`${where}: 'since' must be a time in milliseconds`)
-  if (typeof r['reason'] !== 'string') throw new Error(`${where}: 'reason' must be a string`)
-  if (r['event'] !== undefined && typeof r['event'] !== 'string') throw new Error(`${where}: 'event' must be a string`)
-  const base = { agent: r['agent'], since: r['since'], reason: r['reason'] }
-  return typeof r['event'] === 'string' ? { ...base, event: r['event'] } : base
+  const { id, since, reason, record } = heldFields(v, where, 'suspension', 'agent')
+  const event = record['event']
+  if (event !== undefined && typeof event !== 'string') throw new Error(`${where}: 'event' must be a string`)
+  return event === undefined ? { agent: id, since, reason } : { agent: id, since, reason, event }
 }
 
 /**

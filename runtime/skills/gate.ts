@@ -5,7 +5,7 @@
  * see like any other).
  */
 import type { SecurityEventSink } from '../events/security-event.js'
-import { RecordFile } from '../record-file.js'
+import { heldFields, RecordFile } from '../record-file.js'
 import type { ScanReport, SkillScanner } from './scanner.js'
 
 /** A quarantined skill, since when and why. */
@@ -17,11 +17,8 @@ export interface Quarantine {
 }
 
 function parseQuarantine(v: unknown, where: string): Quarantine {
-  const r = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>
-  if (typeof r['skill'] !== 'string' || r['skill'] === '') throw new Error(`${where}: 'skill' must be a non-empty string`)
-  if (typeof r['since'] !== 'number' || !Number.isFinite(r['since'])) throw new Error(`${where}: 'since' must be a time in milliseconds`)
-  if (typeof r['reason'] !== 'string') throw new Error(`${where}: 'reason' must be a string`)
-  return { skill: r['skill'], since: r['since'], reason: r['reason'] }
+  const { id, since, reason } = heldFields(v, where, 'quarantine', 'skill')
+  return { skill: id, since, reason }
 }
 
 export interface SkillGateOptions {
