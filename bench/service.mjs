@@ -66,34 +66,29 @@ async function measure(kind, env) {
 // seconds apart) and reported as their median.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5))
 const targets = [['constant', {}], ['engine', {}]]
-if (process.env.SYMBI_BENCH_PG) {
-  // A fresh cluster has no tables: without them every audited decision would be a (fast) deny.
+/** Runs `f` on a pool of the benchmark's database, closed after. */
+async function withDatabase(f) {
   const { openPool } = await import('../dist/server/postgres/pool.js')
-  const { migrate } = await import('../dist/server/postgres/migrations.js')
   const pool = openPool(process.env.SYMBI_BENCH_PG)
   try {
-    await migrate(pool)
+    await f(pool)
   } finally {
     await pool.end()
   }
+}
+if (process.env.SYMBI_BENCH_PG) {
+  // A fresh cluster has no tables: without them every audited decision would be a (fast) deny.
+  const { migrate } = await import('../dist/server/postgres/migrations.js')
+  await withDatabase(migrate)
 }
 if (process.env.SYMBI_BENCH_PG) targets.push(['engine', { SYMBI_BENCH_PG: process.env.SYMBI_BENCH_PG }])
 const runs = targets.map(() => [])
 // PostgreSQL shares these two cores: after an audited run its checkpointer would still be writing
 // during the next round's first runs, so the audited run ends with a CHECKPOINT of its own.
-async function settleDatabase() {
-  const { openPool } = await import('../dist/server/postgres/pool.js')
-  const pool = openPool(process.env.SYMBI_BENCH_PG)
-  try {
-    await pool.query('CHECKPOINT')
-  } finally {
-    await pool.end()
-  }
-}
 for (let r = 0; r < ROUNDS; r++) {
   for (const [i, [kind, env]] of targets.entries()) {
     runs[i].push(await measure(kind, env))
-    if (env.SYMBI_BENCH_PG) await settleDatabase()
+    if (env.SYMBI_BENCH_PG) await withDatabase((pool) => pool.query('CHECKPOINT'))
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]

@@ -61,7 +61,9 @@ export interface ServiceOptions {
   /**
    * Suspended agents (incident response; with PostgreSQL, shared by every replica): requests
    * whose principal is suspended are denied without asking a policy, and approving one of their
-   * parked requests grants nothing.
+   * parked requests grants nothing — through the default approvals; an `approvals` backend of
+   * your own re-evaluates through its decider, so give it `withSuspensions(decider, suspended)`
+   * (as `serve` does).
    */
   readonly suspended?: (agent: string) => Suspension | undefined
 }
