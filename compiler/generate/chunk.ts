@@ -85,7 +85,9 @@ export function codeGenerationAvailable(): boolean {
  */
 function inlineMatch(rule: CompiledRule, cx: ExprContext): string | undefined {
   const kind = rule.checked.kind
-  if (rule.scoped || rule.binders.size > 0 || (kind !== 'allow' && kind !== 'deny') || rule.checked.patterns.length === 0) return undefined
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: chunks hold allow and deny rules only (the evaluator's plans and generatedChunkBodies pass no others)
+  if (kind !== 'allow' && kind !== 'deny') return undefined
+  if (rule.scoped || rule.binders.size > 0 || rule.checked.patterns.length === 0) return undefined
   const alternatives: string[] = []
   for (const p of rule.checked.patterns) {
     const verb = p.kind === 'call' ? p.verb : p
@@ -94,9 +96,11 @@ function inlineMatch(rule: CompiledRule, cx: ExprContext): string | undefined {
       // As compile-rules.ts `verbTest`: deny rules match folded names, allow rules exact ones. The
       // outcome is cached per chunk: the rules of a chunk mostly name the same verbs.
       const n = quote(kind === 'deny' ? asciiFold(verb.name) : verb.name)
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: the rules of a chunk are all deny or all allow, so a folded and an exact test of one name never share a chunk's cache; the prefix only keeps the keys apart
       const m = cx.reads.slot(`m${kind === 'deny' ? 'f' : 'x'}${n}`)
       const test = kind === 'deny' ? `req.foldedName === ${n} || (req.foldedGroups.size > 0 && req.foldedGroups.has(${n}))` : `req.actionName === ${n} || (req.groups.size > 0 && req.groups.has(${n}))`
       conds.push(`(${m} !== U ? ${m} : (${m} = ${test}))`)
+      // Stryker disable next-line ConditionalExpression,StringLiteral: an `any` verb left to the matcher is matched by it the same way, only through a call
     } else if (verb.kind !== 'any') return undefined
     if (p.kind === 'call') {
       p.args.forEach((a, i) => {
