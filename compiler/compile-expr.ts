@@ -252,6 +252,7 @@ export function singleLadderRanks(ladders: Ladders): ReadonlyMap<string, { ladde
   let m = rankCache.get(ladders)
   if (m === undefined) {
     const out = new Map<string, { ladder: string; rank: number }>()
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a table that also held a shared rung (at its first position) would answer the same: its users compare ranks only when both positions name one ladder, and every ladder two rungs share orders them alike (createLadders rejects cyclic ladder sets)
     for (const [rung, positions] of ladders.byValue) if (positions.length === 1) out.set(rung, positions[0] as { ladder: string; rank: number })
     m = out
     rankCache.set(ladders, m)

@@ -199,38 +199,45 @@ describe('functions a compiled module carries', () => {
   })
 })
 
-describe('string order in generated code (compiler/generate/helpers.ts `order`)', () => {
+describe('string order (compiler/generate/helpers.ts `order`, compiler/compile-expr.ts `compileOrdering`)', () => {
   // `low` and `high` sit on both ladders (rungPair's cached path); `medium`, `critical` and
-  // `urgent` on one each (the rank table); `x` on none; `secret` on the built-in classification.
+  // `urgent` on one each (the rank tables); `x` on none; `secret` on the built-in classification.
   const LADDERS = { severity: ['low', 'medium', 'high', 'critical'], priority: ['low', 'high', 'urgent'] }
   const REVERSED = { severity: ['critical', 'high', 'medium', 'low'], priority: ['urgent', 'high', 'low'] }
   const RUNGS = ['low', 'medium', 'high', 'critical', 'urgent', 'x', 'secret']
-  const SOURCE = 'policy o {\n  deny: read(doc) if doc.level < principal.floor && doc.pinned\n  allow: read(doc) if doc.level >= principal.floor\n}'
+  // Every operator, on pairs below, equal to and above each other.
+  const SOURCE = `policy o {
+  deny: read(doc) if doc.level < principal.floor && doc.pinned
+  deny: read(doc) if doc.level > principal.floor
+  allow: read(doc) if doc.level >= principal.floor && doc.level <= principal.floor
+}`
   const setWith = (ladders: Record<string, string[]>): PolicySet => {
     const r = compilePolicySet([{ name: 'o.policy', source: SOURCE }], { ladders })
     if (!r.value) throw new Error(JSON.stringify(r.files))
     return r.value
   }
 
-  it('agrees with the interpreter on every pair of rungs, shared or not, twice, under two alternating ladder sets', () => {
-    const sets = [setWith(LADDERS), setWith(REVERSED)]
-    const evaluators = sets.map((s) => createEvaluator(s, 1))
-    expect(evaluators.map((e) => e.mode)).toEqual(['generated', 'generated'])
-    const effects = new Set<string>()
-    for (let round = 0; round < 2; round++) {
-      for (const a of RUNGS) {
-        for (const b of RUNGS) {
-          // Alternating sets: the rank table of the last ladders must never answer for the other's.
-          sets.forEach((set, i) => {
-            const request: AuthzRequest = { principal: { id: 'p', floor: b }, action: 'read', resource: { id: 'd', level: a, pinned: true } }
-            const expected = interpret(set.checked, request, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
-            expect(evaluators[i]!.evaluate(request), `${a} >= ${b} (set ${i})`).toEqual(expected)
-            effects.add(`${expected.effect} ${expected.errors.length > 0 ? 'error' : 'ok'}`)
-          })
+  for (const mode of ['generated', 'closures'] as const) {
+    it(`${mode}: agrees with the interpreter on every pair of rungs, shared or not, twice, under two alternating ladder sets`, () => {
+      const sets = [setWith(LADDERS), setWith(REVERSED)]
+      const evaluators = sets.map((s) => createEvaluator(s, 1, compileSet(s), { mode }))
+      expect(evaluators.map((e) => e.mode)).toEqual([mode, mode])
+      const outcomes = new Set<string>()
+      for (let round = 0; round < 2; round++) {
+        for (const a of RUNGS) {
+          for (const b of RUNGS) {
+            // Alternating sets: the rank table of the last ladders must never answer for the other's.
+            sets.forEach((set, i) => {
+              const request: AuthzRequest = { principal: { id: 'p', floor: b }, action: 'read', resource: { id: 'd', level: a, pinned: true } }
+              const expected = interpret(set.checked, request, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
+              expect(evaluators[i]!.evaluate(request), `${a} against ${b} (set ${i})`).toEqual(expected)
+              outcomes.add(`${expected.effect} ${expected.determining.map((r) => r.rule).join()} ${expected.errors.length > 0 ? 'error' : 'ok'}`)
+            })
+          }
         }
       }
-    }
-    // Pairs that hold, pairs that do not, and pairs with no ladder in common (a deny with the error).
-    expect([...effects].sort()).toEqual(['allow ok', 'deny error', 'deny ok'])
-  })
+      // Below (deny 0), above (deny 1), equal (allow 2), and no ladder in common (a deny with the error).
+      expect([...outcomes].sort()).toEqual(['allow 2 ok', 'deny 0 error', 'deny 0 ok', 'deny 1 ok'])
+    })
+  }
 })

@@ -37,6 +37,9 @@ const GUARDS: readonly string[] = [
   'principal.rec["x"] == 1',
   'principal.tags[0] == "a" && principal.nums[0] < 2',
   'principal.nums[principal.zero] == 1',
+  // an array's own properties are not attributes (only records have them)
+  'principal.tags.length == 2',
+  'principal.tags.length.bits == 2',
   // unary operators
   '-principal.level < 0',
   '-principal.neg == 3',
@@ -94,8 +97,8 @@ const GUARDS: readonly string[] = [
   'principal.missing == 1',
 ]
 
-/** Guards that fail on every request above: an index past the end, division by zero, a number against a string, a missing attribute. */
-const ALWAYS_FAIL = new Set(['principal.nums[5] == 1', 'principal.level / principal.zero == 1', 'principal.level > "a"', 'principal.missing == 1'])
+/** Guards that fail on every request above: an index past the end, division by zero, a number against a string, a missing attribute, an attribute of an array. */
+const ALWAYS_FAIL = new Set(['principal.nums[5] == 1', 'principal.level / principal.zero == 1', 'principal.level > "a"', 'principal.missing == 1', 'principal.tags.length == 2', 'principal.tags.length.bits == 2'])
 
 const reference = (set: PolicySet, r: AuthzRequest): Decision => interpret(set.checked, r, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
 
