@@ -300,7 +300,9 @@ function compileCall(e: Extract<Expr, { kind: 'Call' }>, scope: Scope): Fn {
   }
   const n = parts.length
   return (s) => {
+    // Stryker disable next-line ArrayDeclaration: the length only presizes the array; every slot below n is assigned
     const args: Value[] = new Array(n)
+    // Stryker disable next-line ArrayDeclaration: as above
     const fns: (Callable | undefined)[] = new Array(n)
     for (let i = 0; i < n; i++) {
       const p = parts[i] as { value?: Fn; lambda?: (s: State) => Callable }

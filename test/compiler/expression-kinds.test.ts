@@ -50,6 +50,14 @@ const GUARDS: readonly string[] = [
   'if principal.level > 3 { principal.flag } else { false }',
   'if principal.level > 3 { true }',
   'if principal.flag { principal.name == "Al" } else { principal.level == 2 }',
+  'if principal.level > 6 { true } else if principal.level > 3 { principal.flag } else { false }',
+  // logical operators over operands that are not booleans (the error names the operand)
+  'principal.flag && principal.id == "al"',
+  'principal.id == "al" && principal.flag',
+  'principal.flag || principal.id == "x"',
+  'principal.id == "x" || principal.flag',
+  // orderings of numbers against NaN and infinities
+  'principal.zero < 1 || principal.neg < principal.level',
   // arithmetic
   'principal.level + 1 == 6',
   'principal.level - 1 == 4',
