@@ -142,3 +142,26 @@ describe('expression kinds reach distinct outcomes', () => {
     }
   })
 })
+
+describe('a name one pattern binds and another does not', () => {
+  it('is the argument when that pattern matched and the request name otherwise, in every evaluator', () => {
+    const set = compile('policy b {\n  allow: [read(doc), list] if doc == "x"\n  deny: [write(doc), list] if doc == "y"\n}')
+    const generated = createEvaluator(set, 1)
+    const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
+    const requests: AuthzRequest[] = [
+      { principal: { id: 'a' }, action: { name: 'read', args: ['x'] }, context: { doc: 'z' } },
+      { principal: { id: 'a' }, action: { name: 'read', args: ['z'] }, context: { doc: 'x' } },
+      { principal: { id: 'a' }, action: 'list', context: { doc: 'x' } },
+      { principal: { id: 'a' }, action: 'list', context: { doc: 'y' } },
+      { principal: { id: 'a' }, action: { name: 'write', args: ['y'] } },
+      { principal: { id: 'a' }, action: 'list' },
+    ]
+    const effects = requests.map((req) => {
+      const want = reference(set, req)
+      expect(generated.evaluate(req)).toEqual(want)
+      expect(closures.evaluate(req)).toEqual(want)
+      return `${want.effect}${want.errors.length > 0 ? ' (error)' : ''}`
+    })
+    expect(effects).toEqual(['allow', 'deny', 'allow', 'deny', 'deny', 'deny (error)'])
+  })
+})
