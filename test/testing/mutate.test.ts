@@ -3,15 +3,13 @@
  * weak test file leaves exactly the mutants it cannot notice alive, each with a witness request
  * that sits where the missing case belongs; adding that case kills the mutant.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import fc from 'fast-check'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIO } from '../../cli/io.js'
 import { main } from '../../cli/main.js'
 import { compilePolicySet } from '../../compiler/index.js'
-import { compileSet, createEvaluator, ruleReuse } from '../../compiler/evaluator.js'
 import type { AuthzRequest } from '../../stdlib/decision.js'
 import { findTestFiles, generateMutants, policyHints, readTestFile, requestArbitrary, runMutationTests, type MutationReport } from '../../testing/index.js'
 
@@ -179,27 +177,6 @@ describe('generateMutants on a channel data_classification block', () => {
       'data_classification@ops[1] drop-rule',
       'data_classification@ops[1] deny-to-allow',
     ])
-  })
-})
-
-describe('compileSet with reuse', () => {
-  it('decides every mutant of the examples exactly as a fresh compile does', () => {
-    const examples = resolve(import.meta.dirname, '../../examples')
-    for (const test of findTestFiles([examples], examples).map((f) => readTestFile(f))) {
-      const sources = test.policies.map((p) => ({ name: p, source: readFileSync(p, 'utf8') }))
-      const set = compilePolicySet(sources, test.schema === undefined ? {} : { schema: test.schema }).value
-      expect(set).toBeDefined()
-      if (set === undefined) continue
-      const reuse = ruleReuse(set, compileSet(set))
-      const hints = policyHints(set.checked, set.ladders)
-      const requests = [...test.cases.map((c) => c.request as AuthzRequest), ...fc.sample(requestArbitrary(test.schema, {}, { hints }), { numRuns: 200, seed: 3 })]
-      for (const m of generateMutants(set.checked, set.ladders, hints.actions)) {
-        const mutated = { ...set, checked: m.set }
-        const fresh = createEvaluator(mutated, 1, compileSet(mutated))
-        const reused = createEvaluator(mutated, 1, compileSet(mutated, reuse))
-        for (const r of requests) expect(reused.evaluate(r)).toEqual(fresh.evaluate(r))
-      }
-    }
   })
 })
 
