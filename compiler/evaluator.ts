@@ -207,6 +207,7 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
     let j = i + 1
     if (eq) while (j < rules.length && (rules[j] as CompiledRule).equality?.block === eq.block) j++
     // A block pays off only for several rules; a lone rule is simply evaluated.
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral,EqualityOperator,ArithmeticOperator,LogicalOperator: how long a run must be to become a block only changes speed: a block selects exactly the rules whose first conjunct can hold (test/compiler/equality-index.test.ts), so any run length decides alike
     if (!eq || j - i < 4) {
       steps.push({ rule: r })
       i++
@@ -390,10 +391,14 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const readsClock = setReadsClock(set)
   const preloaded = options.chunks !== undefined && options.chunks.size > 0 ? options.chunks : undefined
   const mode: EvaluatorMode = options.mode !== 'closures' && (codeGenerationAvailable() || preloaded !== undefined) ? 'generated' : 'closures'
+  // Stryker disable next-line ArrayDeclaration: indexed by rule order and read only at the order of a deny rule, which every deny rule sets below
   const denied: Decision[] = []
+  // Stryker disable next-line ArrayDeclaration: as denied, for allow rules
   const allowed: Decision[] = []
   for (const r of rules) {
+    // Stryker disable next-line ConditionalExpression: a decision built for a rule of another kind is never read (orders are unique, and only a deny rule's order is read from denied)
     if (r.checked.kind === 'deny') denied[r.order] = deepFreeze(makeDecision({ effect: 'deny', reason: denyReason(r.checked) }, [r.checked.ref], [], version, undefined))
+    // Stryker disable next-line ConditionalExpression: as above, for allowed
     if (r.checked.kind === 'allow') allowed[r.order] = deepFreeze(makeDecision({ effect: 'allow' }, [r.checked.ref], [], version, undefined))
   }
   const indexes = indexesOf(rules)
@@ -422,17 +427,23 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   // name is planned once.
   const planFor = (req: NormalizedRequest): Plan => {
     const entry = (req as Normalized).info as ActionEntry | undefined
+    // Stryker disable next-line ConditionalExpression: the entry only remembers the plan the keyed caches give for the same name
     return entry === undefined ? keyedPlan(req) : (entry.plan ??= keyedPlan(req))
   }
   const keyedPlan = (req: NormalizedRequest): Plan => {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a request without groups keyed in the group map gets a key no grouped request has (the JSON of its name alone), so the plan is the same
     const grouped = req.groups.size > 0
     const plans = grouped ? groupPlans : plainPlans
+    // Stryker disable next-line MethodExpression: unsorted groups only make two orders of the same groups two keys of the same plan
     const key = grouped ? JSON.stringify([req.actionName, ...[...req.groups].sort()]) : req.actionName
     let plan = plans.get(key)
+    // Stryker disable next-line ConditionalExpression: building the plan again builds the same plan
     if (plan === undefined) {
       plan = buildPlan(req)
       // Huge names or group lists are planned but not kept, so requests cannot pin memory here.
+      // Stryker disable next-line all: which plans are kept bounds memory only; a plan not kept is built again, the same
       if (key.length <= MAX_PLAN_KEY) {
+        // Stryker disable next-line all: as above
         if (plans.size >= PLAN_CACHE_SIZE) plans.clear()
         plans.set(key, plan)
       }
@@ -446,6 +457,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const noAllow = deepFreeze(makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], [], version, undefined))
   const memos: FinishMemos = new WeakMap()
   const { ladders, limits, checked } = set
+  // Stryker disable next-line ObjectLiteral: the first request replaces a context whose `now` is not NaN (prepare below), and no rule runs before it
   let lastCall: CallContext = { now: NaN, ladders, limits }
 
   /** NOT_APPLICABLE, FIRED, FALSE, or the error of the guard. */
@@ -469,9 +481,11 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   /** Rules of a block that must be evaluated, in order. */
   const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
     const v = blockValue(block, req, limits)
+    // Stryker disable next-line ConditionalExpression: evaluating every rule of the block decides as evaluating the ones the value selects (the index skips only rules whose first conjunct is false)
     if (v === undefined) return block.rules
     if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
     if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v) ?? NO_RULES
+    // Stryker disable next-line ConditionalExpression: the value is no string or number here, so it is a boolean or a container, and a container finds no rules in the boolean map either
     if (typeof v === 'boolean') return block.booleans.get(v) ?? NO_RULES
     // A container never equals a primitive literal: every first conjunct is false.
     return NO_RULES
@@ -482,6 +496,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     let req: NormalizedRequest
     try {
       const common = normalizeCommon(request, actions)
+      // Stryker disable next-line ConditionalExpression: normalizeRequest gives the request normalizeCommon gives (test/compiler/fast-paths.test.ts), only slower
       if (common !== undefined) req = common
       else {
         req = normalizeRequest(request, checked.vocabulary)
@@ -492,6 +507,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     }
     const now = req.now ?? (readsClock ? readClock(clock) : NaN)
     // NaN (no clock read) equals the last NaN: no new context per request.
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a new context with the same time and ladders is an equal one
     if (now !== lastCall.now && (now === now || lastCall.now === lastCall.now)) lastCall = { now, ladders, limits }
     return req
   }
@@ -533,6 +549,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       }
     }
     if (allow === undefined) return errors === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, version, undefined)
+    // Stryker disable next-line ConditionalExpression: finish() with no extras and no errors builds an equal decision, and its memo shares it frozen as this one is (past FINISH_MEMO_MAX allow rules in one plan, equal but built per request)
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errors ?? [], version, memos)
   }
@@ -543,6 +560,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const env = preloaded === undefined ? { functions: set.functions, ladders } : { functions: set.functions, ladders, preloaded }
   let fallbackRuns = 0
   const chunksOf = (run: GenRun): readonly Chunk[] => {
+    // Stryker disable next-line ConditionalExpression: generating a run's chunks again gives the same functions (cached by source)
     if (run.chunks === undefined) {
       try {
         run.chunks = generateChunks(run.rules, env)
@@ -559,16 +577,20 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (step.run !== undefined) return step.run
     const block = step.block as Block
     const v = blockValue(block, req, limits)
+    // Stryker disable next-line ConditionalExpression: as in rulesOf: every rule decides as the rules the value selects
     if (v === undefined) return step.all as GenRun
     if (typeof v === 'string') return runFor(step.strings as Map<string, GenRun>, block.strings, v)
     if (typeof v === 'number') return runFor(step.numbers as Map<number, GenRun>, block.numbers, v === 0 ? 0 : v)
+    // Stryker disable next-line ConditionalExpression: as in rulesOf: a container finds no run in the boolean map either
     if (typeof v === 'boolean') return runFor(step.booleans as Map<boolean, GenRun>, block.booleans, v)
     return NO_RUN
   }
+  // Stryker disable next-line ArrowFunction,ConditionalExpression: without a flat list a plan walks its steps, which run the same chunks in the same order
   const flatChunks = (steps: readonly GenStep[]): readonly Chunk[] | undefined => (steps.every((st) => st.run !== undefined) ? steps.flatMap((st) => chunksOf(st.run as GenRun)) : undefined)
   genPlan = (denies: readonly GenStep[], allows: readonly GenStep[]): GenPlan => ({ denies, allows, denyChunks: flatChunks(denies), allowChunks: flatChunks(allows) })
   // Rule failures reported by chunks; one array reused unless an evaluation is re-entered
   // (a host function that evaluates another request).
+  // Stryker disable next-line ArrayDeclaration: the scratch array is emptied before each use
   const scratch: unknown[] = []
   let depth = 0
 
@@ -595,6 +617,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const decide = (req: NormalizedRequest, c: CallContext, plan: Plan, E: unknown[]): Decision => {
     const g = plan.generated as GenPlan
     const dc = g.denyChunks
+    // Stryker disable next-line ConditionalExpression: the steps hold the same chunks in the same order as the flat list
     if (dc !== undefined) {
       for (let i = 0; i < dc.length; i++) {
         const d = denyChunk(dc[i] as Chunk, req, c, E)
@@ -613,6 +636,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     let errs: DecisionError[] | undefined
     let allow: CompiledRule | undefined
     const ac = g.allowChunks
+    // Stryker disable next-line ConditionalExpression: as above
     if (ac !== undefined) {
       for (let i = 0; i < ac.length; i++) {
         const chunk = ac[i] as Chunk
@@ -639,6 +663,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       }
     }
     if (allow === undefined) return errs === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errs, version, undefined)
+    // Stryker disable next-line ConditionalExpression: as above
     if (plan.extras.length === 0 && errs === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errs ?? [], version, memos)
   }
@@ -648,10 +673,12 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (!(req instanceof Normalized)) return req as Decision
     const E = depth === 0 ? scratch : []
     if (E.length !== 0) E.length = 0
+    // Stryker disable next-line UpdateOperator: depth only chooses between the scratch array and a fresh one; a count that never returns to 0 only allocates a fresh one every time
     depth++
     try {
       return decide(req, lastCall, planFor(req), E)
     } finally {
+      // Stryker disable next-line UpdateOperator: as above
       depth--
     }
   }
@@ -755,9 +782,11 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
     determining.push(checked.ref)
     took |= 1 << i
   }
+  // Stryker disable next-line ConditionalExpression: an empty errors array and the shared empty one make equal decisions (a shared decision is frozen whole by deepFreeze)
   const errs = errors.length === 0 ? (NO_ERRORS as DecisionError[]) : errors
   if (approvers.length > 0) return makeDecision({ effect: 'require_approval', approvers }, approvalRules, errs, version, undefined)
   let memo: Map<number, Decision> | undefined
+  // Stryker disable next-line ArithmeticOperator: `took` is below 2^30 (at most 30 extras), so order·2^30 − took and order/2^30 + took are as unique per (order, took) as the sum
   const key = allow.order * 2 ** 30 + took
   if (shared && errors.length === 0) {
     memo = memos.get(extras)

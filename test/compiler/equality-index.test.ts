@@ -46,7 +46,19 @@ describe('which rules the equality index takes', () => {
   })
 })
 
-const VALUES: unknown[] = [1, 2, 0, -0, '1', 'a', 'b', true, false, null, [1], {}, undefined]
+// Values a block must not select rules by: NaN and infinities (not policy values: every guard
+// reading them errs, so no rule may be skipped), and records whose `k` is inherited or whose
+// prototype is a class's (a guard's read errs on them too).
+class Doc {
+  constructor(readonly k: unknown) {}
+}
+const ODD: unknown[] = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]
+const VALUES: unknown[] = [1, 2, 0, -0, '1', 'a', 'b', true, false, null, [1], {}, undefined, ...ODD]
+
+/** Argument-0 records with a `k` that is not the request's own: an inherited one, a class instance's. */
+function notOwn(v: unknown): object[] {
+  return [Object.create({ k: v }) as object, new Doc(v)]
+}
 
 function requests(path: 'context' | 'arg'): AuthzRequest[] {
   const out: AuthzRequest[] = []
@@ -56,7 +68,16 @@ function requests(path: 'context' | 'arg'): AuthzRequest[] {
     const crossed = v === undefined ? {} : { k: v, rec: { k: v === 1 ? 2 : v === 'a' ? 'b' : 1 } }
     if (path === 'context') for (const action of ['read']) out.push({ principal: { id: 'p', team: 'a' }, action, context: crossed } as AuthzRequest)
     if (path === 'context') for (const action of ['read', 'Read', 'write']) out.push({ principal: { id: 'p', team: 'a' }, action, context } as AuthzRequest)
-    else for (const name of ['send', 'SEND']) for (const w of [undefined, 1, 2]) out.push({ principal: { id: 'p' }, action: { name, args: v === undefined ? [] : [{ k: v }] }, ...(w === undefined ? {} : { context: { k: w } }) } as AuthzRequest)
+    else {
+      for (const name of ['send', 'SEND']) for (const w of [undefined, 1, 2]) out.push({ principal: { id: 'p' }, action: { name, args: v === undefined ? [] : [{ k: v }] }, ...(w === undefined ? {} : { context: { k: w } }) } as AuthzRequest)
+      if (v === undefined) continue
+      // Argument 0 from the resource when the action names none; a second argument that disagrees
+      // with the first (a block keyed by the wrong argument would skip a rule that applies).
+      out.push({ principal: { id: 'p' }, action: 'send', resource: { id: 'r', k: v } } as AuthzRequest)
+      out.push({ principal: { id: 'p' }, action: { name: 'send', args: [{ k: v }, { k: v === 1 ? 2 : 1 }] } } as AuthzRequest)
+      out.push({ principal: { id: 'p' }, action: { name: 'send', args: [{ k: v === 1 ? 2 : 1 }, { k: v }] } } as AuthzRequest)
+      for (const o of notOwn(v)) out.push({ principal: { id: 'p' }, action: { name: 'send', args: [o] } } as AuthzRequest)
+    }
   }
   return out
 }
@@ -72,6 +93,11 @@ const SETS: [string, 'context' | 'arg'][] = [
   // Indexed rules on different paths next to each other: each path is its own block.
   ['allow: read\n  deny: read if context.k == 1\n  deny: read if context.rec.k == 2\n  deny: read if context.k == "a"\n  deny: read if context.rec.k == "b"\n  deny: read if context.k == true\n  deny: read if context.rec.k == 1', 'context'],
   ['allow: send\n  deny: send(m) if m.k == 1\n  deny: send if context.k == 1\n  deny: send(m) if m.k == 2\n  deny: send if context.k == 2\n  deny: send(m) if m.k == "a"', 'arg'],
+  // Deny patterns naming two arguments: a request with fewer must evaluate every rule of the
+  // block (each fails closed on the missing argument), whatever argument 0 holds.
+  ['allow: send\n  deny: send(m, to) if m.k == 1\n  deny: send(m, to) if m.k == 2\n  deny: send(m) if m.k == "a"\n  deny: send(m, to) if m.k == true\n  deny: send(m) if m.k == false', 'arg'],
+  // Keyed by argument 1: never by argument 0's value.
+  ['allow: send\n  deny: send(_, to) if to.k == 1\n  deny: send(_, to) if to.k == 2\n  deny: send(_, to) if to.k == "a"\n  deny: send(_, to) if to.k == true\n  deny: send(_, to) if to.k == 0', 'arg'],
 ]
 
 function essence(d: Decision): unknown {
@@ -94,6 +120,31 @@ describe('decisions with the index equal the reference interpreter', () => {
     for (const req of requests(kind)) {
       const reference = essence(interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 }))
       for (const e of engines) expect(essence(e.evaluate(req)), `${e.stats.evaluator} ${JSON.stringify(req)}`).toEqual(reference)
+    }
+  })
+})
+
+describe('a polluted Object.prototype', () => {
+  it('does not lend a block its value: an attribute the request lacks is missing, not inherited', () => {
+    const source = 'policy p {\n  allow: send\n  deny: send(m) if m.k == 1\n  deny: send(m) if m.k == 2\n  deny: send(m) if m.k == "a"\n  deny: send(m) if m.k == true\n}'
+    const set = compilePolicySet([{ name: 'p.policy', source }]).value
+    expect(set).toBeDefined()
+    if (set === undefined) return
+    const engines = (['closures', 'generated'] as const).map((evaluator) => {
+      const e = createEngine({ evaluator })
+      e.load([{ name: 'p.policy', source }])
+      return e
+    })
+    const req: AuthzRequest = { principal: { id: 'p' }, action: { name: 'send', args: [{ j: 1 }] } }
+    const proto = Object.prototype as Record<string, unknown>
+    // Synchronous and restored at once: no other test can observe the pollution.
+    proto['k'] = 2
+    try {
+      const reference = essence(interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 }))
+      expect(reference).toEqual({ effect: 'deny', determining: ['p[1]'], errors: ['EVAL105'] })
+      for (const e of engines) expect(essence(e.evaluate(req)), e.stats.evaluator).toEqual(reference)
+    } finally {
+      delete proto['k']
     }
   })
 })

@@ -26,13 +26,15 @@ const reference = (set: PolicySet, r: AuthzRequest): Decision => interpret(set.c
 const typed = (n: number): string => Array.from({ length: n }, (_, k) => `  allow: read(doc) if doc.type == "T${k}" && doc.open\n`).join('')
 
 describe('shared decisions', () => {
-  const set = compile(`policy p {\n  deny: read(doc) if doc.locked\n  allow: write\n${typed(6)}}`)
+  const set = compile(`policy p {\n  deny: read(doc) if doc.locked\n  allow: write\n  allow: export if principal.vip\n${typed(6)}}`)
   const requests: readonly [string, AuthzRequest][] = [
     ['a deny that fired', { principal: { id: 'a' }, action: 'read', resource: { id: 'd', locked: true } }],
     ['an allow of a single rule', { principal: { id: 'a' }, action: 'write' }],
     ['an allow in an equality block', { principal: { id: 'a' }, action: 'read', resource: { id: 'd', locked: false, type: 'T3', open: true } }],
     ['no allow in an equality block', { principal: { id: 'a' }, action: 'read', resource: { id: 'd', locked: false, type: 'T9', open: true } }],
     ['no rule at all', { principal: { id: 'a' }, action: 'delete' }],
+    ['no allow: a single rule whose guard is false', { principal: { id: 'a', vip: false }, action: 'export' }],
+    ['no allow: a block rule whose guard is false', { principal: { id: 'a' }, action: 'read', resource: { id: 'd', locked: false, type: 'T3', open: false } }],
   ]
   it.each(requests)('%s: one frozen decision, the same object for every request that gets it', (_what, req) => {
     for (const mode of MODES) {

@@ -51,6 +51,8 @@ const GUARDS: readonly string[] = [
   'if principal.level > 3 { true }',
   'if principal.flag { principal.name == "Al" } else { principal.level == 2 }',
   'if principal.level > 6 { true } else if principal.level > 3 { principal.flag } else { false }',
+  // a guard that is not a boolean on some requests (EVAL102, naming the rule)
+  'principal.flag',
   // logical operators over operands that are not booleans (the error names the operand)
   'principal.flag && principal.id == "al"',
   'principal.id == "al" && principal.flag',
