@@ -396,7 +396,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   // Stryker disable next-line ArrayDeclaration: as denied, for allow rules
   const allowed: Decision[] = []
   for (const r of rules) {
-    // Stryker disable next-line ConditionalExpression: a decision built for a rule of another kind is never read (orders are unique, and only a deny rule's order is read from denied)
+    // Stryker disable next-line ConditionalExpression: a decision built for a rule of another kind is never read (orders are unique, and only a deny rule's order is read from denied); building none leaves every fired deny without a decision, which any test notices
     if (r.checked.kind === 'deny') denied[r.order] = deepFreeze(makeDecision({ effect: 'deny', reason: denyReason(r.checked) }, [r.checked.ref], [], version, undefined))
     // Stryker disable next-line ConditionalExpression: as above, for allowed
     if (r.checked.kind === 'allow') allowed[r.order] = deepFreeze(makeDecision({ effect: 'allow' }, [r.checked.ref], [], version, undefined))
@@ -427,11 +427,10 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   // name is planned once.
   const planFor = (req: NormalizedRequest): Plan => {
     const entry = (req as Normalized).info as ActionEntry | undefined
-    // Stryker disable next-line ConditionalExpression: the entry only remembers the plan the keyed caches give for the same name
+    // Stryker disable next-line ConditionalExpression: the entry only remembers the plan the keyed caches give for the same name (and without an entry the other branch throws at once)
     return entry === undefined ? keyedPlan(req) : (entry.plan ??= keyedPlan(req))
   }
   const keyedPlan = (req: NormalizedRequest): Plan => {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a request without groups keyed in the group map gets a key no grouped request has (the JSON of its name alone), so the plan is the same
     const grouped = req.groups.size > 0
     const plans = grouped ? groupPlans : plainPlans
     // Stryker disable next-line MethodExpression: unsorted groups only make two orders of the same groups two keys of the same plan
@@ -457,7 +456,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const noAllow = deepFreeze(makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], [], version, undefined))
   const memos: FinishMemos = new WeakMap()
   const { ladders, limits, checked } = set
-  // Stryker disable next-line ObjectLiteral: the first request replaces a context whose `now` is not NaN (prepare below), and no rule runs before it
+  // Stryker disable next-line ObjectLiteral: prepare() replaces any first context that is not { now: NaN, … } before a rule reads it
   let lastCall: CallContext = { now: NaN, ladders, limits }
 
   /** NOT_APPLICABLE, FIRED, FALSE, or the error of the guard. */
@@ -481,11 +480,9 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   /** Rules of a block that must be evaluated, in order. */
   const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
     const v = blockValue(block, req, limits)
-    // Stryker disable next-line ConditionalExpression: evaluating every rule of the block decides as evaluating the ones the value selects (the index skips only rules whose first conjunct is false)
     if (v === undefined) return block.rules
     if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
     if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v) ?? NO_RULES
-    // Stryker disable next-line ConditionalExpression: the value is no string or number here, so it is a boolean or a container, and a container finds no rules in the boolean map either
     if (typeof v === 'boolean') return block.booleans.get(v) ?? NO_RULES
     // A container never equals a primitive literal: every first conjunct is false.
     return NO_RULES
@@ -507,7 +504,6 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     }
     const now = req.now ?? (readsClock ? readClock(clock) : NaN)
     // NaN (no clock read) equals the last NaN: no new context per request.
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: a new context with the same time and ladders is an equal one
     if (now !== lastCall.now && (now === now || lastCall.now === lastCall.now)) lastCall = { now, ladders, limits }
     return req
   }
@@ -549,7 +545,6 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       }
     }
     if (allow === undefined) return errors === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errors, version, undefined)
-    // Stryker disable next-line ConditionalExpression: finish() with no extras and no errors builds an equal decision, and its memo shares it frozen as this one is (past FINISH_MEMO_MAX allow rules in one plan, equal but built per request)
     if (plan.extras.length === 0 && errors === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errors ?? [], version, memos)
   }
@@ -577,11 +572,9 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (step.run !== undefined) return step.run
     const block = step.block as Block
     const v = blockValue(block, req, limits)
-    // Stryker disable next-line ConditionalExpression: as in rulesOf: every rule decides as the rules the value selects
     if (v === undefined) return step.all as GenRun
     if (typeof v === 'string') return runFor(step.strings as Map<string, GenRun>, block.strings, v)
     if (typeof v === 'number') return runFor(step.numbers as Map<number, GenRun>, block.numbers, v === 0 ? 0 : v)
-    // Stryker disable next-line ConditionalExpression: as in rulesOf: a container finds no run in the boolean map either
     if (typeof v === 'boolean') return runFor(step.booleans as Map<boolean, GenRun>, block.booleans, v)
     return NO_RUN
   }
@@ -663,7 +656,6 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       }
     }
     if (allow === undefined) return errs === undefined ? noAllow : makeDecision({ effect: 'deny', reason: NO_ALLOW_REASON }, [], errs, version, undefined)
-    // Stryker disable next-line ConditionalExpression: as above
     if (plan.extras.length === 0 && errs === undefined) return allowed[allow.order] as Decision
     return finish(allow, plan.extras, req, c, errs ?? [], version, memos)
   }
@@ -782,7 +774,6 @@ function finish(allow: CompiledRule, extras: readonly CompiledRule[], req: Norma
     determining.push(checked.ref)
     took |= 1 << i
   }
-  // Stryker disable next-line ConditionalExpression: an empty errors array and the shared empty one make equal decisions (a shared decision is frozen whole by deepFreeze)
   const errs = errors.length === 0 ? (NO_ERRORS as DecisionError[]) : errors
   if (approvers.length > 0) return makeDecision({ effect: 'require_approval', approvers }, approvalRules, errs, version, undefined)
   let memo: Map<number, Decision> | undefined

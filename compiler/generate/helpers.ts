@@ -109,7 +109,6 @@ function order(a: Value, b: Value, ladders: Ladders): number {
     const rb = ranks.get(b)
     if (ra !== undefined && rb !== undefined && ra.ladder === rb.ladder) return ra.rank - rb.rank
     const sign = rungPair(a, b, ladders)
-    // Stryker disable next-line ConditionalExpression: rungPair answers with compareValues's own sign, so asking compareValues again answers the same
     if (sign !== undefined) return sign
   }
   return compareValues(a, b, ladders)
