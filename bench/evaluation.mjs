@@ -13,6 +13,10 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 import { Session } from 'node:inspector'
 import { createEngine, compilePolicySet, interpret } from '../dist/index.js'
+import { compileSet, createEvaluator } from '../dist/compiler/evaluator.js'
+import { chunkSource } from '../dist/compiler/generate/chunk.js'
+import { helpers } from '../dist/compiler/generate/helpers.js'
+import { actionInfo, normalizeCommon, normalizeRequest } from '../dist/compiler/request.js'
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs'
 import { newEnforcer, newModelFromString, StringAdapter } from 'casbin'
 import { createMongoAbility, AbilityBuilder } from '@casl/ability'
@@ -447,6 +451,98 @@ async function profileOf(engine, inputs) {
 const profiles = []
 for (const p of profiled) if (p.size === Math.min(...SIZES) || p.workload === 'typed') profiles.push({ ...p, top: await profileOf(p.engine, p.inputs) })
 
+// ───────────── the parts of one decision at the smallest size ─────────────
+
+/**
+ * Times the parts of a decision separately, interleaved in rounds (medians of per-round means,
+ * ns per decision): the whole engine, the evaluator without the engine's wrapper, the request
+ * check alone (`normalizeCommon`), and the rule code alone — per action name, the deny rules and
+ * then the allow rules that can match it (as the evaluator's plans), as generated chunks, on
+ * requests normalised beforehand. Two diagnostic rewrites of that
+ * rule code say what its safety checks cost: without the prototype test of plain records, and
+ * with reads that check nothing. They are measurements, not modes: both would let an inherited
+ * or polluted attribute, a NaN or a container through as a value.
+ */
+function breakdown(w, size) {
+  const rules = w.rules(size)
+  const requests = w.requests(size, rules)
+  const source = w.source(rules)
+  const { value: set } = compilePolicySet([{ name: 'bench.policy', source }], { limits: LIMITS })
+  const compiled = compileSet(set)
+  const engine = ours(source)
+  const evaluator = createEvaluator(set, 1, compiled)
+  const env = { functions: set.functions, ladders: set.ladders }
+  const c = { now: Number.NaN, ladders: set.ladders, limits: set.limits }
+  const E = []
+  const normalized = requests.map((q) => normalizeRequest(q, set.checked.vocabulary))
+  // As the evaluator's plans: per action name, the deny and allow rules whose patterns can match it.
+  const byAction = new Map()
+  for (const q of normalized) if (!byAction.has(q.actionName)) byAction.set(q.actionName, q)
+  const chunkFns = (rewrite) => {
+    const make = (rulesOf) => {
+      if (rulesOf.length === 0) return () => -1
+      const src = chunkSource(rulesOf, env)
+      const body = rewrite(src.body)
+      if (body === undefined) return undefined
+      const fn = new Function('$', 'U', `"use strict";\n${body}`)(helpers, helpers.U)
+      return (q) => fn(q, c, src.K, E)
+    }
+    const plans = new Map()
+    for (const [name, sample] of byAction) {
+      const applicable = (kind) => compiled.filter((r) => r.checked.kind === kind && r.match(sample) !== undefined)
+      const deny = make(applicable('deny'))
+      const allow = make(applicable('allow'))
+      if (deny === undefined || allow === undefined) return undefined
+      plans.set(name, { deny, allow })
+    }
+    return (q) => {
+      E.length = 0
+      const plan = plans.get(q.actionName)
+      if (plan.deny(q) >= 0) return 1
+      return plan.allow(q) >= 0 ? 2 : 0
+    }
+  }
+  // The rewrites must change the source; if the generator changed shape, the row says n/a.
+  const changed = (f) => (b) => {
+    const out = f(b)
+    return out === b ? undefined : out
+  }
+  const noProto = changed((b) => b.replaceAll(' && ((q = $.proto(t)) === $.OP || q === null)', ''))
+  const trusted = changed((b) =>
+    b
+      .replace(/function (\$r\d+)\(t, L\) \{\n  let v\n  if \(.*\n    v = t\[(".*?")\]\n.*\n  \}\n.*\n\}/g, 'function $1(t, L) { return t[$2] }')
+      .replace(/function (\$r\d+)\(t\) \{\n  let q\n.*\n.*\n\}/g, 'function $1(t) { return t }'),
+  )
+  const known = new Map([...new Set(requests.map((q) => (typeof q.action === 'string' ? q.action : q.action.name)))].map((a) => [a, actionInfo(a, set.checked.vocabulary)]))
+  const baseline = w.baseline(rules)
+  const parts = [
+    ['hand-written', requests, (q) => (baseline.allowed(baseline.decide(q)) ? 1 : 0)],
+    ['engine.evaluate (what the table above times)', requests, (q) => (engine.allowed(engine.decide(q)) ? 1 : 0)],
+    ['evaluator.evaluate (no engine wrapper)', requests, (q) => (isPermit(evaluator.evaluate(q)) ? 1 : 0)],
+    ['request check alone (normalizeCommon)', requests, (q) => (normalizeCommon(q, known) === undefined ? 0 : 1)],
+    ['rule code alone (generated chunks, requests normalised beforehand)', normalized, chunkFns((b) => b)],
+    ['  diagnostic: rule code without the prototype test of records', normalized, chunkFns(noProto)],
+    ['  diagnostic: rule code with reads that check nothing', normalized, chunkFns(trusted)],
+  ]
+  const times = parts.map(() => [])
+  const pass = (f, xs) => {
+    const t = process.hrtime.bigint()
+    for (let k = 0; k < 5; k++) for (let i = 0; i < xs.length; i++) sink += f(xs[i])
+    return Number(process.hrtime.bigint() - t) / (5 * xs.length)
+  }
+  for (let round = 0; round < 45; round++) parts.forEach(([, xs, f], i) => f !== undefined && times[i].push(pass(f, xs)))
+  // The first 5 rounds are warm-up.
+  const median = (xs) => {
+    const kept = xs.slice(5).sort((a, b) => a - b)
+    return kept[kept.length >> 1]
+  }
+  return parts.map(([name, , f], i) => ({ name, ns: f === undefined ? undefined : median(times[i]) }))
+}
+
+const parts = []
+for (const w of [typed, attributes]) parts.push({ workload: w.name, size: Math.min(...SIZES), rows: breakdown(w, Math.min(...SIZES)) })
+for (const p of parts) for (const r of p.rows) console.log(`${p.workload.padEnd(10)} ${r.name.padEnd(70)} ${r.ns === undefined ? 'n/a' : `${r.ns.toFixed(1)} ns`}`)
+
 const lines = [
   '# Evaluation benchmark',
   '',
@@ -479,6 +575,14 @@ const lines = [
   ...profiles.map((p) => `- **${p.workload}, ${p.size} rules**: ${p.top.join(' · ')}`),
   '',
   'Reading: at a few rules a decision is dominated by fixed per-request work that the hand-written functions do not do — validating the request (`normalizeCommon`, the one-pass check of the common shape, and the `Normalized` object it allocates, much of the garbage collector\'s share), the engine and evaluator entry points (`evaluateGenerated`, `prepare`, `decide`), the ladder order of string ranks (`order`), and reads that must prove an attribute is the request\'s own (a missing attribute, a NaN, an inherited or polluted property is an error, never a value) — while the hand-written baselines read fields directly and trust their input.',
+  '',
+  `## The parts of one decision at ${Math.min(...SIZES)} rules`,
+  '',
+  'Each part timed alone, interleaved in 45 rounds of 5 passes over the requests (the first 5 rounds dropped as warm-up; median of the rest, ns per decision). "Rule code alone" runs, per action name, the deny rules and then the allow rules that can match it (as the evaluator\'s plans do) as generated chunks, on requests normalised beforehand. The two diagnostic rows rewrite that code to show what its checks cost; neither is a mode of the engine (both would take an inherited or polluted attribute, a NaN or a container as a value).',
+  '',
+  '| workload | part | ns per decision | ÷ hand-written |',
+  '|---|---|---:|---:|',
+  ...parts.flatMap((p) => p.rows.map((r) => `| ${p.workload} | ${r.name.trim()} | ${r.ns === undefined ? 'n/a' : r.ns.toFixed(1)} | ${r.ns === undefined ? '' : `${(r.ns / (p.rows[0].ns ?? Number.NaN)).toFixed(1)}×`} |`)),
   '',
   '## Loading (parse, check, compile) and heap',
   '',
