@@ -100,6 +100,15 @@ const SETS: [string, 'context' | 'arg'][] = [
   ['allow: send\n  deny: send(_, to) if to.k == 1\n  deny: send(_, to) if to.k == 2\n  deny: send(_, to) if to.k == "a"\n  deny: send(_, to) if to.k == true\n  deny: send(_, to) if to.k == 0', 'arg'],
 ]
 
+/** The set loaded into an engine of each evaluator kind, closures first. */
+function bothEngines(source: string): ReturnType<typeof createEngine>[] {
+  return (['closures', 'generated'] as const).map((evaluator) => {
+    const e = createEngine({ evaluator })
+    e.load([{ name: 'p.policy', source }])
+    return e
+  })
+}
+
 function essence(d: Decision): unknown {
   return { effect: d.effect, determining: d.determining.map((r) => `${r.policy}[${r.rule}]`), errors: d.errors.map((e) => e.code).sort() }
 }
@@ -111,11 +120,7 @@ describe('decisions with the index equal the reference interpreter', () => {
     const set = compiled.value
     expect(set, JSON.stringify(compiled.files)).toBeDefined()
     if (set === undefined) return
-    const engines = (['closures', 'generated'] as const).map((evaluator) => {
-      const e = createEngine({ evaluator })
-      e.load([{ name: 'p.policy', source }])
-      return e
-    })
+    const engines = bothEngines(source)
     expect(engines[0]?.stats.indexedRules).toBeGreaterThanOrEqual(4)
     for (const req of requests(kind)) {
       const reference = essence(interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 }))
@@ -130,11 +135,7 @@ describe('a polluted Object.prototype', () => {
     const set = compilePolicySet([{ name: 'p.policy', source }]).value
     expect(set).toBeDefined()
     if (set === undefined) return
-    const engines = (['closures', 'generated'] as const).map((evaluator) => {
-      const e = createEngine({ evaluator })
-      e.load([{ name: 'p.policy', source }])
-      return e
-    })
+    const engines = bothEngines(source)
     const req: AuthzRequest = { principal: { id: 'p' }, action: { name: 'send', args: [{ j: 1 }] } }
     const proto = Object.prototype as Record<string, unknown>
     // Synchronous and restored at once: no other test can observe the pollution.
