@@ -27,6 +27,9 @@ const gc = vm.runInNewContext('gc')
 const SIZES = (process.env.BENCH_SIZES ?? '3,1000,10000').split(',').map(Number)
 const REQUESTS = 2000
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 2000)
+// BENCH_QUICK=1: only our generated engine and the hand-written baseline, printed, no report written
+// (for trying a change; the report always comes from a full run).
+const QUICK = process.env.BENCH_QUICK === '1'
 /** Calls per latency sample: one call is below the timer's useful resolution. */
 const BATCH = 64
 const LADDER = ['public', 'internal', 'confidential', 'secret', 'top_secret']
@@ -380,6 +383,7 @@ for (const w of [typed, attributes]) {
       ['@casl/ability', w.casl(rules)],
     ]
     for (const [name, e] of engines) {
+      if (QUICK && name !== 'symbi-policy generated' && name !== w.baselineName) continue
       const inputs = e.prepare ? requests.map(e.prepare) : requests
       // Agreement first: slow engines are checked on a prefix so the run stays bounded; the count is reported.
       const t0 = performance.now()
@@ -448,6 +452,10 @@ async function profileOf(engine, inputs) {
   return [...self].filter(([k]) => k !== '(idle)' && k !== '(program)').sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, c]) => `${((100 * c) / total).toFixed(1)} % ${k}`)
 }
 
+if (QUICK) {
+  console.log(`quick run, no report written (sink ${sink})`)
+  process.exit(0)
+}
 const profiles = []
 for (const p of profiled) if (p.size === Math.min(...SIZES) || p.workload === 'typed') profiles.push({ ...p, top: await profileOf(p.engine, p.inputs) })
 

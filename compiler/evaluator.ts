@@ -20,6 +20,7 @@ import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
 import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
+import { planEntry, planFunction, planSource, type FastPlan } from './generate/plan.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -46,6 +47,11 @@ export interface Evaluator {
    * equality block, where a request skips every rule whose literal it does not match.
    */
   readonly indexedRules: number
+  /**
+   * Action names decided by a plan function (generated mode): one generated function per name
+   * over the raw request, for plans of single rules with no require or audit rules.
+   */
+  readonly fastPlans: number
 }
 
 /** See `Evaluator.mode`. */
@@ -88,6 +94,8 @@ interface Block {
 /** An action name's info with its plan: what a request naming it and no groups of its own needs. */
 interface ActionEntry extends ActionInfo {
   plan: Plan | undefined
+  /** Its plan function (generated mode): undefined until the name's plan is built, null when it has none. */
+  fast: FastPlan | null | undefined
 }
 
 interface Plan {
@@ -417,7 +425,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (actions.has(req.actionName)) return
     if (actions.size >= PLAN_CACHE_SIZE) actions.clear()
     try {
-      actions.set(req.actionName, { ...actionInfo(req.actionName, checked.vocabulary), plan: undefined })
+      actions.set(req.actionName, { ...actionInfo(req.actionName, checked.vocabulary), plan: undefined, fast: undefined })
     } catch {
       // Not reachable for a name that was just accepted; without an entry the request takes the full path.
     }
@@ -550,7 +558,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   }
   let indexedRules = 0
   for (const r of rules) if (r.equality !== undefined) indexedRules++
-  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock, fallbackRuns: 0, indexedRules }
+  if (mode === 'closures') return { evaluate, version, hash: set.hash, mode, readsClock, fallbackRuns: 0, indexedRules, fastPlans: 0 }
 
   const env = preloaded === undefined ? { functions: set.functions, ladders } : { functions: set.functions, ladders, preloaded }
   let fallbackRuns = 0
@@ -660,6 +668,35 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     return finish(allow, plan.extras, req, c, errs ?? [], version, memos)
   }
 
+  // The call context of plan functions: they run only in sets that never read the clock, and
+  // only for requests without a time of their own.
+  const fastCall: CallContext = { now: NaN, ladders, limits }
+  let fastPlans = 0
+  /** The plan function of an action name's plan, or null when it cannot have one. */
+  const fastPlanOf = (info: ActionInfo, plan: Plan): FastPlan | null => {
+    if (readsClock || plan.extras.length > 0) return null
+    const d: CompiledRule[] = []
+    const a: CompiledRule[] = []
+    for (const st of plan.denies) {
+      if (!('rule' in st)) return null
+      d.push(st.rule)
+    }
+    for (const st of plan.allows) {
+      if (!('rule' in st)) return null
+      a.push(st.rule)
+    }
+    try {
+      const src = planSource(d, a, info, env)
+      if (src === undefined) return null
+      const fn = planFunction(src.body)
+      fastPlans++
+      return { fn, K: src.K, D: [...d.map((r) => denied[r.order] as Decision), ...a.map((r) => allowed[r.order] as Decision), noAllow] }
+    } catch {
+      // Code generation disallowed, or a generator fault: the name keeps the full path.
+      return null
+    }
+  }
+
   const evaluateGenerated = (request: AuthzRequest): Decision => {
     const req = prepare(request)
     if (!(req instanceof Normalized)) return req as Decision
@@ -668,14 +705,17 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     // Stryker disable next-line UpdateOperator: depth only chooses between the scratch array and a fresh one; a count that never returns to 0 only allocates a fresh one every time
     depth++
     try {
-      return decide(req, lastCall, planFor(req), E)
+      const plan = planFor(req)
+      const entry = req.info as ActionEntry | undefined
+      if (entry !== undefined && entry.fast === undefined) entry.fast = fastPlanOf(entry, plan)
+      return decide(req, lastCall, plan, E)
     } finally {
       // Stryker disable next-line UpdateOperator: as above
       depth--
     }
   }
   return {
-    evaluate: evaluateGenerated,
+    evaluate: planEntry(actions, fastCall, evaluateGenerated) ?? evaluateGenerated,
     version,
     hash: set.hash,
     mode,
@@ -684,6 +724,9 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       return fallbackRuns
     },
     indexedRules,
+    get fastPlans() {
+      return fastPlans
+    },
   }
 }
 

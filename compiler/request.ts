@@ -56,7 +56,7 @@ export class RequestError extends Error {
 
 const EMPTY: readonly Value[] = Object.freeze([])
 /** The context of a request that has none: frozen, so no guard or caller can add to it. */
-const EMPTY_CONTEXT: ValueRecord = Object.freeze({})
+export const EMPTY_CONTEXT: ValueRecord = Object.freeze({})
 const NO_STRINGS: ReadonlySet<string> = new Set()
 const NAME_CHARS = /^[A-Za-z0-9_.:/-]+$/
 

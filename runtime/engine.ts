@@ -83,6 +83,8 @@ export interface Engine extends PolicyDecider {
     readonly fallbackRuns: number
     /** Allow and deny rules of the serving set that can be skipped by an equality index (`path == literal` first). */
     readonly indexedRules: number
+    /** Action names the serving set decides with one generated plan function each (docs/evaluators.md). */
+    readonly fastPlans: number
   }
 }
 
@@ -222,7 +224,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       return active?.set
     },
     get stats() {
-      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode, fallbackRuns: active?.evaluator.fallbackRuns ?? 0, indexedRules: active?.evaluator.indexedRules ?? 0 }
+      return { compileHits: compileCache.hits, compileMisses: compileCache.misses, cachedDecisions: decisions?.size ?? 0, evaluator: active?.evaluator.mode, fallbackRuns: active?.evaluator.fallbackRuns ?? 0, indexedRules: active?.evaluator.indexedRules ?? 0, fastPlans: active?.evaluator.fastPlans ?? 0 }
     },
   }
 }

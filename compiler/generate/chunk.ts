@@ -58,8 +58,8 @@ const MAX_SOURCE = 24_000
  */
 export type ChunkFactory = ($: Helpers, U: symbol) => ChunkFn
 
-/** Generated functions by source, shared by every evaluator (the source carries no set data). */
-const functions = new LRUCache<string, ChunkFn>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (_f, source) => source.length + 1 })
+/** Generated functions (chunks, plan functions) by source, shared by every evaluator (the source carries no set data). */
+const functions = new LRUCache<string, NonNullable<unknown>>({ maxSize: 32 * 1024 * 1024, sizeCalculation: (_f, source) => source.length + 1 })
 
 let available: boolean | undefined
 
@@ -82,26 +82,32 @@ export function codeGenerationAvailable(): boolean {
  * The match of a rule as a condition on the request; undefined when the rule's matcher must be
  * called (a glob, a policy scope, or a binder some patterns do not bind, which needs the
  * matcher's slot array). Several patterns are alternatives, as in compile-rules.ts `firstMatch`.
+ * `verb`, when given, decides each verb name now (a plan function knows its action): an
+ * alternative whose verb does not match is dropped, and `false` stands for none left.
  */
-function inlineMatch(rule: CompiledRule, cx: ExprContext): string | undefined {
+export function inlineMatch(rule: CompiledRule, cx: ExprContext, verb?: (name: string) => boolean): string | undefined {
   const kind = rule.checked.kind
   // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: chunks hold allow and deny rules only (the evaluator's plans and generatedChunkBodies pass no others)
   if (kind !== 'allow' && kind !== 'deny') return undefined
   if (rule.scoped || rule.binders.size > 0 || rule.checked.patterns.length === 0) return undefined
   const alternatives: string[] = []
   for (const p of rule.checked.patterns) {
-    const verb = p.kind === 'call' ? p.verb : p
+    const v = p.kind === 'call' ? p.verb : p
     const conds: string[] = []
-    if (verb.kind === 'name') {
-      // As compile-rules.ts `verbTest`: deny rules match folded names, allow rules exact ones. The
-      // outcome is cached per chunk: the rules of a chunk mostly name the same verbs.
-      const n = quote(kind === 'deny' ? asciiFold(verb.name) : verb.name)
-      // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: the rules of a chunk are all deny or all allow, so a folded and an exact test of one name never share a chunk's cache; the prefix only keeps the keys apart
-      const m = cx.reads.slot(`m${kind === 'deny' ? 'f' : 'x'}${n}`)
-      const test = kind === 'deny' ? `req.foldedName === ${n} || (req.foldedGroups.size > 0 && req.foldedGroups.has(${n}))` : `req.actionName === ${n} || (req.groups.size > 0 && req.groups.has(${n}))`
-      conds.push(`(${m} !== U ? ${m} : (${m} = ${test}))`)
+    if (v.kind === 'name') {
+      if (verb !== undefined) {
+        if (!verb(v.name)) continue
+      } else {
+        // As compile-rules.ts `verbTest`: deny rules match folded names, allow rules exact ones. The
+        // outcome is cached per chunk: the rules of a chunk mostly name the same verbs.
+        const n = quote(kind === 'deny' ? asciiFold(v.name) : v.name)
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: the rules of a chunk are all deny or all allow, so a folded and an exact test of one name never share a chunk's cache; the prefix only keeps the keys apart
+        const m = cx.reads.slot(`m${kind === 'deny' ? 'f' : 'x'}${n}`)
+        const test = kind === 'deny' ? `req.foldedName === ${n} || (req.foldedGroups.size > 0 && req.foldedGroups.has(${n}))` : `req.actionName === ${n} || (req.groups.size > 0 && req.groups.has(${n}))`
+        conds.push(`(${m} !== U ? ${m} : (${m} = ${test}))`)
+      }
       // Stryker disable next-line StringLiteral: an `any` verb left to the matcher is matched by it the same way, only through a call
-    } else if (verb.kind !== 'any') return undefined
+    } else if (v.kind !== 'any') return undefined
     if (p.kind === 'call') {
       p.args.forEach((a, i) => {
         const arg = cx.reads.arg(i)
@@ -110,6 +116,7 @@ function inlineMatch(rule: CompiledRule, cx: ExprContext): string | undefined {
     }
     alternatives.push(conds.length === 0 ? 'true' : conds.join(' && '))
   }
+  if (alternatives.length === 0) return 'false'
   return alternatives.length === 1 ? alternatives[0] : alternatives.map((a) => `(${a})`).join(' || ')
 }
 
@@ -135,14 +142,22 @@ function ruleSource(rule: CompiledRule, index: number, cx: ExprContext): string 
   return lines.join('\n')
 }
 
-function instantiate(body: string, preloaded: ReadonlyMap<string, ChunkFn> | undefined): ChunkFn {
-  let fn = preloaded?.get(body) ?? functions.get(body)
+/**
+ * The function a factory body (`function ($, U) { "use strict"; <body> }`) returns, generated
+ * once per source and cached by it. Throws where code generation from strings is disallowed.
+ */
+export function fromSource<F>(body: string): F {
+  let fn = functions.get(body)
   if (fn === undefined) {
-    const factory = new Function('$', 'U', `"use strict";\n${body}`) as ChunkFactory
+    const factory = new Function('$', 'U', `"use strict";\n${body}`) as ($: Helpers, U: symbol) => NonNullable<unknown>
     fn = factory(helpers, helpers.U)
     functions.set(body, fn)
   }
-  return fn
+  return fn as F
+}
+
+function instantiate(body: string, preloaded: ReadonlyMap<string, ChunkFn> | undefined): ChunkFn {
+  return preloaded?.get(body) ?? fromSource<ChunkFn>(body)
 }
 
 /**

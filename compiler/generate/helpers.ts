@@ -18,7 +18,7 @@ import { singleLadderRanks } from '../compile-expr.js'
 import { asEvalError } from '../decisions.js'
 import { lookupName } from '../interpreter.js'
 import { argAt } from '../patterns.js'
-import type { NormalizedRequest } from '../request.js'
+import { EMPTY_CONTEXT, type NormalizedRequest } from '../request.js'
 
 /** The helper object generated code receives as `$`. */
 export type Helpers = typeof helpers
@@ -114,11 +114,23 @@ function order(a: Value, b: Value, ladders: Ladders): number {
   return compareValues(a, b, ladders)
 }
 
+/** What `bail` throws: a plan function catches it and leaves the request to the full path (plan.ts). */
+export const BAIL: unique symbol = Symbol('bail')
+
+/** Ends a plan function's attempt: what follows needs the evaluator's full path. */
+function bail(): never {
+  throw BAIL
+}
+
 export const helpers = Object.freeze({
   U: UNREAD,
   /** What generated reads compare with to tell an own property from an inherited one (expr.ts readers, `readMember`). */
   OP: Object.prototype as Readonly<Record<string, unknown>>,
   proto: Object.getPrototypeOf as (o: object) => unknown,
+  own: Object.hasOwn as (o: object, key: string) => boolean,
+  bail,
+  /** The context of a request that has none, as `normalizeCommon` gives it (frozen). */
+  EMPTY_CONTEXT,
   Missing,
   NO_FRAMES,
   NO_SLOTS: Object.freeze([]) as readonly Value[],

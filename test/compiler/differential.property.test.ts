@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { compilePolicySet, createEvaluator, interpret } from '../../compiler/index.js'
 import type { PolicySet } from '../../compiler/index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
-import { policySet, request, VOCABULARIES } from './policy-arbitrary.js'
+import { planPolicySet, planRequest, policySet, request, VOCABULARIES } from './policy-arbitrary.js'
 
 const RUNS = Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 2000)
 const LADDERS = { priority: ['low', 'medium', 'high'] }
@@ -53,6 +53,26 @@ const generated: Decider = (set) => {
     return d
   }
 }
+/**
+ * Generated code with its plan functions at work: each request is decided twice (a name's first
+ * request makes its plan function, so the second may be decided by it), both answers compared.
+ * `planned` counts the sets that made at least one plan function.
+ */
+let planned = 0
+const generatedTwice: Decider = (set) => {
+  const e = generatedEvaluator(set)
+  let counted = false
+  return (req) => {
+    const first = e.evaluate(req)
+    const second = e.evaluate(req)
+    if (!isDeepStrictEqual(first, second)) throw new Error(`a second evaluation differs\nfirst:  ${JSON.stringify(first)}\nsecond: ${JSON.stringify(second)}`)
+    if (!counted && e.fastPlans > 0) {
+      counted = true
+      planned++
+    }
+    return second
+  }
+}
 const closures: Decider = (set) => createEvaluator(set, VERSION, undefined, { mode: 'closures' }).evaluate
 const interpreter = (set: PolicySet, req: AuthzRequest): Decision => interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: VERSION })
 
@@ -60,9 +80,9 @@ const interpreter = (set: PolicySet, req: AuthzRequest): Decision => interpret(s
  * Asserts that `decider` agrees with `reference` (the interpreter unless given) on `runs` random
  * sets; returns the fast-check report.
  */
-function agreement(decider: Decider, runs: number, seed?: number, referenceDecider?: Decider) {
+function agreement(decider: Decider, runs: number, seed?: number, referenceDecider?: Decider, sets = policySet, requests_ = request) {
   return fc.check(
-    fc.property(policySet, fc.nat(VOCABULARIES.length - 1), fc.array(request, { minLength: 1, maxLength: 6 }), (sources, vocabulary, requests) => {
+    fc.property(sets, fc.nat(VOCABULARIES.length - 1), fc.array(requests_, { minLength: 1, maxLength: 6 }), (sources, vocabulary, requests) => {
       const set = compile(sources, vocabulary)
       const decide = decider(set)
       const reference = referenceDecider?.(set) ?? ((req: AuthzRequest) => interpreter(set, req))
@@ -98,6 +118,14 @@ describe('generated code ≡ closures ≡ reference interpreter', () => {
   it(`generated code agrees with the interpreter on ${RUNS} random policy sets`, () => {
     const report = agreement(generated, RUNS)
     if (report.failed) throw new Error(fc.defaultReportMessage(report))
+  }, 300_000)
+
+  it(`generated code with plan functions agrees with the interpreter on ${RUNS} random policy sets`, () => {
+    planned = 0
+    const report = agreement(generatedTwice, RUNS, undefined, undefined, planPolicySet, planRequest)
+    if (report.failed) throw new Error(fc.defaultReportMessage(report))
+    // The property must reach plan functions, not only the full path.
+    expect(planned).toBeGreaterThan(RUNS / 2)
   }, 300_000)
 
   it(`closures agree with the interpreter on ${RUNS} random policy sets`, () => {

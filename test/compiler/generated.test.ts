@@ -243,4 +243,44 @@ describe('hostile names reach generated code only as quoted data', () => {
       { numRuns: Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 300) },
     )
   })
+
+  it('makes plan functions that decide like the interpreter whatever the property and context names hold', () => {
+    const base = compile('policy p {\n  deny: read(doc) if doc.x == "bad"\n  allow: read(doc) if doc.x == "ok" && who.x != "mallory"\n}')
+    fc.assert(
+      fc.property(hostile, hostile, (name, prop) => {
+        const policy = base.checked.policies[0] as PolicySet['checked']['policies'][number]
+        // `who` (a context attribute) renamed too: plan functions read names from the context by quoted key.
+        const rules = policy.rules.map((r) => renamedName(renamed(r, 'read', prop), 'who', name))
+        const set: PolicySet = { ...base, checked: { ...base.checked, policies: [{ ...policy, rules }] } }
+        const e = createEvaluator(set, 1)
+        const requests: AuthzRequest[] = ['ok', 'bad', 'other'].flatMap((x) => [
+          { principal: { id: 'p' }, action: 'read', resource: { id: 'd', [prop]: x }, context: { [name]: { [prop]: 'alice' } } },
+          { principal: { id: 'p' }, action: 'read', resource: { id: 'd', [prop]: x }, context: { [name]: { [prop]: 'mallory' } } },
+          { principal: { id: 'p' }, action: 'read', resource: { id: 'd' } },
+        ])
+        // Twice each: the first requests of `read` make its plan function, the rest are decided by it.
+        for (const r of [...requests, ...requests]) expect(e.evaluate(r)).toEqual(reference(set, r))
+        expect(e.fastPlans).toBe(1)
+        expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined()
+      }),
+      { numRuns: Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 300) },
+    )
+  })
 })
+
+/** Renames an identifier wherever a rule's guard names it. */
+function renamedName(rule: CheckedRule, from: string, to: string): CheckedRule {
+  const expr = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'Ident':
+        return e.name === from ? { ...e, name: to } : e
+      case 'Member':
+        return { ...e, object: expr(e.object) }
+      case 'Binary':
+        return { ...e, left: expr(e.left), right: expr(e.right) }
+      default:
+        return e
+    }
+  }
+  return rule.guard === undefined ? rule : { ...rule, guard: expr(rule.guard) }
+}

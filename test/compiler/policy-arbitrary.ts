@@ -303,3 +303,61 @@ export const request: fc.Arbitrary<AuthzRequest> = fc
     context,
   })
   .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as AuthzRequest)
+
+// ───────────── sets and requests that plan functions decide ─────────────
+
+/**
+ * Guards of the forms a plan function generates (compiler/generate/plan.ts): reads of request
+ * paths and of a binder every pattern binds at one position, literals, arithmetic, comparisons,
+ * rung order, `in`, `&&`, `||`, `!` — with the same mistyped and erroring cases as `boolExpr`.
+ */
+function planBoolExpr(binder: boolean, depth = 2): fc.Arbitrary<string> {
+  const num = fc.oneof(
+    pick(['user.level', 'doc.size', 'n', '2.5', 'user.level / n', 'doc.size % n', 'user.level * 2 - 1', '-user.level', 'user.scores[0]', 'principal.level']),
+    fc.integer({ min: -1, max: 5 }).map(String),
+    ...(binder ? [fc.constant('d.size')] : []),
+  )
+  const str = fc.oneof(pick(['user.role', 'doc.type', 'doc.owner', 'principal.id', 'user.role + "!"', 'resource.owner']), pick([...DOC_TYPES, ...ROLES, 'alice', 'doc-1']).map(q), ...(binder ? [pick(['d.type', 'd.owner', 'd.id'])] : []))
+  const leaves: fc.Arbitrary<string>[] = [
+    fc.tuple(num, pick(['==', '!=', '<', '<=', '>', '>=']), num).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(str, pick(['==', '!=']), str).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(pick(['user.clearance', 'doc.classification', ...RUNGS.map(q), '"zebra"']), pick(['<', '<=', '>', '>=']), pick(['user.clearance', 'doc.classification', ...[...RUNGS, 'zebra'].map(q)])).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(pick(['operation.priority', '"low"']), pick(['<', '>=']), pick(['"medium"', '"secret"'])).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(str, pick(['doc.tags', 'user.tags'])).map(([s, a]) => `${s} in ${a}`),
+    pick(['"a" in user.role', '"level" in user', 'session.idle_minutes * 1m < 30m', 'session.idle > 5m']),
+    pick(['flags.a', 'flags.b', 'user.active', 'flags.a == true', 'user.active != false', 'flags.a && user.level', 'user.level', 'nobody.here == 1', 'resource.id == "doc-1"', '1 / n > 0', 'true', 'false', 'user.level == "3"', 'user.role > 3', 'doc == user', 'user.tags == doc.tags']),
+    ...(binder ? [pick(['d.id == "doc-1"', '"pii" in d.tags', 'd.size > user.level', 'd == doc'])] : []),
+  ]
+  const leaf = fc.oneof(...leaves)
+  if (depth <= 0) return leaf
+  const sub = planBoolExpr(binder, depth - 1)
+  return fc.oneof(
+    { weight: 4, arbitrary: leaf },
+    { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => `(${a} && ${b})`) },
+    { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => `(${a} || ${b})`) },
+    { weight: 1, arbitrary: sub.map((a) => `!(${a})`) },
+  )
+}
+
+const planTarget: fc.Arbitrary<Pattern> = fc.oneof(
+  pick(['read', 'write', 'export', 'any', 'stats', 'Dangerous', 'READ', '[read, export]', 'read("doc-1")', 'export(_, "bob")']).map((text) => ({ text, binds: false })),
+  pick(['read(d)', 'export(d)', 'write(d, _)', '[read(d), export(d)]', 'export(e, d)']).map((text) => ({ text, binds: true })),
+)
+
+/** One top-level policy of allow and deny rules over `planBoolExpr` guards (no require or audit rules, no clock). */
+export const planPolicySet: fc.Arbitrary<string[]> = fc
+  .array(
+    fc.tuple(pick(['allow', 'allow', 'deny']), planTarget).chain(([kind, t]) => fc.option(planBoolExpr(t.binds), { nil: undefined, freq: 4 }).map((g) => `${kind}: ${t.text}${g === undefined ? '' : ` if ${g}`}`)),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((rules) => [`policy p0 {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`])
+
+/** Requests of the shape plan functions take (an action named by a string), with the same data as `request`. */
+export const planRequest: fc.Arbitrary<AuthzRequest> = fc
+  .record({
+    principal: fc.oneof({ weight: 20, arbitrary: record({ id: pick(['alice', 'bob']), level: maybe(fc.integer({ min: 0, max: 5 })) }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>({ id: 5 }, 'alice') }),
+    action: pick(['read', 'write', 'export', 'EXPORT', 'aggregate', 'delete', 'READ']),
+    resource: fc.option(doc, { nil: undefined, freq: 6 }),
+    context: fc.tuple(context, fc.nat(4)).map(([c, keep]) => (keep === 0 ? c : Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'time' && k !== 'approvals')))),
+  })
+  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as AuthzRequest)

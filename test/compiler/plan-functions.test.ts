@@ -1,0 +1,256 @@
+/**
+ * Plan functions (compiler/generate/plan.ts): after an action name's first request, generated
+ * mode decides the name's common requests with one generated function over the raw request. It
+ * must give exactly the decision of the full path — or leave the request to it. These tests warm
+ * a name's plan function, then feed it requests built to make a shortcut go wrong (polluted
+ * prototypes, own `undefined`, getters, non-plain objects, NaN, missing arguments) and compare
+ * every decision with the reference interpreter and the closures.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { compilePolicySet, createEvaluator, interpret, type Evaluator, type PolicySet } from '../../compiler/index.js'
+import { compileSet } from '../../compiler/evaluator.js'
+import { planFunction, planSource } from '../../compiler/generate/plan.js'
+import { actionInfo } from '../../compiler/request.js'
+import { createEngine } from '../../index.js'
+import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
+
+const LADDERS = { clearance: ['public', 'internal', 'confidential', 'secret'] }
+
+function compile(source: string): PolicySet {
+  const r = compilePolicySet([{ name: 't.policy', source }], { ladders: LADDERS })
+  if (!r.value) throw new Error(JSON.stringify(r.files))
+  return r.value
+}
+
+const SOURCE = `policy docs {
+  deny: export(doc) if doc.contains_pii
+  allow: [read(doc), export(doc)] if doc.type == "T0" && user.clearance >= doc.classification && user.department == doc.department
+  allow: read(doc) if doc.owner == principal.id && principal.level >= 3 && doc.size <= 500
+}`
+
+const reference = (set: PolicySet, req: AuthzRequest): Decision => interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
+
+const doc = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ id: 'd1', type: 'T0', classification: 'internal', department: 'eng', contains_pii: false, owner: 'alice', size: 10, ...extra })
+const user = { clearance: 'secret', department: 'eng' }
+const plain = (action: string, extra: Partial<Record<'principal' | 'resource' | 'context', unknown>> = {}): AuthzRequest =>
+  ({ principal: { id: 'alice', level: 4 }, action, resource: doc(), context: { user }, ...extra }) as unknown as AuthzRequest
+
+/**
+ * Takes the requests a name needs before it has a plan function: the first takes the full path
+ * and remembers the name, the second plans it on the common path and makes the function.
+ */
+function warm(e: Evaluator, action: string): void {
+  e.evaluate(plain(action))
+  e.evaluate(plain(action))
+}
+
+/** A generated evaluator whose plan functions for `read` and `export` exist. */
+function warmed(set: PolicySet): Evaluator {
+  const e = createEvaluator(set, 1)
+  expect(e.mode).toBe('generated')
+  warm(e, 'read')
+  expect(e.fastPlans).toBe(1)
+  warm(e, 'export')
+  expect(e.fastPlans).toBe(2)
+  return e
+}
+
+/** Decides `req` on a warmed evaluator (twice: a plan function must not keep state) and checks it against the interpreter and the closures. */
+function agrees(set: PolicySet, e: Evaluator, req: AuthzRequest): Decision {
+  const want = reference(set, req)
+  const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
+  const got = e.evaluate(req)
+  expect(got).toEqual(want)
+  expect(e.evaluate(req)).toEqual(want)
+  expect(closures.evaluate(req)).toEqual(want)
+  return got
+}
+
+describe('plan functions', () => {
+  const set = compile(SOURCE)
+
+  it('decide a name’s common requests after its first, returning the shared frozen decisions', () => {
+    const e = warmed(set)
+    const allow = agrees(set, e, plain('read'))
+    expect(allow.effect).toBe('allow')
+    // The same frozen object each time: nothing is built per request.
+    expect(e.evaluate(plain('read'))).toBe(allow)
+    expect(Object.isFrozen(allow)).toBe(true)
+    expect(agrees(set, e, plain('export', { resource: doc({ contains_pii: true }) })).effect).toBe('deny')
+    expect(agrees(set, e, plain('read', { resource: doc({ type: 'T1', owner: 'bob' }) })).reason).toBe('no allow rule matched')
+    // A name no rule names has a plan function too: it denies at once.
+    warm(e, 'delete')
+    expect(e.fastPlans).toBe(3)
+    expect(agrees(set, e, plain('delete')).reason).toBe('no allow rule matched')
+  })
+
+  it('leave every request a shortcut could misread to the full path, which decides it', () => {
+    const e = warmed(set)
+    const weird: [string, AuthzRequest][] = [
+      ['missing attribute', plain('export', { resource: { id: 'd', type: 'T0' } })],
+      ['NaN clearance', plain('read', { context: { user: { clearance: NaN, department: 'eng' } } })],
+      ['0 and -0 levels', plain('read', { principal: { id: 'alice', level: -0 }, resource: doc({ type: 'T9' }) })],
+      ['numbers against rungs', plain('read', { context: { user: { clearance: 3, department: 'eng' } } })],
+      ['no resource (export must fail closed on its missing argument)', plain('export', { resource: undefined })],
+      ['no resource for read', plain('read', { resource: undefined })],
+      ['no context', plain('read', { context: undefined })],
+      ['null context', plain('read', { context: null })],
+      ['context of null prototype', plain('read', { context: Object.assign(Object.create(null), { user }) })],
+      ['context of a class', plain('read', { context: new (class Ctx { user = user })() })],
+      ['own undefined user', plain('read', { context: { user: undefined } })],
+      ['context naming principal', plain('read', { context: { user, principal: { id: 'alice', level: 1 } }, resource: doc({ type: 'T1' }) })],
+      ['context naming principal undefined', plain('read', { context: { user, principal: undefined }, resource: doc({ type: 'T1' }) })],
+      ['principal as a class instance', plain('read', { principal: new (class P { id = 'alice'; level = 9 })() })],
+      ['resource as a class instance', plain('read', { resource: new (class D { id = 'd'; type = 'T0'; classification = 'public'; department = 'eng'; owner = 'alice'; size = 1 })() })],
+      ['array resource', plain('read', { resource: [doc()] })],
+      ['resource id a number', plain('read', { resource: doc({ id: 5 }) })],
+      ['principal id a number', plain('read', { principal: { id: 5, level: 4 } })],
+      ['a duration as principal', plain('read', { principal: { id: 'alice', $duration: 5 } })],
+      ['a container where a scalar is read', plain('read', { resource: doc({ type: ['T0'] }) })],
+      ['approvals', plain('read', { context: { user, approvals: ['bob'] } })],
+      ['malformed approvals', plain('read', { context: { user, approvals: 5 } })],
+      ['request time', plain('read', { context: { user, time: { now: 5 } } })],
+      ['malformed request time', plain('read', { context: { user, time: { now: 'soon' } } })],
+      ['a context that inherits user', plain('read', { context: new (class Ctx {})() })],
+      ['request of a $duration', { ...plain('read'), $duration: 1 } as unknown as AuthzRequest],
+      ['action object form', { ...plain('read'), action: { name: 'read', args: [doc({ owner: 'bob' })] } } as unknown as AuthzRequest],
+      ['groups of the request', { ...plain('read'), action: { name: 'read', groups: ['export'] } } as unknown as AuthzRequest],
+      ['upper-case export', plain('EXPORT', { resource: doc({ contains_pii: true }) })],
+      ['a principal getter that throws', Object.defineProperty(plain('read'), 'principal', { enumerable: true, get: () => { throw new Error('no principal') } })],
+      ['a resource getter that throws', Object.defineProperty(plain('read'), 'resource', { enumerable: true, get: () => { throw new Error('no resource') } })],
+      ['a context getter that throws', Object.defineProperty(plain('read'), 'context', { enumerable: true, get: () => { throw new Error('no context') } })],
+      ['an id getter that throws', plain('read', { principal: Object.defineProperty({ level: 4 }, 'id', { enumerable: true, get: () => { throw new Error('no id') } }) })],
+      ['a request Proxy that throws past its action', new Proxy(plain('read'), { get: (t, k) => { if (k === 'action') return 'read'; throw new Error(`no ${String(k)}`) } })],
+    ]
+    // `user` on the class's prototype: no attribute of the context, whatever a read of it finds.
+    const inherits = (weird.find(([w]) => w === 'a context that inherits user') as [string, AuthzRequest])[1]
+    Object.assign(Object.getPrototypeOf(inherits.context), { user })
+    for (const [what, req] of weird) {
+      try {
+        agrees(set, e, req)
+      } catch (err) {
+        throw new Error(`${what}: ${(err as Error).message}`)
+      }
+    }
+  })
+
+  it('are not fooled by a polluted Object.prototype or by getters', () => {
+    const e = warmed(set)
+    const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
+    const proto = Object.prototype as Record<string, unknown>
+    /** The three decisions of `req` with `key` on Object.prototype (removed before anything is asserted: vitest itself reads objects). */
+    const polluted = (key: string, value: unknown, req: AuthzRequest): Decision[] => {
+      proto[key] = value
+      try {
+        return [e.evaluate(req), reference(set, req), closures.evaluate(req)]
+      } finally {
+        delete proto[key]
+      }
+    }
+    const cases: [string, unknown, AuthzRequest, string][] = [
+      // The doc lacks contains_pii (an error), whatever Object.prototype lends it.
+      ['contains_pii', false, plain('export', { resource: { id: 'd', type: 'T0', classification: 'public', department: 'eng' } }), 'deny'],
+      // An inherited `user` must not stand in for the context's.
+      ['user', { clearance: 'secret', department: 'eng' }, plain('read', { context: {}, resource: doc({ owner: 'bob' }) }), 'deny'],
+      // An inherited level must not satisfy `principal.level >= 3`.
+      ['level', 9, plain('read', { principal: { id: 'alice' }, resource: doc({ type: 'T1' }) }), 'deny'],
+      // An inherited principal must not stand in for the request's.
+      ['principal', { id: 'alice', level: 9 }, plain('read', { principal: { id: 'alice' }, resource: doc({ type: 'T1' }) }), 'deny'],
+    ]
+    for (const [key, value, req, effect] of cases) {
+      const [got, want, viaClosures] = polluted(key, value, req)
+      expect(got, key).toEqual(want)
+      expect(viaClosures, key).toEqual(want)
+      expect(got?.effect, key).toBe(effect)
+    }
+    // A getter that pollutes Object.prototype while it is read: the later read of the polluted
+    // name is not taken as the record's own.
+    const resource = doc({ type: 'T1' })
+    Object.defineProperty(resource, 'owner', {
+      enumerable: true,
+      get() {
+        proto['level'] = 9
+        return 'alice'
+      },
+    })
+    const outcome = (ev: Evaluator): Decision => {
+      try {
+        return ev.evaluate(plain('read', { principal: { id: 'alice' }, resource }))
+      } finally {
+        delete proto['level']
+      }
+    }
+    const got = outcome(e)
+    expect(got).toEqual(outcome(closures))
+    expect(got.effect).toBe('deny')
+    expect(got.errors).toHaveLength(1)
+    // A getter that throws is the full path's to report.
+    const throwing = plain('read', { principal: Object.defineProperty({ id: 'alice' }, 'level', { get: () => { throw new Error('boom') } }), resource: doc({ type: 'T1' }) })
+    expect(e.evaluate(throwing)).toEqual(closures.evaluate(throwing))
+    expect(e.evaluate(throwing).effect).toBe('deny')
+  })
+
+  it('are made only where they can decide alone', () => {
+    const cases: [string, string, number][] = [
+      ['a require rule on the action', 'policy p {\n  allow: read(doc) if doc.ok\n  require: audit_trail for read\n}', 0],
+      ['now()', 'policy p {\n  allow: read(doc) if doc.until > now()\n}', 0],
+      ['a glob', 'policy p {\n  allow: "re*"(doc) if doc.ok\n}', 0],
+      ['a function call', 'policy p {\n  allow: read(doc) if contains(doc.tags, "a")\n}', 0],
+      ['`action`', 'policy p {\n  allow: read(doc) if action.name == "read"\n}', 0],
+      ['plain guards', 'policy p {\n  allow: read(doc) if doc.ok\n}', 1],
+    ]
+    for (const [what, source, n] of cases) {
+      const s = compile(source)
+      const e = createEvaluator(s, 1)
+      for (let i = 0; i < 2; i++) e.evaluate({ principal: { id: 'a' }, action: 'read', resource: { id: 'd', ok: true, until: 1, tags: [] } })
+      expect(e.fastPlans, what).toBe(n)
+    }
+    // Closures mode never makes any; the engine reports the count.
+    const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
+    warm(closures, 'read')
+    expect(closures.fastPlans).toBe(0)
+    const engine = createEngine({ ladders: LADDERS })
+    expect(engine.load([{ name: 't.policy', source: SOURCE }]).ok).toBe(true)
+    expect(engine.stats.fastPlans).toBe(0)
+    for (let i = 0; i < 2; i++) engine.evaluate(plain('read'))
+    expect(engine.stats.fastPlans).toBe(1)
+  })
+
+  it('bail on a deny whose verb matched but whose arguments did not (it may fail closed)', () => {
+    const rules = compileSet(set)
+    const info = actionInfo('export', set.checked.vocabulary)
+    const src = planSource(rules.filter((r) => r.checked.kind === 'deny'), rules.filter((r) => r.checked.kind === 'allow'), info, { functions: set.functions, ladders: set.ladders })
+    if (src === undefined) throw new Error('no plan source')
+    const fn = planFunction(src.body)
+    const c = { now: NaN, ladders: set.ladders, limits: set.limits }
+    const D = src.K.map((_, i) => ({ effect: `rule ${i}` }) as unknown as Decision).concat([{ effect: 'none' } as unknown as Decision])
+    expect(fn(plain('export', { resource: undefined }), c, src.K, D)).toBeUndefined()
+    expect(fn(plain('export', { resource: doc({ contains_pii: true }) }), c, src.K, D)).toBe(D[0])
+    expect(fn(plain('export'), c, src.K, D)).toBe(D[1])
+    expect(fn(plain('export', { resource: doc({ type: 'T1' }) }), c, src.K, D)).toBe(D[3])
+  })
+})
+
+describe('plan functions ≡ interpreter on random requests', () => {
+  const set = compile(SOURCE)
+  const value = fc.oneof(fc.constantFrom('T0', 'T1', 'public', 'internal', 'secret', 'eng', 'ops', 'alice', 'bob', true, false, 0, -0, 3, 600, NaN, null, undefined), fc.array(fc.constantFrom('a', 1), { maxLength: 2 }))
+  const record = (keys: readonly string[]) => fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: keys.length })
+  const request = fc.record({
+    principal: fc.oneof(record(['id', 'level']).map((r) => ({ id: 'alice', ...r })), fc.constant({ id: 'alice', level: 4 })),
+    action: fc.constantFrom('read', 'export', 'EXPORT', 'delete'),
+    resource: fc.oneof(record(['id', 'type', 'classification', 'department', 'contains_pii', 'owner', 'size']), fc.constant(undefined), fc.constant(doc())),
+    context: fc.oneof(fc.record({ user: fc.oneof(record(['clearance', 'department']), fc.constant(user)) }), fc.constant(undefined), record(['user', 'principal'])),
+  })
+  it(`agree on ${Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 2000)} requests`, () => {
+    const e = warmed(set)
+    fc.assert(
+      fc.property(request, (r) => {
+        const req = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as unknown as AuthzRequest
+        expect(e.evaluate(req)).toEqual(reference(set, req))
+      }),
+      { numRuns: Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 2000) },
+    )
+    expect(e.fastPlans).toBeGreaterThanOrEqual(2)
+  })
+})
