@@ -15,6 +15,7 @@ import { Session } from 'node:inspector'
 import { createEngine, compilePolicySet, interpret } from '../dist/index.js'
 import { compileSet, createEvaluator } from '../dist/compiler/evaluator.js'
 import { chunkSource } from '../dist/compiler/generate/chunk.js'
+import { planFunction, planSource } from '../dist/compiler/generate/plan.js'
 import { helpers } from '../dist/compiler/generate/helpers.js'
 import { actionInfo, normalizeCommon, normalizeRequest } from '../dist/compiler/request.js'
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs'
@@ -463,10 +464,10 @@ for (const p of profiled) if (p.size === Math.min(...SIZES) || p.workload === 't
 
 /**
  * Times the parts of a decision separately, interleaved in rounds (medians of per-round means,
- * ns per decision): the whole engine, the evaluator without the engine's wrapper, the request
- * check alone (`normalizeCommon`), and the rule code alone — per action name, the deny rules and
- * then the allow rules that can match it (as the evaluator's plans), as generated chunks, on
- * requests normalised beforehand. Two diagnostic rewrites of that
+ * ns per decision): the whole engine, the evaluator without the engine's wrapper, the plan
+ * functions alone, the full path's request check alone (`normalizeCommon`), and the full path's
+ * rule code alone — per action name, the deny rules and then the allow rules that can match it
+ * (as the evaluator's plans), as generated chunks, on requests normalised beforehand. Two diagnostic rewrites of that
  * rule code say what its safety checks cost: without the prototype test of plain records, and
  * with reads that check nothing. They are measurements, not modes: both would let an inherited
  * or polluted attribute, a NaN or a container through as a value.
@@ -515,7 +516,7 @@ function breakdown(w, size) {
     const out = f(b)
     return out === b ? undefined : out
   }
-  const noProto = changed((b) => b.replaceAll(' && ((q = $.proto(t)) === $.OP || q === null)', ''))
+  const noProto = changed((b) => b.replaceAll(' && (void t.$duration, (q = $.proto(t)) === $.OP || q === null)', ''))
   const trusted = changed((b) =>
     b
       .replace(/function (\$r\d+)\(t, L\) \{\n  let v\n  if \(.*\n    v = t\[(".*?")\]\n.*\n  \}\n.*\n\}/g, 'function $1(t, L) { return t[$2] }')
@@ -523,12 +524,24 @@ function breakdown(w, size) {
   )
   const known = new Map([...new Set(requests.map((q) => (typeof q.action === 'string' ? q.action : q.action.name)))].map((a) => [a, actionInfo(a, set.checked.vocabulary)]))
   const baseline = w.baseline(rules)
+  // Per action name, the plan function the evaluator makes (what evaluator.evaluate runs at this size), called on the raw request.
+  const planFns = new Map()
+  for (const [name, sample] of byAction) {
+    const applicable = (kind) => compiled.filter((r) => r.checked.kind === kind && r.match(sample) !== undefined).map((rule) => ({ rule }))
+    const src = planSource([...applicable('deny'), ...applicable('allow')], known.get(name), env)
+    if (src === undefined) continue
+    const fn = planFunction(src.body)
+    const D = [...src.K.map((_, i) => ({ effect: `rule ${i}` })), { effect: 'deny' }]
+    planFns.set(name, (q) => fn(q, c, src.K, D, []))
+  }
+  const planAlone = planFns.size === byAction.size ? (q) => (planFns.get(q.action)(q) === undefined ? 0 : 1) : undefined
   const parts = [
     ['hand-written', requests, (q) => (baseline.allowed(baseline.decide(q)) ? 1 : 0)],
     ['engine.evaluate (what the table above times)', requests, (q) => (engine.allowed(engine.decide(q)) ? 1 : 0)],
     ['evaluator.evaluate (no engine wrapper)', requests, (q) => (isPermit(evaluator.evaluate(q)) ? 1 : 0)],
-    ['request check alone (normalizeCommon)', requests, (q) => (normalizeCommon(q, known) === undefined ? 0 : 1)],
-    ['rule code alone (generated chunks, requests normalised beforehand)', normalized, chunkFns((b) => b)],
+    ['plan functions alone (one per action name, on the raw request)', requests, planAlone],
+    ['full path: request check alone (normalizeCommon)', requests, (q) => (normalizeCommon(q, known) === undefined ? 0 : 1)],
+    ['full path: rule code alone (generated chunks, requests normalised beforehand)', normalized, chunkFns((b) => b)],
     ['  diagnostic: rule code without the prototype test of records', normalized, chunkFns(noProto)],
     ['  diagnostic: rule code with reads that check nothing', normalized, chunkFns(trusted)],
   ]
@@ -586,7 +599,7 @@ const lines = [
   '',
   `## The parts of one decision at ${Math.min(...SIZES)} rules`,
   '',
-  'Each part timed alone, interleaved in 45 rounds of 5 passes over the requests (the first 5 rounds dropped as warm-up; median of the rest, ns per decision). "Rule code alone" runs, per action name, the deny rules and then the allow rules that can match it (as the evaluator\'s plans do) as generated chunks, on requests normalised beforehand. The two diagnostic rows rewrite that code to show what its checks cost; neither is a mode of the engine (both would take an inherited or polluted attribute, a NaN or a container as a value).',
+  'Each part timed alone, interleaved in 45 rounds of 5 passes over the requests (the first 5 rounds dropped as warm-up; median of the rest, ns per decision). At this size every action name has a plan function (docs/evaluators.md), which is what `evaluator.evaluate` runs: "plan functions alone" calls them directly on the raw requests. The "full path" rows are what a request the plan function leaves to the evaluator goes through (and what every request went through before plan functions): "rule code alone" runs, per action name, the deny rules and then the allow rules that can match it (as the evaluator\'s plans do) as generated chunks, on requests normalised beforehand. The two diagnostic rows rewrite that code to show what its checks cost; neither is a mode of the engine (both would take an inherited or polluted attribute, a NaN or a container as a value).',
   '',
   '| workload | part | ns per decision | ÷ hand-written |',
   '|---|---|---:|---:|',

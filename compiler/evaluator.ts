@@ -20,7 +20,8 @@ import type { ActionPattern, CheckedPolicy, CheckedRule } from './checked.js'
 import type { PolicySet } from './pipeline.js'
 import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
-import { planEntry, planFunction, planSource, type FastPlan } from './generate/plan.js'
+import { BAIL } from './generate/helpers.js'
+import { planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type PlanStep, type SubPlan } from './generate/plan.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -48,8 +49,8 @@ export interface Evaluator {
    */
   readonly indexedRules: number
   /**
-   * Action names decided by a plan function (generated mode): one generated function per name
-   * over the raw request, for plans of single rules with no require or audit rules.
+   * Plan functions made (generated mode): one generated function per action name over the raw
+   * request, for plans with no require or audit rules (docs/evaluators.md).
    */
   readonly fastPlans: number
 }
@@ -675,25 +676,49 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   /** The plan function of an action name's plan, or null when it cannot have one. */
   const fastPlanOf = (info: ActionInfo, plan: Plan): FastPlan | null => {
     if (readsClock || plan.extras.length > 0) return null
-    const d: CompiledRule[] = []
-    const a: CompiledRule[] = []
-    for (const st of plan.denies) {
-      if (!('rule' in st)) return null
-      d.push(st.rule)
-    }
-    for (const st of plan.allows) {
-      if (!('rule' in st)) return null
-      a.push(st.rule)
-    }
+    const steps: readonly Step[] = [...plan.denies, ...plan.allows]
     try {
-      const src = planSource(d, a, info, env)
+      const src = planSource(steps as readonly PlanStep[], info, env)
       if (src === undefined) return null
       const fn = planFunction(src.body)
+      const D = steps.map((st) => ('rule' in st ? decisionOf(st.rule) : undefined))
+      D.push(noAllow)
+      const B = steps.flatMap((st) => ('block' in st ? [blockDispatch(st.block, info)] : []))
       fastPlans++
-      return { fn, K: src.K, D: [...d.map((r) => denied[r.order] as Decision), ...a.map((r) => allowed[r.order] as Decision), noAllow] }
+      return { fn, K: src.K, D, B }
     } catch {
       // Code generation disallowed, or a generator fault: the name keeps the full path.
       return null
+    }
+  }
+  const decisionOf = (r: CompiledRule): Decision => (r.checked.kind === 'deny' ? denied[r.order] : allowed[r.order]) as Decision
+  /**
+   * A block step's sub-plans, made on first use per literal and kept by the literal itself (one
+   * lookup per request): only literals of the block's rules get one, so requests cannot grow it.
+   */
+  const blockDispatch = (block: Block, info: ActionInfo): BlockDispatch => {
+    const subs = new Map<string | number | boolean, SubPlan | null>()
+    const make = (rules: readonly CompiledRule[]): SubPlan | null => {
+      try {
+        const src = subSource(rules, info, env)
+        return src === undefined ? null : { fn: subFunction(src.body), K: src.K, D: rules.map(decisionOf) }
+      } catch {
+        return null
+      }
+    }
+    return {
+      sub(v: unknown): SubPlan | undefined {
+        // A Map tells "1" from 1 and true from "true", and 0 from -0 not at all (SameValueZero), as the block's maps.
+        let s = subs.get(v as string)
+        if (s === undefined) {
+          // As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none.
+          const rules = typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined
+          if (rules === undefined) return undefined
+          subs.set(v as string, (s = make(rules)))
+        }
+        if (s === null) throw BAIL
+        return s
+      },
     }
   }
 

@@ -83,7 +83,7 @@ export interface Engine extends PolicyDecider {
     readonly fallbackRuns: number
     /** Allow and deny rules of the serving set that can be skipped by an equality index (`path == literal` first). */
     readonly indexedRules: number
-    /** Action names the serving set decides with one generated plan function each (docs/evaluators.md). */
+    /** Plan functions the serving set's evaluator has made: one generated function per action name (docs/evaluators.md). */
     readonly fastPlans: number
   }
 }

@@ -13,9 +13,11 @@
  * So a plan function never gives a decision the full path would not: it evaluates the same
  * rules in the same order with the same reads, and any place where they could differ ends it.
  *
- * Made only for plans of single rules (no equality blocks), with no require or audit rules, in
- * sets that never read the clock; a rule whose match or guard needs the normalised request (a
- * glob or scope, a binder, a call, a lambda, `action`) makes none (`NotFast`).
+ * An equality block of the plan becomes a lookup by the value at its path and a call of the
+ * sub-plan function of the rules with that literal (made on first use, one source for rules that
+ * differ only in literals). Made only for plans with no require or audit rules, in sets that
+ * never read the clock; a rule whose match or guard needs the normalised request (a glob or
+ * scope, a binder some patterns do not bind, a call, a lambda, `action`) makes none (`NotFast`).
  */
 import type { CallContext } from '../../stdlib/builtin-types.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
@@ -24,8 +26,8 @@ import { asciiFold, type ActionInfo } from '../request.js'
 import { fromSource, inlineMatch, type GenerateEnv } from './chunk.js'
 import { NotFast, ReadSlots, valueSource } from './expr.js'
 
-/** `fn(request, c, K, D)`: `D[i]` is rule i's decision, the last entry the decision when no rule allows. */
-export type PlanFn = (request: object, c: CallContext, K: readonly (readonly unknown[])[], D: readonly Decision[]) => Decision | undefined
+/** `fn(request, c, K, D, B)`: `D[i]` is step i's decision (a single rule's), the last entry the decision when no rule allows; `B[j]` serves the j-th block step. */
+export type PlanFn = (request: object, c: CallContext, K: readonly (readonly unknown[])[], D: readonly (Decision | undefined)[], B: readonly BlockDispatch[]) => Decision | undefined
 
 /** Most rules in one plan function, and its largest source (V8 does not optimise very large functions). */
 const MAX_RULES = 64
@@ -54,40 +56,96 @@ const PROLOGUE = [
   'if (Cp !== $.OP && Cp !== null) return undefined',
 ].join('\n')
 
+/** A step of a plan as plan functions take it: one rule, or an equality block (evaluator.ts `Block`). */
+export type PlanStep = { readonly rule: CompiledRule } | { readonly block: { readonly rules: readonly CompiledRule[]; readonly arity: number } }
+
 /**
- * The source of the plan function for `info` over the plan's deny and allow rules (in the order
- * the evaluator tries them), with each rule's constants; undefined when it cannot be made.
+ * What a block step of a plan function calls at run time (`B[j].sub(v)`): the sub-plan of the
+ * block's rules whose literal is `v` (a value read from the indexed path), or undefined when no
+ * rule has it. Throws (and the plan function bails) when that sub-plan cannot be made.
  */
-export function planSource(denies: readonly CompiledRule[], allows: readonly CompiledRule[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][] } | undefined {
-  const rules = [...denies, ...allows]
-  if (rules.length > MAX_RULES) return undefined
+export interface BlockDispatch {
+  sub(v: unknown): SubPlan | undefined
+}
+
+/** `fn(P, R, C, c, K, D)`: `D[i]` when rule i decides, -1 when none does, undefined to bail. */
+export type SubFn = (P: unknown, R: unknown, C: unknown, c: CallContext, K: readonly (readonly unknown[])[], D: readonly Decision[]) => Decision | -1 | undefined
+
+/** The rules of one literal of a block as one generated function, with its constants and decisions. */
+export interface SubPlan {
+  readonly fn: SubFn
+  readonly K: readonly (readonly unknown[])[]
+  readonly D: readonly Decision[]
+}
+
+/** The rule's code in a plan or sub-plan function (its constants in `k`); undefined when its verb cannot match. */
+function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[]): string | undefined {
+  const deny = rule.checked.kind === 'deny'
+  // As compile-rules.ts `verbTest`: deny rules match folded names and groups, allow rules exact ones.
+  const verb = deny ? (n: string) => info.foldedName === asciiFold(n) || info.foldedGroups.has(asciiFold(n)) : (n: string) => info.actionName === n || info.groups.has(n)
+  const verbMatched = rule.checked.patterns.some((p) => {
+    const v = p.kind === 'call' ? p.verb : p
+    // A glob is its matcher's to decide (inlineMatch has no code for it).
+    if (v.kind !== 'any' && v.kind !== 'name') throw new NotFast()
+    return v.kind === 'any' || verb(v.name)
+  })
+  if (!verbMatched) return undefined
+  reads.nextRule()
+  const cx = { binders: rule.binders, fixedBinders: rule.fixedBinders, functions: env.functions, ladders: env.ladders, k, reads }
+  const match = inlineMatch(rule, cx, verb)
+  if (match === undefined) throw new NotFast()
+  const lines = [`k = K[${i}]`, `if (${match}) {`]
+  if (rule.checked.guard === undefined) lines.push(`  return D[${i}]`)
+  else lines.push(`  g = ${valueSource(rule.checked.guard, cx)}`, `  if (g === true) return D[${i}]`, '  if (g !== false) $.bail()')
+  // A deny whose verb matched but not its arguments: its matcher may report a missing argument.
+  lines.push(deny && match !== 'true' ? '} else $.bail()' : '}')
+  return lines.join('\n')
+}
+
+/**
+ * A block step: the value at the block's path, read as its rules' first conjunct reads it (an
+ * error or an unusual value bails), selects the sub-plan of the rules with that literal, as
+ * evaluator.ts `rulesOf` selects them. A null or a container equals no literal: no rule applies.
+ */
+function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly arity: number }, i: number, j: number, env: GenerateEnv, reads: ReadSlots, k: unknown[]): string {
+  const first = block.rules[0] as CompiledRule
+  let e = first.checked.guard
+  while (e?.kind === 'Binary' && e.op === '&&') e = e.left
+  if (e?.kind !== 'Binary' || e.op !== '==') throw new NotFast()
+  // A request with fewer arguments than a deny pattern of the block names evaluates all its rules
+  // (evaluator.ts `blockValue`); a plan function's request has one at most, the resource.
+  if (block.arity > 1) throw new NotFast()
+  reads.nextRule()
+  const cx = { binders: first.binders, fixedBinders: first.fixedBinders, functions: env.functions, ladders: env.ladders, k, reads }
+  const lines = [`k = K[${i}]`]
+  if (block.arity === 1) lines.push('if (R === undefined) $.bail()')
+  lines.push(
+    `g = B[${j}].sub(${valueSource(e.left, cx)})`,
+    'if (g !== undefined) {',
+    '  g = g.fn(P, R, C, c, g.K, g.D)',
+    '  if (g === undefined) $.bail()',
+    '  if (g !== -1) return g',
+    '}',
+  )
+  return lines.join('\n')
+}
+
+/**
+ * The source of the plan function for `info` over the plan's deny and allow steps (in the order
+ * the evaluator tries them), with each step's constants; undefined when it cannot be made.
+ */
+export function planSource(steps: readonly PlanStep[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][] } | undefined {
+  if (steps.length > MAX_RULES) return undefined
   const reads = new ReadSlots(true)
   const K: unknown[][] = []
   const parts: string[] = []
+  let blocks = 0
   try {
-    rules.forEach((rule, i) => {
+    steps.forEach((step, i) => {
       const k: unknown[] = []
       K.push(k)
-      const deny = rule.checked.kind === 'deny'
-      // As compile-rules.ts `verbTest`: deny rules match folded names and groups, allow rules exact ones.
-      const verb = deny ? (n: string) => info.foldedName === asciiFold(n) || info.foldedGroups.has(asciiFold(n)) : (n: string) => info.actionName === n || info.groups.has(n)
-      const verbMatched = rule.checked.patterns.some((p) => {
-        const v = p.kind === 'call' ? p.verb : p
-        // A glob is its matcher's to decide (inlineMatch has no code for it).
-        if (v.kind !== 'any' && v.kind !== 'name') throw new NotFast()
-        return v.kind === 'any' || verb(v.name)
-      })
-      if (!verbMatched) return
-      reads.nextRule()
-      const cx = { binders: rule.binders, fixedBinders: rule.fixedBinders, functions: env.functions, ladders: env.ladders, k, reads }
-      const match = inlineMatch(rule, cx, verb)
-      if (match === undefined) throw new NotFast()
-      const lines = [`k = K[${i}]`, `if (${match}) {`]
-      if (rule.checked.guard === undefined) lines.push(`  return D[${i}]`)
-      else lines.push(`  g = ${valueSource(rule.checked.guard, cx)}`, `  if (g === true) return D[${i}]`, '  if (g !== false) $.bail()')
-      // A deny whose verb matched but not its arguments: its matcher may report a missing argument.
-      lines.push(deny && match !== 'true' ? '} else $.bail()' : '}')
-      parts.push(lines.join('\n'))
+      const code = 'rule' in step ? ruleCode(step.rule, i, info, env, reads, k) : blockCode(step.block, i, blocks++, env, reads, k)
+      if (code !== undefined) parts.push(code)
     })
   } catch (e) {
     if (e instanceof NotFast) return undefined
@@ -97,7 +155,31 @@ export function planSource(denies: readonly CompiledRule[], allows: readonly Com
   const prelude = reads.prelude()
   // The prologue's reads may throw (a getter, a Proxy): the entry function catches that. Inside
   // this `try` they measured slower (bimodal, ~65 or ~120 ns a decision at 3 rules).
-  const fn = [`return function plan(q, c, K, D) {`, PROLOGUE, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', `return D[${rules.length}]`, '}'].join('\n')
+  const fn = [`return function plan(q, c, K, D, B) {`, PROLOGUE, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', `return D[${steps.length}]`, '}'].join('\n')
+  const body = `${prelude === '' ? '' : `${prelude}\n`}${fn}`
+  return body.length > MAX_SOURCE ? undefined : { body, K }
+}
+
+/** The source of the sub-plan function over one literal's rules of a block; undefined when it cannot be made. */
+export function subSource(rules: readonly CompiledRule[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][] } | undefined {
+  if (rules.length > MAX_RULES) return undefined
+  const reads = new ReadSlots(true)
+  const K: unknown[][] = []
+  const parts: string[] = []
+  try {
+    rules.forEach((rule, i) => {
+      const k: unknown[] = []
+      K.push(k)
+      const code = ruleCode(rule, i, info, env, reads, k)
+      if (code !== undefined) parts.push(code)
+    })
+  } catch (e) {
+    if (e instanceof NotFast) return undefined
+    throw e
+  }
+  const locals = ['k', 'g', reads.declarations()].filter((s) => s !== '').join(', ')
+  const prelude = reads.prelude()
+  const fn = [`return function sub(P, R, C, c, K, D) {`, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', 'return -1', '}'].join('\n')
   const body = `${prelude === '' ? '' : `${prelude}\n`}${fn}`
   return body.length > MAX_SOURCE ? undefined : { body, K }
 }
@@ -106,7 +188,8 @@ export function planSource(denies: readonly CompiledRule[], allows: readonly Com
 export interface FastPlan {
   readonly fn: PlanFn
   readonly K: readonly (readonly unknown[])[]
-  readonly D: readonly Decision[]
+  readonly D: readonly (Decision | undefined)[]
+  readonly B: readonly BlockDispatch[]
 }
 
 // Reading the request may throw (a getter, a Proxy) — its action here, its principal, resource or
@@ -122,7 +205,7 @@ const ENTRY = [
   '        if (e !== undefined) {',
   '          const f = e.fast',
   '          if (f !== undefined && f !== null) {',
-  '            const d = f.fn(request, c, f.K, f.D)',
+  '            const d = f.fn(request, c, f.K, f.D, f.B)',
   '            if (d !== undefined) return d',
   '          }',
   '        }',
@@ -153,4 +236,9 @@ export function planEntry(entries: ReadonlyMap<string, { readonly fast: FastPlan
 /** The plan function of a source from `planSource` (generated once per source). Throws where code generation is disallowed. */
 export function planFunction(body: string): PlanFn {
   return fromSource<PlanFn>(body)
+}
+
+/** The sub-plan function of a source from `subSource` (generated once per source). */
+export function subFunction(body: string): SubFn {
+  return fromSource<SubFn>(body)
 }

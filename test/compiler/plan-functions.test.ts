@@ -220,15 +220,16 @@ describe('plan functions', () => {
   it('bail on a deny whose verb matched but whose arguments did not (it may fail closed)', () => {
     const rules = compileSet(set)
     const info = actionInfo('export', set.checked.vocabulary)
-    const src = planSource(rules.filter((r) => r.checked.kind === 'deny'), rules.filter((r) => r.checked.kind === 'allow'), info, { functions: set.functions, ladders: set.ladders })
+    const steps = [...rules.filter((r) => r.checked.kind === 'deny'), ...rules.filter((r) => r.checked.kind === 'allow')].map((rule) => ({ rule }))
+    const src = planSource(steps, info, { functions: set.functions, ladders: set.ladders })
     if (src === undefined) throw new Error('no plan source')
     const fn = planFunction(src.body)
     const c = { now: NaN, ladders: set.ladders, limits: set.limits }
     const D = src.K.map((_, i) => ({ effect: `rule ${i}` }) as unknown as Decision).concat([{ effect: 'none' } as unknown as Decision])
-    expect(fn(plain('export', { resource: undefined }), c, src.K, D)).toBeUndefined()
-    expect(fn(plain('export', { resource: doc({ contains_pii: true }) }), c, src.K, D)).toBe(D[0])
-    expect(fn(plain('export'), c, src.K, D)).toBe(D[1])
-    expect(fn(plain('export', { resource: doc({ type: 'T1' }) }), c, src.K, D)).toBe(D[3])
+    expect(fn(plain('export', { resource: undefined }), c, src.K, D, [])).toBeUndefined()
+    expect(fn(plain('export', { resource: doc({ contains_pii: true }) }), c, src.K, D, [])).toBe(D[0])
+    expect(fn(plain('export'), c, src.K, D, [])).toBe(D[1])
+    expect(fn(plain('export', { resource: doc({ type: 'T1' }) }), c, src.K, D, [])).toBe(D[3])
   })
 })
 
@@ -252,5 +253,98 @@ describe('plan functions ≡ interpreter on random requests', () => {
       { numRuns: Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 2000) },
     )
     expect(e.fastPlans).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('plan functions over equality blocks', () => {
+  // Allow and deny blocks (four or more rules with `path == literal` first), literals of every kind.
+  const BLOCKS = `policy b {
+  deny: export(doc) if doc.kind == "secret" && doc.size > 1
+  deny: export(doc) if doc.kind == 1
+  deny: export(doc) if doc.kind == true
+  deny: export(doc) if doc.kind == "1" && doc.size > 5
+  allow: [read(doc), export(doc)] if doc.type == "T0" && user.clearance >= doc.classification
+  allow: [read(doc), export(doc)] if doc.type == "T1" && doc.size <= 10
+  allow: [read(doc), export(doc)] if doc.type == 2
+  allow: [read(doc), export(doc)] if doc.type == false && principal.level >= 3
+  allow: [read(doc), export(doc)] if doc.type == "T1" && principal.level >= 9
+}`
+  const set = compile(BLOCKS)
+  const values: unknown[] = ['T0', 'T1', 'T2', 2, '2', 0, -0, false, 'false', true, 1, '1', 'secret', null, ['T0'], { t: 'T0' }, NaN, undefined]
+  const request = (action: string, type: unknown, kind: unknown, size: unknown = 3): AuthzRequest => {
+    const resource: Record<string, unknown> = { id: 'd', classification: 'internal', size }
+    if (type !== undefined) resource['type'] = type
+    if (kind !== undefined) resource['kind'] = kind
+    return { principal: { id: 'alice', level: 4 }, action, resource, context: { user } } as unknown as AuthzRequest
+  }
+
+  it('select the rules of the value’s literal, as the full path does', () => {
+    const e = createEvaluator(set, 1)
+    for (const a of ['read', 'export']) for (let i = 0; i < 2; i++) e.evaluate(request(a, 'T0', 'x'))
+    expect(e.fastPlans).toBe(2)
+    expect(e.indexedRules).toBe(9)
+    const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
+    for (const a of ['read', 'export', 'EXPORT']) {
+      for (const type of values) {
+        for (const kind of values) {
+          const req = request(a, type, kind)
+          const want = reference(set, req)
+          expect(e.evaluate(req), `${a} type=${String(type)} kind=${String(kind)}`).toEqual(want)
+          expect(closures.evaluate(req)).toEqual(want)
+        }
+      }
+    }
+    // The deny block names an argument: without a resource, export fails closed on it.
+    const bare = { principal: { id: 'alice', level: 4 }, action: 'export' } as AuthzRequest
+    expect(e.evaluate(bare)).toEqual(reference(set, bare))
+    expect(e.evaluate(bare).errors).not.toHaveLength(0)
+  })
+
+  it('fail closed on a deny block whose patterns name an argument the request lacks, whatever the value selects', () => {
+    // The block's path is rooted in the context, so reading it succeeds without a resource.
+    const s = compile(`policy a {
+  deny: export(doc) if user.tier == "t1"
+  deny: export(doc) if user.tier == "t2"
+  deny: export(doc) if user.tier == "t3"
+  deny: export(doc) if user.tier == "t4"
+  allow: export
+}`)
+    const e = createEvaluator(s, 1)
+    const req = (tier: string, resource?: unknown): AuthzRequest => ({ principal: { id: 'alice' }, action: 'export', ...(resource === undefined ? {} : { resource }), context: { user: { tier } } }) as AuthzRequest
+    for (let i = 0; i < 2; i++) e.evaluate(req('t9', { id: 'd' }))
+    expect(e.fastPlans).toBe(1)
+    for (const r of [req('t9'), req('t1'), req('t9', { id: 'd' }), req('t2', { id: 'd' })]) expect(e.evaluate(r)).toEqual(reference(s, r))
+    expect(e.evaluate(req('t9')).effect).toBe('deny')
+  })
+
+  it('take no literal from Object.prototype', () => {
+    const e = createEvaluator(set, 1)
+    for (let i = 0; i < 2; i++) e.evaluate(request('read', 'T0', 'x'))
+    const proto = Object.prototype as Record<string, unknown>
+    const req = request('read', undefined, 'x')
+    proto['type'] = 'T1'
+    let got: Decision
+    let want: Decision
+    try {
+      got = e.evaluate(req)
+      want = reference(set, req)
+    } finally {
+      delete proto['type']
+    }
+    expect(got).toEqual(want)
+    expect(got.effect).toBe('deny')
+  })
+
+  it('agree with the interpreter on random requests', () => {
+    const e = createEvaluator(set, 1)
+    for (const a of ['read', 'export']) for (let i = 0; i < 2; i++) e.evaluate(request(a, 'T0', 'x'))
+    const value = fc.constantFrom(...values)
+    fc.assert(
+      fc.property(fc.constantFrom('read', 'export', 'delete'), value, value, fc.constantFrom<unknown>(0, 3, 7, 11, '3', undefined), (a, type, kind, size) => {
+        const req = request(a, type, kind, size)
+        expect(e.evaluate(req)).toEqual(reference(set, req))
+      }),
+      { numRuns: Number(process.env['SYMBI_PROPERTY_RUNS'] ?? 2000) },
+    )
   })
 })

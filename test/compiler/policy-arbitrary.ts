@@ -344,12 +344,23 @@ const planTarget: fc.Arbitrary<Pattern> = fc.oneof(
   pick(['read(d)', 'export(d)', 'write(d, _)', '[read(d), export(d)]', 'export(e, d)']).map((text) => ({ text, binds: true })),
 )
 
-/** One top-level policy of allow and deny rules over `planBoolExpr` guards (no require or audit rules, no clock). */
+/** A run of rules that the evaluator makes an equality block of (plan functions then dispatch by the path's value). */
+const planEqualityRun: fc.Arbitrary<string[]> = fc.constantFrom(...EQUALITY_PATHS.filter((p) => p.path !== 'd.size')).chain(({ path, targets, literals }) =>
+  fc
+    .tuple(pick(['allow', 'deny']), fc.array(fc.tuple(pick(targets.filter((t) => !t.includes('tool_call'))), pick(literals), fc.option(planBoolExpr(path.startsWith('d.'), 1), { nil: undefined })), { minLength: 4, maxLength: 7 }))
+    .map(([kind, items]) => items.map(([t, lit, rest]) => `${kind}: ${t} if ${path} == ${lit}${rest === undefined ? '' : ` && ${rest}`}`)),
+)
+
+/** One top-level policy of allow and deny rules over `planBoolExpr` guards (no require or audit rules, no clock), sometimes with an equality block. */
 export const planPolicySet: fc.Arbitrary<string[]> = fc
-  .array(
-    fc.tuple(pick(['allow', 'allow', 'deny']), planTarget).chain(([kind, t]) => fc.option(planBoolExpr(t.binds), { nil: undefined, freq: 4 }).map((g) => `${kind}: ${t.text}${g === undefined ? '' : ` if ${g}`}`)),
-    { minLength: 1, maxLength: 6 },
+  .tuple(
+    fc.array(
+      fc.tuple(pick(['allow', 'allow', 'deny']), planTarget).chain(([kind, t]) => fc.option(planBoolExpr(t.binds), { nil: undefined, freq: 4 }).map((g) => `${kind}: ${t.text}${g === undefined ? '' : ` if ${g}`}`)),
+      { minLength: 1, maxLength: 6 },
+    ),
+    fc.option(planEqualityRun, { nil: undefined, freq: 2 }),
   )
+  .map(([rules, run]) => (run === undefined ? rules : [...rules.slice(0, 1), ...run, ...rules.slice(1)]))
   .map((rules) => [`policy p0 {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`])
 
 /** Requests of the shape plan functions take (an action named by a string), with the same data as `request`. */
