@@ -131,57 +131,54 @@ function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly ar
 }
 
 /**
+ * A generated function over `items` (one constant array each): its reader prelude and the body
+ * `wrap` makes of the items' code and the locals they use; undefined when an item cannot be
+ * generated or the source is too large.
+ */
+function functionSource<T>(items: readonly T[], code: (item: T, i: number, reads: ReadSlots, k: unknown[]) => string | undefined, wrap: (locals: string, parts: readonly string[]) => string): { body: string; K: unknown[][] } | undefined {
+  if (items.length > MAX_RULES) return undefined
+  const reads = new ReadSlots(true)
+  const K: unknown[][] = []
+  const parts: string[] = []
+  try {
+    items.forEach((item, i) => {
+      const k: unknown[] = []
+      K.push(k)
+      const c = code(item, i, reads, k)
+      if (c !== undefined) parts.push(c)
+    })
+  } catch (e) {
+    if (e instanceof NotFast) return undefined
+    throw e
+  }
+  const locals = ['k', 'g', reads.declarations()].filter((s) => s !== '').join(', ')
+  const prelude = reads.prelude()
+  const body = `${prelude === '' ? '' : `${prelude}\n`}${wrap(locals, parts)}`
+  return body.length > MAX_SOURCE ? undefined : { body, K }
+}
+
+/**
  * The source of the plan function for `info` over the plan's deny and allow steps (in the order
  * the evaluator tries them), with each step's constants; undefined when it cannot be made.
  */
 export function planSource(steps: readonly PlanStep[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][] } | undefined {
-  if (steps.length > MAX_RULES) return undefined
-  const reads = new ReadSlots(true)
-  const K: unknown[][] = []
-  const parts: string[] = []
   let blocks = 0
-  try {
-    steps.forEach((step, i) => {
-      const k: unknown[] = []
-      K.push(k)
-      const code = 'rule' in step ? ruleCode(step.rule, i, info, env, reads, k) : blockCode(step.block, i, blocks++, env, reads, k)
-      if (code !== undefined) parts.push(code)
-    })
-  } catch (e) {
-    if (e instanceof NotFast) return undefined
-    throw e
-  }
-  const locals = ['k', 'g', reads.declarations()].filter((s) => s !== '').join(', ')
-  const prelude = reads.prelude()
-  // The prologue's reads may throw (a getter, a Proxy): the entry function catches that. Inside
-  // this `try` they measured slower (bimodal, ~65 or ~120 ns a decision at 3 rules).
-  const fn = [`return function plan(q, c, K, D, B) {`, PROLOGUE, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', `return D[${steps.length}]`, '}'].join('\n')
-  const body = `${prelude === '' ? '' : `${prelude}\n`}${fn}`
-  return body.length > MAX_SOURCE ? undefined : { body, K }
+  return functionSource(
+    steps,
+    (step, i, reads, k) => ('rule' in step ? ruleCode(step.rule, i, info, env, reads, k) : blockCode(step.block, i, blocks++, env, reads, k)),
+    // The prologue's reads may throw (a getter, a Proxy): the entry function catches that. Inside
+    // this `try` they measured slower (bimodal, ~65 or ~120 ns a decision at 3 rules).
+    (locals, parts) => [`return function plan(q, c, K, D, B) {`, PROLOGUE, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', `return D[${steps.length}]`, '}'].join('\n'),
+  )
 }
 
 /** The source of the sub-plan function over one literal's rules of a block; undefined when it cannot be made. */
 export function subSource(rules: readonly CompiledRule[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][] } | undefined {
-  if (rules.length > MAX_RULES) return undefined
-  const reads = new ReadSlots(true)
-  const K: unknown[][] = []
-  const parts: string[] = []
-  try {
-    rules.forEach((rule, i) => {
-      const k: unknown[] = []
-      K.push(k)
-      const code = ruleCode(rule, i, info, env, reads, k)
-      if (code !== undefined) parts.push(code)
-    })
-  } catch (e) {
-    if (e instanceof NotFast) return undefined
-    throw e
-  }
-  const locals = ['k', 'g', reads.declarations()].filter((s) => s !== '').join(', ')
-  const prelude = reads.prelude()
-  const fn = [`return function sub(P, R, C, c, K, D) {`, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', 'return -1', '}'].join('\n')
-  const body = `${prelude === '' ? '' : `${prelude}\n`}${fn}`
-  return body.length > MAX_SOURCE ? undefined : { body, K }
+  return functionSource(
+    rules,
+    (rule, i, reads, k) => ruleCode(rule, i, info, env, reads, k),
+    (locals, parts) => [`return function sub(P, R, C, c, K, D) {`, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', 'return -1', '}'].join('\n'),
+  )
 }
 
 /** A plan function with its constants and decisions, as an evaluator keeps it per action name. */
