@@ -21,7 +21,7 @@ import type { PolicySet } from './pipeline.js'
 import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 import { BAIL } from './generate/helpers.js'
-import { planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type PlanStep, type SubPlan } from './generate/plan.js'
+import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type PlanStep, type SubPlan } from './generate/plan.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -683,7 +683,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const fn = planFunction(src.body)
       const D = steps.map((st) => ('rule' in st ? decisionOf(st.rule) : undefined))
       D.push(noAllow)
-      const B = steps.flatMap((st) => ('block' in st ? [blockDispatch(st.block, info)] : []))
+      const blocks = steps.flatMap((st) => ('block' in st ? [st.block] : []))
+      const B = blocks.map((block, j) => blockDispatch(block, info, src.shapes[j]))
       fastPlans++
       return { fn, K: src.K, D, B }
     } catch {
@@ -696,8 +697,12 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
    * A block step's sub-plans, made on first use per literal and kept by the literal itself (one
    * lookup per request): only literals of the block's rules get one, so requests cannot grow it.
    */
-  const blockDispatch = (block: Block, info: ActionInfo): BlockDispatch => {
+  const blockDispatch = (block: Block, info: ActionInfo, shape: string | undefined): BlockDispatch => {
     const subs = new Map<string | number | boolean, SubPlan | null>()
+    const ones = new Map<string | number | boolean, { readonly k: readonly unknown[]; readonly d: Decision } | null>()
+    /** As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none. */
+    const rulesFor = (v: unknown): readonly CompiledRule[] | undefined =>
+      typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined
     const make = (rules: readonly CompiledRule[]): SubPlan | null => {
       try {
         const src = subSource(rules, info, env)
@@ -711,13 +716,24 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
         // A Map tells "1" from 1 and true from "true", and 0 from -0 not at all (SameValueZero), as the block's maps.
         let s = subs.get(v as string)
         if (s === undefined) {
-          // As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none.
-          const rules = typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined
+          const rules = rulesFor(v)
           if (rules === undefined) return undefined
           subs.set(v as string, (s = make(rules)))
         }
         if (s === null) throw BAIL
         return s
+      },
+      one(v: unknown) {
+        let o = ones.get(v as string)
+        if (o === undefined) {
+          const rules = rulesFor(v)
+          if (rules === undefined) return undefined
+          const rule = rules[0] as CompiledRule
+          const k = shape !== undefined && rules.length === 1 ? literalConstants(rule, shape, info, env) : undefined
+          ones.set(v as string, (o = k === undefined ? null : { k, d: decisionOf(rule) }))
+        }
+        if (o === null) throw BAIL
+        return o
       },
     }
   }

@@ -66,6 +66,8 @@ export type PlanStep = { readonly rule: CompiledRule } | { readonly block: { rea
  */
 export interface BlockDispatch {
   sub(v: unknown): SubPlan | undefined
+  /** For a uniform block: the literal's rule's constants and decision. */
+  one(v: unknown): { readonly k: readonly unknown[]; readonly d: Decision } | undefined
 }
 
 /** `fn(P, R, C, c, K, D)`: `D[i]` when rule i decides, -1 when none does, undefined to bail. */
@@ -78,8 +80,12 @@ export interface SubPlan {
   readonly D: readonly Decision[]
 }
 
-/** The rule's code in a plan or sub-plan function (its constants in `k`); undefined when its verb cannot match. */
-function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[]): string | undefined {
+/**
+ * The rule's code in a plan or sub-plan function (its constants in `k`); undefined when its verb
+ * cannot match. `to` says where the code finds its constants and what it returns when the rule
+ * decides: `K[i]` and `D[i]` unless given.
+ */
+function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[], to?: { readonly k: string; readonly decision: string }): string | undefined {
   const deny = rule.checked.kind === 'deny'
   // As compile-rules.ts `verbTest`: deny rules match folded names and groups, allow rules exact ones.
   const verb = deny ? (n: string) => info.foldedName === asciiFold(n) || info.foldedGroups.has(asciiFold(n)) : (n: string) => info.actionName === n || info.groups.has(n)
@@ -94,20 +100,58 @@ function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: Generate
   const cx = { binders: rule.binders, fixedBinders: rule.fixedBinders, functions: env.functions, ladders: env.ladders, k, reads }
   const match = inlineMatch(rule, cx, verb)
   if (match === undefined) throw new NotFast()
-  const lines = [`k = K[${i}]`, `if (${match}) {`]
-  if (rule.checked.guard === undefined) lines.push(`  return D[${i}]`)
-  else lines.push(`  g = ${valueSource(rule.checked.guard, cx)}`, `  if (g === true) return D[${i}]`, '  if (g !== false) $.bail()')
+  const decision = to?.decision ?? `D[${i}]`
+  const lines = [`k = ${to?.k ?? `K[${i}]`}`, `if (${match}) {`]
+  if (rule.checked.guard === undefined) lines.push(`  return ${decision}`)
+  else lines.push(`  g = ${valueSource(rule.checked.guard, cx)}`, `  if (g === true) return ${decision}`, '  if (g !== false) $.bail()')
   // A deny whose verb matched but not its arguments: its matcher may report a missing argument.
   lines.push(deny && match !== 'true' ? '} else $.bail()' : '}')
   return lines.join('\n')
 }
 
 /**
- * A block step: the value at the block's path, read as its rules' first conjunct reads it (an
- * error or an unusual value bails), selects the sub-plan of the rules with that literal, as
- * evaluator.ts `rulesOf` selects them. A null or a container equals no literal: no rule applies.
+ * The source of a block's rules in a fresh function when one copy of it can serve them all: each
+ * literal has one rule, and every rule has the same guard closure (compile-rules.ts shares one
+ * per shape) and the same patterns, so its code differs from the others' only in its constants.
+ * Undefined otherwise. The source is what `literalConstants` compares each literal's rule with.
  */
-function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly arity: number }, i: number, j: number, env: GenerateEnv, reads: ReadSlots, k: unknown[]): string {
+function uniformShape(rules: readonly CompiledRule[], info: ActionInfo, env: GenerateEnv): string | undefined {
+  const first = rules[0] as CompiledRule
+  const patterns = (r: CompiledRule): string => JSON.stringify(r.checked.patterns, (key, v: unknown) => (key === 'span' ? undefined : v))
+  const shape = patterns(first)
+  const literals = new Set<unknown>()
+  for (const r of rules) {
+    if (r.equality === undefined || literals.has(r.equality.value) || r.guard !== first.guard || r.checked.kind !== first.checked.kind || patterns(r) !== shape) return undefined
+    literals.add(r.equality.value)
+  }
+  return ruleCode(first, 0, info, env, new ReadSlots(true), [], UNIFORM)
+}
+
+/** Where a uniform block's code finds the literal's constants and decision (`h`: what `B[j].one` returned). */
+const UNIFORM = { k: 'h.k', decision: 'h.d' }
+
+/**
+ * The constants of `rule` for a uniform block's code, if its code is `shape` (from
+ * `uniformShape`); undefined when it is not, and the plan function then bails for that literal.
+ */
+export function literalConstants(rule: CompiledRule, shape: string, info: ActionInfo, env: GenerateEnv): unknown[] | undefined {
+  const k: unknown[] = []
+  try {
+    return ruleCode(rule, 0, info, env, new ReadSlots(true), k, UNIFORM) === shape ? k.slice() : undefined
+  } catch (e) {
+    if (e instanceof NotFast) return undefined
+    throw e
+  }
+}
+
+/**
+ * A block step: the value at the block's path, read as its rules' first conjunct reads it (an
+ * error or an unusual value bails), selects the rules with that literal, as evaluator.ts
+ * `rulesOf` selects them; a null or a container equals no literal, and no rule applies. A
+ * uniform block (`uniformShape`) runs one copy of its rules' code inline, with the literal's
+ * constants and decision from `B[j].one`; any other calls the literal's sub-plan function.
+ */
+function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly arity: number }, i: number, j: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[], shapes: (string | undefined)[]): string | undefined {
   const first = block.rules[0] as CompiledRule
   let e = first.checked.guard
   while (e?.kind === 'Binary' && e.op === '&&') e = e.left
@@ -115,18 +159,19 @@ function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly ar
   // A request with fewer arguments than a deny pattern of the block names evaluates all its rules
   // (evaluator.ts `blockValue`); a plan function's request has one at most, the resource.
   if (block.arity > 1) throw new NotFast()
+  const shape = uniformShape(block.rules, info, env)
+  shapes.push(shape)
   reads.nextRule()
   const cx = { binders: first.binders, fixedBinders: first.fixedBinders, functions: env.functions, ladders: env.ladders, k, reads }
   const lines = [`k = K[${i}]`]
   if (block.arity === 1) lines.push('if (R === undefined) $.bail()')
-  lines.push(
-    `g = B[${j}].sub(${valueSource(e.left, cx)})`,
-    'if (g !== undefined) {',
-    '  g = g.fn(P, R, C, c, g.K, g.D)',
-    '  if (g === undefined) $.bail()',
-    '  if (g !== -1) return g',
-    '}',
-  )
+  const value = valueSource(e.left, cx)
+  if (shape !== undefined) {
+    // One copy of the rules' code, over the plan function's own read slots.
+    const code = ruleCode(first, i, info, env, reads, [], UNIFORM)
+    if (code === undefined) return undefined
+    lines.push(`h = B[${j}].one(${value})`, 'if (h !== undefined) {', code, '}')
+  } else lines.push(`g = B[${j}].sub(${value})`, 'if (g !== undefined) {', '  g = g.fn(P, R, C, c, g.K, g.D)', '  if (g === undefined) $.bail()', '  if (g !== -1) return g', '}')
   return lines.join('\n')
 }
 
@@ -151,7 +196,7 @@ function functionSource<T>(items: readonly T[], code: (item: T, i: number, reads
     if (e instanceof NotFast) return undefined
     throw e
   }
-  const locals = ['k', 'g', reads.declarations()].filter((s) => s !== '').join(', ')
+  const locals = ['k', 'g', 'h', reads.declarations()].filter((s) => s !== '').join(', ')
   const prelude = reads.prelude()
   const body = `${prelude === '' ? '' : `${prelude}\n`}${wrap(locals, parts)}`
   // Copies of exact length: arrays grown by `push` keep spare capacity, and a block keeps one
@@ -163,15 +208,17 @@ function functionSource<T>(items: readonly T[], code: (item: T, i: number, reads
  * The source of the plan function for `info` over the plan's deny and allow steps (in the order
  * the evaluator tries them), with each step's constants; undefined when it cannot be made.
  */
-export function planSource(steps: readonly PlanStep[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][] } | undefined {
-  let blocks = 0
-  return functionSource(
+export function planSource(steps: readonly PlanStep[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][]; shapes: (string | undefined)[] } | undefined {
+  // Per block step, its uniform shape (`uniformShape`) or undefined: what its `B[j]` must serve.
+  const shapes: (string | undefined)[] = []
+  const src = functionSource(
     steps,
-    (step, i, reads, k) => ('rule' in step ? ruleCode(step.rule, i, info, env, reads, k) : blockCode(step.block, i, blocks++, env, reads, k)),
+    (step, i, reads, k) => ('rule' in step ? ruleCode(step.rule, i, info, env, reads, k) : blockCode(step.block, i, shapes.length, info, env, reads, k, shapes)),
     // The prologue's reads may throw (a getter, a Proxy): the entry function catches that. Inside
     // this `try` they measured slower (bimodal, ~65 or ~120 ns a decision at 3 rules).
     (locals, parts) => [`return function plan(q, c, K, D, B) {`, PROLOGUE, `let ${locals}`, 'try {', ...parts, '} catch (e) {', '  return undefined', '}', `return D[${steps.length}]`, '}'].join('\n'),
   )
+  return src === undefined ? undefined : { ...src, shapes }
 }
 
 /** The source of the sub-plan function over one literal's rules of a block; undefined when it cannot be made. */

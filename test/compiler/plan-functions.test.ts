@@ -10,7 +10,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compilePolicySet, createEvaluator, interpret, type Evaluator, type PolicySet } from '../../compiler/index.js'
 import { compileSet } from '../../compiler/evaluator.js'
-import { planFunction, planSource } from '../../compiler/generate/plan.js'
+import type { CompiledRule } from '../../compiler/compile-rules.js'
+import { literalConstants, planFunction, planSource } from '../../compiler/generate/plan.js'
 import { actionInfo } from '../../compiler/request.js'
 import { createEngine } from '../../index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
@@ -315,6 +316,56 @@ describe('plan functions over equality blocks', () => {
     expect(e.fastPlans).toBe(1)
     for (const r of [req('t9'), req('t1'), req('t9', { id: 'd' }), req('t2', { id: 'd' })]) expect(e.evaluate(r)).toEqual(reference(s, r))
     expect(e.evaluate(req('t9')).effect).toBe('deny')
+  })
+
+  it('run one inline copy of a uniform block’s rules with each literal’s constants', () => {
+    // One rule per literal, one shape: the typed workload of bench/evaluation.mjs.
+    // String literals only: a literal of another type is another shape (and another closure).
+    const literals = ['"T0"', '"T1"', '"2"', '"true"', '"0"', '"false"', '"secret"']
+    const uniform = compile(`policy u {\n${literals.map((l, i) => `  allow: [read(doc), export(doc)] if doc.type == ${l} && user.clearance >= doc.classification && doc.size <= ${i * 2}`).join('\n')}\n  deny: export(doc) if doc.type == "T1" && doc.size > 4\n}`)
+    // The allow rules form one uniform block (the deny rule a step of its own).
+    const steps = [{ rule: compileSet(uniform).find((r) => r.checked.kind === 'deny') as CompiledRule }, { block: { rules: compileSet(uniform).filter((r) => r.checked.kind === 'allow'), arity: 0 } }]
+    expect(planSource(steps, actionInfo('export', uniform.checked.vocabulary), { functions: uniform.functions, ladders: uniform.ladders })?.shapes[0]).toBeTypeOf('string')
+    const e = createEvaluator(uniform, 1)
+    for (const a of ['read', 'export']) for (let i = 0; i < 2; i++) e.evaluate(request(a, 'T0', 'x'))
+    expect(e.fastPlans).toBe(2)
+    expect(e.indexedRules).toBe(literals.length + 1)
+    const closures = createEvaluator(uniform, 1, undefined, { mode: 'closures' })
+    for (const a of ['read', 'export']) {
+      for (const type of [...values, 'true', '2']) {
+        for (const size of [0, 3, 5, 12, '3', undefined, NaN]) {
+          const req = request(a, type, 'x', size)
+          const want = reference(uniform, req)
+          expect(e.evaluate(req), `${a} type=${String(type)} size=${String(size)}`).toEqual(want)
+          expect(closures.evaluate(req)).toEqual(want)
+        }
+      }
+    }
+  })
+
+  it('tell a uniform block from one that only looks uniform', () => {
+    const env = (s: PolicySet) => ({ functions: s.functions, ladders: s.ladders })
+    const shapesOf = (source: string): (string | undefined)[] | undefined => {
+      const s = compile(source)
+      const rules = compileSet(s).filter((r) => r.checked.kind === 'allow').map((rule) => ({ rule }))
+      // The evaluator's plan would hold one block step: build it as toSteps does.
+      const block = { rules: rules.map((r) => r.rule), arity: 0 }
+      return planSource([{ block }], actionInfo('read', s.checked.vocabulary), env(s))?.shapes
+    }
+    const rule = (lit: string, rest = ' && doc.size > 1'): string => `  allow: read(doc) if doc.type == ${lit}${rest}`
+    expect(shapesOf(`policy p {\n${['"a"', '"b"', '"c"', '"d"'].map((l) => rule(l)).join('\n')}\n}`)?.[0]).toBeTypeOf('string')
+    // A literal twice, another shape, other patterns: not uniform (the sub-plan path).
+    expect(shapesOf(`policy p {\n${['"a"', '"b"', '"a"', '"d"'].map((l) => rule(l)).join('\n')}\n}`)?.[0]).toBeUndefined()
+    expect(shapesOf(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"', ' && doc.size < 1'), rule('"d"')].join('\n')}\n}`)?.[0]).toBeUndefined()
+    expect(shapesOf(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"').replace('read(doc)', '[read(doc), export(doc)]'), rule('"d"')].join('\n')}\n}`)?.[0]).toBeUndefined()
+    // The inline copy takes a literal's constants only from a rule whose code is the copy's.
+    const s = compile(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"'), rule('"d"'), rule('"e"', ' && doc.size < 1')].join('\n')}\n}`)
+    const rules = compileSet(s)
+    const info = actionInfo('read', s.checked.vocabulary)
+    const shape = planSource([{ block: { rules: rules.slice(0, 4), arity: 0 } }], info, env(s))?.shapes[0]
+    if (shape === undefined) throw new Error('expected a uniform block')
+    expect(literalConstants(rules[2] as CompiledRule, shape, info, env(s))).toEqual(['c', 1])
+    expect(literalConstants(rules[4] as CompiledRule, shape, info, env(s))).toBeUndefined()
   })
 
   it('take no literal from Object.prototype', () => {
