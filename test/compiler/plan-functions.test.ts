@@ -57,6 +57,24 @@ function warmed(set: PolicySet): Evaluator {
   return e
 }
 
+/**
+ * Decides `req` through a Proxy that logs the request's top-level reads, and says whether the
+ * plan function decided it alone: then the reads are exactly the entry's (`action`) and the
+ * prologue's; a bail, or no plan function, adds the full path's reads. (Decisions are the same
+ * either way, so this is how a test sees that the fast path was taken.)
+ */
+function alone(e: Evaluator, req: AuthzRequest): { decision: Decision; alone: boolean } {
+  const log: string[] = []
+  const traced = new Proxy(req as object, {
+    get(t, k, r) {
+      log.push(String(k))
+      return Reflect.get(t, k, r) as unknown
+    },
+  }) as AuthzRequest
+  const decision = e.evaluate(traced)
+  return { decision, alone: log.join() === 'action,$duration,principal,resource,context' }
+}
+
 /** Decides `req` on a warmed evaluator (twice: a plan function must not keep state) and checks it against the interpreter and the closures. */
 function agrees(set: PolicySet, e: Evaluator, req: AuthzRequest): Decision {
   const want = reference(set, req)
@@ -75,6 +93,25 @@ describe('plan functions', () => {
     const e = warmed(set)
     const allow = agrees(set, e, plain('read'))
     expect(allow.effect).toBe('allow')
+    // Decided by the plan functions alone: an allow, a deny by rule, a no-allow, an allow rule
+    // whose exact name `READ` is not `read` (allow patterns do not fold).
+    for (const [req, effect] of [
+      [plain('read'), 'allow'],
+      [plain('export', { resource: doc({ contains_pii: true }) }), 'deny'],
+      [plain('read', { resource: doc({ type: 'T1', owner: 'bob' }) }), 'deny'],
+      [plain('export', { resource: doc({ type: 'T1' }) }), 'deny'],
+      // Allow patterns that name an argument the request lacks simply do not match.
+      [plain('read', { resource: undefined }), 'deny'],
+    ] as const) {
+      const got = alone(e, req)
+      expect(got.alone, JSON.stringify(req)).toBe(true)
+      expect(got.decision).toEqual(reference(set, req))
+      expect(got.decision.effect).toBe(effect)
+    }
+    warm(e, 'READ')
+    const upper = alone(e, plain('READ'))
+    expect(upper).toEqual({ decision: reference(set, plain('READ')), alone: true })
+    expect(upper.decision.reason).toBe('no allow rule matched')
     // The same frozen object each time: nothing is built per request.
     expect(e.evaluate(plain('read'))).toBe(allow)
     expect(Object.isFrozen(allow)).toBe(true)
@@ -82,7 +119,7 @@ describe('plan functions', () => {
     expect(agrees(set, e, plain('read', { resource: doc({ type: 'T1', owner: 'bob' }) })).reason).toBe('no allow rule matched')
     // A name no rule names has a plan function too: it denies at once.
     warm(e, 'delete')
-    expect(e.fastPlans).toBe(3)
+    expect(e.fastPlans).toBe(4)
     expect(agrees(set, e, plain('delete')).reason).toBe('no allow rule matched')
   })
 
@@ -199,13 +236,20 @@ describe('plan functions', () => {
       ['a glob', 'policy p {\n  allow: "re*"(doc) if doc.ok\n}', 0],
       ['a function call', 'policy p {\n  allow: read(doc) if contains(doc.tags, "a")\n}', 0],
       ['`action`', 'policy p {\n  allow: read(doc) if action.name == "read"\n}', 0],
+      ['a binder not every pattern binds at one position', 'policy p {\n  allow: [read(d), write(_, d)] if d.ok\n}', 0],
       ['plain guards', 'policy p {\n  allow: read(doc) if doc.ok\n}', 1],
+      ['any action', 'policy p {\n  allow: any if resource.ok\n  deny: any if resource.bad\n}', 1],
     ]
     for (const [what, source, n] of cases) {
       const s = compile(source)
       const e = createEvaluator(s, 1)
-      for (let i = 0; i < 2; i++) e.evaluate({ principal: { id: 'a' }, action: 'read', resource: { id: 'd', ok: true, until: 1, tags: [] } })
+      const req = { principal: { id: 'a' }, action: 'read', resource: { id: 'd', ok: true, bad: false, until: 1e15, tags: ['a'] } } as AuthzRequest
+      for (let i = 0; i < 2; i++) e.evaluate(req)
       expect(e.fastPlans, what).toBe(n)
+      const got = alone(e, req)
+      expect(got.decision, what).toEqual(reference(s, req))
+      expect(got.decision.effect.startsWith('allow'), what).toBe(true)
+      expect(got.alone, what).toBe(n === 1)
     }
     // Closures mode never makes any; the engine reports the count.
     const closures = createEvaluator(set, 1, undefined, { mode: 'closures' })
@@ -295,6 +339,13 @@ describe('plan functions over equality blocks', () => {
         }
       }
     }
+    // The rules of a literal decide without the full path (here through sub-plan functions).
+    for (const [a, type, kind] of [['read', 'T0', 'x'], ['read', 'T1', 'x'], ['read', 2, 'x'], ['export', 'T1', 1], ['export', 'T9', 'secret'], ['read', 'T9', 'x']] as const) {
+      const req = request(a, type, kind)
+      const got = alone(e, req)
+      expect(got.alone, `${a} ${type} ${kind}`).toBe(true)
+      expect(got.decision).toEqual(reference(set, req))
+    }
     // The deny block names an argument: without a resource, export fails closed on it.
     const bare = { principal: { id: 'alice', level: 4 }, action: 'export' } as AuthzRequest
     expect(e.evaluate(bare)).toEqual(reference(set, bare))
@@ -325,11 +376,21 @@ describe('plan functions over equality blocks', () => {
     const uniform = compile(`policy u {\n${literals.map((l, i) => `  allow: [read(doc), export(doc)] if doc.type == ${l} && user.clearance >= doc.classification && doc.size <= ${i * 2}`).join('\n')}\n  deny: export(doc) if doc.type == "T1" && doc.size > 4\n}`)
     // The allow rules form one uniform block (the deny rule a step of its own).
     const steps = [{ rule: compileSet(uniform).find((r) => r.checked.kind === 'deny') as CompiledRule }, { block: { rules: compileSet(uniform).filter((r) => r.checked.kind === 'allow'), arity: 0 } }]
-    expect(planSource(steps, actionInfo('export', uniform.checked.vocabulary), { functions: uniform.functions, ladders: uniform.ladders })?.shapes[0]).toBeTypeOf('string')
+    const src = planSource(steps, actionInfo('export', uniform.checked.vocabulary), { functions: uniform.functions, ladders: uniform.ladders })
+    expect(src?.shapes[0]).toBeTypeOf('string')
+    // One inline copy, no sub-plan call.
+    expect(src?.body).toContain('h = B[0].one(')
+    expect(src?.body).not.toContain('.sub(')
     const e = createEvaluator(uniform, 1)
     for (const a of ['read', 'export']) for (let i = 0; i < 2; i++) e.evaluate(request(a, 'T0', 'x'))
     expect(e.fastPlans).toBe(2)
     expect(e.indexedRules).toBe(literals.length + 1)
+    for (const [a, type, size] of [['read', 'T0', 0], ['read', 'T1', 3], ['export', '2', 5], ['read', 'T9', 1], ['export', 'T1', 9]] as const) {
+      const req = request(a, type, 'x', size)
+      const got = alone(e, req)
+      expect(got.alone, `${a} ${type} ${size}`).toBe(true)
+      expect(got.decision).toEqual(reference(uniform, req))
+    }
     const closures = createEvaluator(uniform, 1, undefined, { mode: 'closures' })
     for (const a of ['read', 'export']) {
       for (const type of [...values, 'true', '2']) {
