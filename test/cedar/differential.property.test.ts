@@ -94,7 +94,9 @@ describe('Cedar differential', () => {
           if (o) expect(conditionsOf(gd), explain(c, req)).toEqual(conditionsOf(od))
         }
       }),
-      { numRuns: RUNS },
+      // A few runs (the mutation suite's 25) leave the allow count to chance: then one fixed seed,
+      // so the count below is the same on every run.
+      { numRuns: RUNS, ...(RUNS < 50 ? { seed: 7 } : {}) },
     )
     expect(cases).toBe(RUNS * REQUESTS_PER_SET)
     console.info(`Cedar differential: ${allows} allows in ${cases} cases`)
