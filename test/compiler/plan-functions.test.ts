@@ -237,6 +237,7 @@ describe('plan functions', () => {
       ['a function call', 'policy p {\n  allow: read(doc) if contains(doc.tags, "a")\n}', 0],
       ['`action`', 'policy p {\n  allow: read(doc) if action.name == "read"\n}', 0],
       ['a binder not every pattern binds at one position', 'policy p {\n  allow: [read(d), write(_, d)] if d.ok\n}', 0],
+      ['such a binder, and no guard to read it', 'policy p {\n  allow: [read(d), write(_, d)]\n}', 0],
       ['plain guards', 'policy p {\n  allow: read(doc) if doc.ok\n}', 1],
       ['any action', 'policy p {\n  allow: any if resource.ok\n  deny: any if resource.bad\n}', 1],
     ]
