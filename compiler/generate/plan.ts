@@ -13,11 +13,13 @@
  * So a plan function never gives a decision the full path would not: it evaluates the same
  * rules in the same order with the same reads, and any place where they could differ ends it.
  *
- * An equality block of the plan becomes a lookup by the value at its path and a call of the
- * sub-plan function of the rules with that literal (made on first use, one source for rules that
- * differ only in literals). Made only for plans with no require or audit rules, in sets that
- * never read the clock; a rule whose match or guard needs the normalised request (a glob or
- * scope, a binder some patterns do not bind, a call, a lambda, `action`) makes none (`NotFast`).
+ * An equality block of the plan becomes a lookup by the value at its path: a uniform block (one
+ * rule per literal, one shape) runs one inline copy of its rules' code with the literal's
+ * constants; any other calls the sub-plan function of the rules with that literal (made on first
+ * use, one source for rules that differ only in literals). Made only for plans with no require
+ * or audit rules, in sets that never read the clock; a rule whose match or guard needs the
+ * normalised request (a glob or scope, a binder some patterns do not bind, a call, a lambda,
+ * `action`) makes none (`NotFast`).
  */
 import type { CallContext } from '../../stdlib/builtin-types.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
@@ -29,7 +31,7 @@ import { NotFast, ReadSlots, valueSource } from './expr.js'
 /** `fn(request, c, K, D, B)`: `D[i]` is step i's decision (a single rule's), the last entry the decision when no rule allows; `B[j]` serves the j-th block step. */
 export type PlanFn = (request: object, c: CallContext, K: readonly (readonly unknown[])[], D: readonly (Decision | undefined)[], B: readonly BlockDispatch[]) => Decision | undefined
 
-/** Most rules in one plan function, and its largest source (V8 does not optimise very large functions). */
+/** Most steps (or rules) in one generated function, and its largest source (V8 does not optimise very large functions). */
 const MAX_RULES = 64
 const MAX_SOURCE = 24_000
 
@@ -60,9 +62,10 @@ const PROLOGUE = [
 export type PlanStep = { readonly rule: CompiledRule } | { readonly block: { readonly rules: readonly CompiledRule[]; readonly arity: number } }
 
 /**
- * What a block step of a plan function calls at run time (`B[j].sub(v)`): the sub-plan of the
- * block's rules whose literal is `v` (a value read from the indexed path), or undefined when no
- * rule has it. Throws (and the plan function bails) when that sub-plan cannot be made.
+ * What a block step of a plan function calls at run time (`B[j].sub(v)`, or `B[j].one(v)` for a
+ * uniform block): what serves the block's rules whose literal is `v` (a value read from the
+ * indexed path), or undefined when no rule has it. Throws (and the plan function bails) when
+ * that cannot be made.
  */
 export interface BlockDispatch {
   sub(v: unknown): SubPlan | undefined
