@@ -700,6 +700,8 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const blockDispatch = (block: Block, info: ActionInfo, shape: string | undefined): BlockDispatch => {
     const subs = new Map<string | number | boolean, SubPlan | null>()
     const ones = new Map<string | number | boolean, { readonly k: readonly unknown[]; readonly d: Decision } | null>()
+    // Made entries only (a refused literal is kept in `ones` as null, so `one` bails on it again without a second try).
+    const oneTable = new Map<unknown, { readonly k: readonly unknown[]; readonly d: Decision }>()
     /** As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none. */
     const rulesFor = (v: unknown): readonly CompiledRule[] | undefined =>
       typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined
@@ -731,10 +733,12 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
           const rule = rules[0] as CompiledRule
           const k = shape !== undefined && rules.length === 1 ? literalConstants(rule, shape, info, env) : undefined
           ones.set(v as string, (o = k === undefined ? null : { k, d: decisionOf(rule) }))
+          if (o !== null) oneTable.set(v, o)
         }
         if (o === null) throw BAIL
         return o
       },
+      ones: oneTable,
     }
   }
 
