@@ -21,7 +21,7 @@ import type { PolicySet } from './pipeline.js'
 import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 import { BAIL } from './generate/helpers.js'
-import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type PlanStep, type SubPlan } from './generate/plan.js'
+import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type SubPlan } from './generate/plan.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -678,7 +678,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
     if (readsClock || plan.extras.length > 0) return null
     const steps: readonly Step[] = [...plan.denies, ...plan.allows]
     try {
-      const src = planSource(steps as readonly PlanStep[], info, env)
+      const src = planSource(steps, info, env)
       if (src === undefined) return null
       const fn = planFunction(src.body)
       const D = steps.map((st) => ('rule' in st ? decisionOf(st.rule) : undefined))
@@ -694,52 +694,44 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   }
   const decisionOf = (r: CompiledRule): Decision => (r.checked.kind === 'deny' ? denied[r.order] : allowed[r.order]) as Decision
   /**
-   * A block step's sub-plans, made on first use per literal and kept by the literal itself (one
-   * lookup per request): only literals of the block's rules get one, so requests cannot grow it.
+   * What serves a block step per literal — its sub-plan, or a uniform block's constants and
+   * decision — made on first use and kept by the literal itself (one lookup per request): only
+   * literals of the block's rules get an entry, so requests cannot grow the tables.
    */
   const blockDispatch = (block: Block, info: ActionInfo, shape: string | undefined): BlockDispatch => {
-    const subs = new Map<string | number | boolean, SubPlan | null>()
-    const ones = new Map<string | number | boolean, { readonly k: readonly unknown[]; readonly d: Decision } | null>()
-    // Made entries only (a refused literal is kept in `ones` as null, so `one` bails on it again without a second try).
-    const oneTable = new Map<unknown, { readonly k: readonly unknown[]; readonly d: Decision }>()
     /** As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none. */
     const rulesFor = (v: unknown): readonly CompiledRule[] | undefined =>
       typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined
-    const make = (rules: readonly CompiledRule[]): SubPlan | null => {
+    /** A table by literal of what `make` gives (null: it could not, and the plan function bails on that literal each time). */
+    const perLiteral = <T extends object>(make: (rules: readonly CompiledRule[]) => T | null) => {
+      // A Map tells "1" from 1 and true from "true", and 0 from -0 not at all (SameValueZero), as the block's maps.
+      const table = new Map<unknown, T | null>()
+      const get = (v: unknown): T | undefined => {
+        let t = table.get(v)
+        if (t === undefined) {
+          const rules = rulesFor(v)
+          if (rules === undefined) return undefined
+          table.set(v, (t = make(rules)))
+        }
+        if (t === null) throw BAIL
+        return t
+      }
+      return { table, get }
+    }
+    const subs = perLiteral((rules): SubPlan | null => {
       try {
         const src = subSource(rules, info, env)
         return src === undefined ? null : { fn: subFunction(src.body), K: src.K, D: rules.map(decisionOf) }
       } catch {
         return null
       }
-    }
-    return {
-      sub(v: unknown): SubPlan | undefined {
-        // A Map tells "1" from 1 and true from "true", and 0 from -0 not at all (SameValueZero), as the block's maps.
-        let s = subs.get(v as string)
-        if (s === undefined) {
-          const rules = rulesFor(v)
-          if (rules === undefined) return undefined
-          subs.set(v as string, (s = make(rules)))
-        }
-        if (s === null) throw BAIL
-        return s
-      },
-      one(v: unknown) {
-        let o = ones.get(v as string)
-        if (o === undefined) {
-          const rules = rulesFor(v)
-          if (rules === undefined) return undefined
-          const rule = rules[0] as CompiledRule
-          const k = shape !== undefined && rules.length === 1 ? literalConstants(rule, shape, info, env) : undefined
-          ones.set(v as string, (o = k === undefined ? null : { k, d: decisionOf(rule) }))
-          if (o !== null) oneTable.set(v, o)
-        }
-        if (o === null) throw BAIL
-        return o
-      },
-      ones: oneTable,
-    }
+    })
+    const ones = perLiteral((rules) => {
+      const rule = rules[0] as CompiledRule
+      const k = shape !== undefined && rules.length === 1 ? literalConstants(rule, shape, info, env) : undefined
+      return k === undefined ? null : { k, d: decisionOf(rule) }
+    })
+    return { sub: subs.get, one: ones.get, ones: ones.table }
   }
 
   const evaluateGenerated = (request: AuthzRequest): Decision => {

@@ -127,7 +127,6 @@ export const helpers = Object.freeze({
   /** What generated reads compare with to tell an own property from an inherited one (expr.ts readers, `readMember`). */
   OP: Object.prototype as Readonly<Record<string, unknown>>,
   proto: Object.getPrototypeOf as (o: object) => unknown,
-  own: Object.hasOwn as (o: object, key: string) => boolean,
   bail,
   /** The context of a request that has none, as `normalizeCommon` gives it (frozen). */
   EMPTY_CONTEXT,

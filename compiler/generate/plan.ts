@@ -71,8 +71,8 @@ export interface BlockDispatch {
   sub(v: unknown): SubPlan | undefined
   /** For a uniform block: the literal's rule's constants and decision. */
   one(v: unknown): { readonly k: readonly unknown[]; readonly d: Decision } | undefined
-  /** What `one` has made, by literal (read by the plan function first; never holds a value `one` refused). */
-  readonly ones: ReadonlyMap<unknown, { readonly k: readonly unknown[]; readonly d: Decision }>
+  /** What `one` has made, by literal (read by the plan function first; null for a literal `one` refused). */
+  readonly ones: ReadonlyMap<unknown, { readonly k: readonly unknown[]; readonly d: Decision } | null>
 }
 
 /** `fn(P, R, C, c, K, D)`: `D[i]` when rule i decides, -1 when none does, undefined to bail. */
@@ -176,8 +176,9 @@ function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly ar
     // One copy of the rules' code, over the plan function's own read slots.
     const code = ruleCode(first, i, info, env, reads, [], UNIFORM)
     if (code === undefined) return undefined
-    // The literal's entry straight from the dispatch's table; `one` makes it on a miss.
-    lines.push(`g = ${value}`, `h = B[${j}].ones.get(g)`, `if (h === undefined) h = B[${j}].one(g)`, 'if (h !== undefined) {', code, '}')
+    // The literal's entry straight from the dispatch's table; `one` makes it on a miss, and bails
+    // on a literal it refused (null in the table).
+    lines.push(`g = ${value}`, `h = B[${j}].ones.get(g)`, `if (h == null) h = B[${j}].one(g)`, 'if (h !== undefined) {', code, '}')
   } else lines.push(`g = B[${j}].sub(${value})`, 'if (g !== undefined) {', '  g = g.fn(P, R, C, c, g.K, g.D)', '  if (g === undefined) $.bail()', '  if (g !== -1) return g', '}')
   return lines.join('\n')
 }

@@ -123,7 +123,11 @@ export function boolExpr(binder: boolean, depth = 2): fc.Arbitrary<string> {
   if (binder) leaves.push(fc.constant('d.id == "doc-1"'), fc.constant('"pii" in d.tags'), fc.constant('d.size > user.level'))
   const leaf = fc.oneof(...leaves)
   if (depth <= 0) return leaf
-  const sub = boolExpr(binder, depth - 1)
+  return connectives(leaf, boolExpr(binder, depth - 1))
+}
+
+/** A leaf, or `&&`, `||` and `!` over smaller expressions (`sub`). */
+function connectives(leaf: fc.Arbitrary<string>, sub: fc.Arbitrary<string>): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: leaf },
     { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => `(${a} && ${b})`) },
@@ -171,12 +175,19 @@ const EQUALITY_PATHS: readonly { path: string; targets: readonly string[]; liter
   { path: 'd.size', targets: ['write(d, _)', 'stats(d)'], literals: ['0', '1', '2', 'true'] },
 ]
 
-/** A run of rules whose guards start with `path == literal && …`, which the compiled evaluator indexes. */
-const equalityRun: fc.Arbitrary<string[]> = fc.constantFrom(...EQUALITY_PATHS).chain(({ path, targets, literals }) =>
-  fc
-    .tuple(pick(['allow', 'deny']), fc.array(fc.tuple(pick(targets), pick(literals), fc.option(boolExpr(path.startsWith('d.'), 1), { nil: undefined })), { minLength: 4, maxLength: 7 }))
-    .map(([kind, items]) => items.map(([t, lit, rest]) => `${kind}: ${t} if ${path} == ${lit}${rest === undefined ? '' : ` && ${rest}`}`)),
-)
+/**
+ * A run of rules whose guards start with `path == literal && …`, which the compiled evaluator
+ * indexes: one of `paths`, its targets that `target` keeps, and the rest of each guard from `rest`.
+ */
+function equalityRunOf(paths: typeof EQUALITY_PATHS, target: (t: string) => boolean, rest: (binds: boolean) => fc.Arbitrary<string>): fc.Arbitrary<string[]> {
+  return fc.constantFrom(...paths).chain(({ path, targets, literals }) =>
+    fc
+      .tuple(pick(['allow', 'deny']), fc.array(fc.tuple(pick(targets.filter(target)), pick(literals), fc.option(rest(path.startsWith('d.')), { nil: undefined })), { minLength: 4, maxLength: 7 }))
+      .map(([kind, items]) => items.map(([t, lit, r]) => `${kind}: ${t} if ${path} == ${lit}${r === undefined ? '' : ` && ${r}`}`)),
+  )
+}
+
+const equalityRun: fc.Arbitrary<string[]> = equalityRunOf(EQUALITY_PATHS, () => true, (binds) => boolExpr(binds, 1))
 
 const requireItem = (binds: boolean): fc.Arbitrary<string> =>
   fc.oneof(
@@ -330,13 +341,7 @@ function planBoolExpr(binder: boolean, depth = 2): fc.Arbitrary<string> {
   ]
   const leaf = fc.oneof(...leaves)
   if (depth <= 0) return leaf
-  const sub = planBoolExpr(binder, depth - 1)
-  return fc.oneof(
-    { weight: 4, arbitrary: leaf },
-    { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => `(${a} && ${b})`) },
-    { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => `(${a} || ${b})`) },
-    { weight: 1, arbitrary: sub.map((a) => `!(${a})`) },
-  )
+  return connectives(leaf, planBoolExpr(binder, depth - 1))
 }
 
 const planTarget: fc.Arbitrary<Pattern> = fc.oneof(
@@ -345,10 +350,10 @@ const planTarget: fc.Arbitrary<Pattern> = fc.oneof(
 )
 
 /** A run of rules that the evaluator makes an equality block of (plan functions then dispatch by the path's value). */
-const planEqualityRun: fc.Arbitrary<string[]> = fc.constantFrom(...EQUALITY_PATHS.filter((p) => p.path !== 'd.size')).chain(({ path, targets, literals }) =>
-  fc
-    .tuple(pick(['allow', 'deny']), fc.array(fc.tuple(pick(targets.filter((t) => !t.includes('tool_call'))), pick(literals), fc.option(planBoolExpr(path.startsWith('d.'), 1), { nil: undefined })), { minLength: 4, maxLength: 7 }))
-    .map(([kind, items]) => items.map(([t, lit, rest]) => `${kind}: ${t} if ${path} == ${lit}${rest === undefined ? '' : ` && ${rest}`}`)),
+const planEqualityRun: fc.Arbitrary<string[]> = equalityRunOf(
+  EQUALITY_PATHS.filter((p) => p.path !== 'd.size'),
+  (t) => !t.includes('tool_call'),
+  (binds) => planBoolExpr(binds, 1),
 )
 
 /** One top-level policy of allow and deny rules over `planBoolExpr` guards (no require or audit rules, no clock), sometimes with an equality block. */
