@@ -21,7 +21,7 @@ import type { PolicySet } from './pipeline.js'
 import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 import { BAIL } from './generate/helpers.js'
-import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type SubPlan } from './generate/plan.js'
+import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type SubPlan, type UniformShape } from './generate/plan.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -698,7 +698,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
    * decision — made on first use and kept by the literal itself (one lookup per request): only
    * literals of the block's rules get an entry, so requests cannot grow the tables.
    */
-  const blockDispatch = (block: Block, info: ActionInfo, shape: string | undefined): BlockDispatch => {
+  const blockDispatch = (block: Block, info: ActionInfo, shape: UniformShape | undefined): BlockDispatch => {
     /** As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none. */
     const rulesFor = (v: unknown): readonly CompiledRule[] | undefined =>
       typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined

@@ -21,6 +21,7 @@
  * normalised request (a glob or scope, a binder some patterns do not bind, a call, a lambda,
  * `action`) makes none (`NotFast`).
  */
+import type { Expr } from '../../grammar/ir.js'
 import type { CallContext } from '../../stdlib/builtin-types.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
 import type { CompiledRule } from '../compile-rules.js'
@@ -90,7 +91,7 @@ export interface SubPlan {
  * cannot match. `to` says where the code finds its constants and what it returns when the rule
  * decides: `K[i]` and `D[i]` unless given.
  */
-function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[], to?: { readonly k: string; readonly decision: string }): string | undefined {
+function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[], to?: { readonly k: string; readonly decision: string; readonly indexed: boolean }): string | undefined {
   const deny = rule.checked.kind === 'deny'
   // As compile-rules.ts `verbTest`: deny rules match folded names and groups, allow rules exact ones.
   const verb = deny ? (n: string) => info.foldedName === asciiFold(n) || info.foldedGroups.has(asciiFold(n)) : (n: string) => info.actionName === n || info.groups.has(n)
@@ -107,12 +108,32 @@ function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: Generate
   const match = inlineMatch(rule, cx, verb)
   if (match === undefined) throw new NotFast()
   const decision = to?.decision ?? `D[${i}]`
+  const guard = to?.indexed === true && rule.checked.guard !== undefined ? afterIndex(rule.checked.guard) : rule.checked.guard
   const lines = [`k = ${to?.k ?? `K[${i}]`}`, `if (${match}) {`]
-  if (rule.checked.guard === undefined) lines.push(`  return ${decision}`)
-  else lines.push(`  g = ${valueSource(rule.checked.guard, cx)}`, `  if (g === true) return ${decision}`, '  if (g !== false) $.bail()')
+  if (guard === undefined) lines.push(`  return ${decision}`)
+  else lines.push(`  g = ${valueSource(guard, cx)}`, `  if (g === true) return ${decision}`, '  if (g !== false) $.bail()')
   // A deny whose verb matched but not its arguments: its matcher may report a missing argument.
   lines.push(deny && match !== 'true' ? '} else $.bail()' : '}')
   return lines.join('\n')
+}
+
+/**
+ * A guard without its first conjunct: in a uniform block's copy that conjunct is the block's
+ * `path == literal`, which the lookup has decided (the entry found is the one of the rule whose
+ * literal is the value read, and a read never yields NaN, the one value a `Map` finds that `===`
+ * does not). Undefined when the conjunct was the whole guard. The rest keeps its strict-boolean
+ * checks: `true && b` is `b` checked, and so is `b` alone.
+ */
+function afterIndex(guard: Expr): Expr | undefined {
+  if (guard.kind !== 'Binary' || guard.op !== '&&') return undefined
+  const left = afterIndex(guard.left)
+  return left === undefined ? guard.right : { ...guard, left }
+}
+
+/** A uniform block's code (`uniformShape`) and the constants of the rule it was made from. */
+export interface UniformShape {
+  readonly code: string
+  readonly k: readonly unknown[]
 }
 
 /**
@@ -121,7 +142,7 @@ function ruleCode(rule: CompiledRule, i: number, info: ActionInfo, env: Generate
  * per shape) and the same patterns, so its code differs from the others' only in its constants.
  * Undefined otherwise. The source is what `literalConstants` compares each literal's rule with.
  */
-function uniformShape(rules: readonly CompiledRule[], info: ActionInfo, env: GenerateEnv): string | undefined {
+function uniformShape(rules: readonly CompiledRule[], info: ActionInfo, env: GenerateEnv): UniformShape | undefined {
   const first = rules[0] as CompiledRule
   const patterns = (r: CompiledRule): string => JSON.stringify(r.checked.patterns, (key, v: unknown) => (key === 'span' ? undefined : v))
   const shape = patterns(first)
@@ -130,24 +151,33 @@ function uniformShape(rules: readonly CompiledRule[], info: ActionInfo, env: Gen
     if (r.equality === undefined || literals.has(r.equality.value) || r.guard !== first.guard || r.checked.kind !== first.checked.kind || patterns(r) !== shape) return undefined
     literals.add(r.equality.value)
   }
-  return ruleCode(first, 0, info, env, new ReadSlots(true), [], UNIFORM)
+  const k: unknown[] = []
+  const code = ruleCode(first, 0, info, env, new ReadSlots(true), k, UNIFORM)
+  return code === undefined ? undefined : { code, k }
 }
 
-/** Where a uniform block's code finds the literal's constants and decision (`h`: what `B[j].one` returned). */
-const UNIFORM = { k: 'h.k', decision: 'h.d' }
+/**
+ * Where a uniform block's code finds the literal's constants and decision (`h`: what `B[j].one`
+ * returned), and that its `path == literal` conjunct is decided (`afterIndex`).
+ */
+const UNIFORM = { k: 'h.k', decision: 'h.d', indexed: true }
 
 /**
- * The constants of `rule` for a uniform block's code, if its code is `shape` (from
+ * The constants of `rule` for a uniform block's code, if its code is `shape`'s (from
  * `uniformShape`); undefined when it is not, and the plan function then bails for that literal.
+ * Constants the same as the shape's (`Object.is`, position by position) are the shape's own
+ * array: the literal is not among them (its conjunct is decided by the lookup), so in a block
+ * whose rules differ only in it every literal shares one array, read from one place.
  */
-export function literalConstants(rule: CompiledRule, shape: string, info: ActionInfo, env: GenerateEnv): unknown[] | undefined {
+export function literalConstants(rule: CompiledRule, shape: UniformShape, info: ActionInfo, env: GenerateEnv): readonly unknown[] | undefined {
   const k: unknown[] = []
   try {
-    return ruleCode(rule, 0, info, env, new ReadSlots(true), k, UNIFORM) === shape ? k.slice() : undefined
+    if (ruleCode(rule, 0, info, env, new ReadSlots(true), k, UNIFORM) !== shape.code) return undefined
   } catch (e) {
     if (e instanceof NotFast) return undefined
     throw e
   }
+  return k.length === shape.k.length && k.every((v, i) => Object.is(v, shape.k[i])) ? shape.k : k.slice()
 }
 
 /**
@@ -157,7 +187,7 @@ export function literalConstants(rule: CompiledRule, shape: string, info: Action
  * uniform block (`uniformShape`) runs one copy of its rules' code inline, with the literal's
  * constants and decision from `B[j].one`; any other calls the literal's sub-plan function.
  */
-function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly arity: number }, i: number, j: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[], shapes: (string | undefined)[]): string | undefined {
+function blockCode(block: { readonly rules: readonly CompiledRule[]; readonly arity: number }, i: number, j: number, info: ActionInfo, env: GenerateEnv, reads: ReadSlots, k: unknown[], shapes: (UniformShape | undefined)[]): string | undefined {
   const first = block.rules[0] as CompiledRule
   let e = first.checked.guard
   while (e?.kind === 'Binary' && e.op === '&&') e = e.left
@@ -216,9 +246,9 @@ function functionSource<T>(items: readonly T[], code: (item: T, i: number, reads
  * The source of the plan function for `info` over the plan's deny and allow steps (in the order
  * the evaluator tries them), with each step's constants; undefined when it cannot be made.
  */
-export function planSource(steps: readonly PlanStep[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][]; shapes: (string | undefined)[] } | undefined {
+export function planSource(steps: readonly PlanStep[], info: ActionInfo, env: GenerateEnv): { body: string; K: unknown[][]; shapes: (UniformShape | undefined)[] } | undefined {
   // Per block step, its uniform shape (`uniformShape`) or undefined: what its `B[j]` must serve.
-  const shapes: (string | undefined)[] = []
+  const shapes: (UniformShape | undefined)[] = []
   const src = functionSource(
     steps,
     (step, i, reads, k) => ('rule' in step ? ruleCode(step.rule, i, info, env, reads, k) : blockCode(step.block, i, shapes.length, info, env, reads, k, shapes)),

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { compilePolicySet, createEvaluator, interpret, type Evaluator, type PolicySet } from '../../compiler/index.js'
 import { compileSet } from '../../compiler/evaluator.js'
 import type { CompiledRule } from '../../compiler/compile-rules.js'
-import { literalConstants, planFunction, planSource } from '../../compiler/generate/plan.js'
+import { literalConstants, planFunction, planSource, type UniformShape } from '../../compiler/generate/plan.js'
 import { actionInfo } from '../../compiler/request.js'
 import { createEngine } from '../../index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
@@ -378,7 +378,7 @@ describe('plan functions over equality blocks', () => {
     // The allow rules form one uniform block (the deny rule a step of its own).
     const steps = [{ rule: compileSet(uniform).find((r) => r.checked.kind === 'deny') as CompiledRule }, { block: { rules: compileSet(uniform).filter((r) => r.checked.kind === 'allow'), arity: 0 } }]
     const src = planSource(steps, actionInfo('export', uniform.checked.vocabulary), { functions: uniform.functions, ladders: uniform.ladders })
-    expect(src?.shapes[0]).toBeTypeOf('string')
+    expect(src?.shapes[0]?.code).toBeTypeOf('string')
     // One inline copy, no sub-plan call.
     expect(src?.body).toContain('h = B[0].one(')
     expect(src?.body).not.toContain('.sub(')
@@ -407,7 +407,7 @@ describe('plan functions over equality blocks', () => {
 
   it('tell a uniform block from one that only looks uniform', () => {
     const env = (s: PolicySet) => ({ functions: s.functions, ladders: s.ladders })
-    const shapesOf = (source: string): (string | undefined)[] | undefined => {
+    const shapesOf = (source: string): (UniformShape | undefined)[] | undefined => {
       const s = compile(source)
       const rules = compileSet(s).filter((r) => r.checked.kind === 'allow').map((rule) => ({ rule }))
       // The evaluator's plan would hold one block step: build it as toSteps does.
@@ -415,18 +415,22 @@ describe('plan functions over equality blocks', () => {
       return planSource([{ block }], actionInfo('read', s.checked.vocabulary), env(s))?.shapes
     }
     const rule = (lit: string, rest = ' && doc.size > 1'): string => `  allow: read(doc) if doc.type == ${lit}${rest}`
-    expect(shapesOf(`policy p {\n${['"a"', '"b"', '"c"', '"d"'].map((l) => rule(l)).join('\n')}\n}`)?.[0]).toBeTypeOf('string')
+    expect(shapesOf(`policy p {\n${['"a"', '"b"', '"c"', '"d"'].map((l) => rule(l)).join('\n')}\n}`)?.[0]?.code).toBeTypeOf('string')
     // A literal twice, another shape, other patterns: not uniform (the sub-plan path).
     expect(shapesOf(`policy p {\n${['"a"', '"b"', '"a"', '"d"'].map((l) => rule(l)).join('\n')}\n}`)?.[0]).toBeUndefined()
     expect(shapesOf(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"', ' && doc.size < 1'), rule('"d"')].join('\n')}\n}`)?.[0]).toBeUndefined()
     expect(shapesOf(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"').replace('read(doc)', '[read(doc), export(doc)]'), rule('"d"')].join('\n')}\n}`)?.[0]).toBeUndefined()
     // The inline copy takes a literal's constants only from a rule whose code is the copy's.
-    const s = compile(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"'), rule('"d"'), rule('"e"', ' && doc.size < 1')].join('\n')}\n}`)
+    const s = compile(`policy p {\n${[rule('"a"'), rule('"b"'), rule('"c"'), rule('"d"'), rule('"e"', ' && doc.size < 1'), rule('"f"', ' && doc.size > 2')].join('\n')}\n}`)
     const rules = compileSet(s)
     const info = actionInfo('read', s.checked.vocabulary)
     const shape = planSource([{ block: { rules: rules.slice(0, 4), arity: 0 } }], info, env(s))?.shapes[0]
     if (shape === undefined) throw new Error('expected a uniform block')
-    expect(literalConstants(rules[2] as CompiledRule, shape, info, env(s))).toEqual(['c', 1])
+    // The literal is not a constant of the copy (the lookup decides its conjunct): a rule that
+    // differs from the shape's only in it shares the shape's array; one with another bound has its own.
+    expect(shape.k).toEqual([1])
+    expect(literalConstants(rules[2] as CompiledRule, shape, info, env(s))).toBe(shape.k)
+    expect(literalConstants(rules[5] as CompiledRule, shape, info, env(s))).toEqual([2])
     expect(literalConstants(rules[4] as CompiledRule, shape, info, env(s))).toBeUndefined()
   })
 

@@ -356,6 +356,29 @@ const planEqualityRun: fc.Arbitrary<string[]> = equalityRunOf(
   (binds) => planBoolExpr(binds, 1),
 )
 
+/**
+ * A run the evaluator can make a *uniform* block of (plan.ts `uniformShape`): one target, one
+ * literal per rule, and the same rest of the guard, with the same or a per-rule bound.
+ */
+const planUniformRun: fc.Arbitrary<string[]> = fc.constantFrom(...EQUALITY_PATHS.filter((p) => p.path !== 'd.size')).chain(({ path, targets, literals }) =>
+  fc
+    .tuple(
+      pick(['allow', 'deny']),
+      pick(targets.filter((t) => !t.includes('tool_call'))),
+      fc.uniqueArray(pick(literals), { minLength: 2, maxLength: literals.length }),
+      fc.option(planBoolExpr(path.startsWith('d.'), 1), { nil: undefined }),
+      fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 5 }), fc.constant('each')),
+    )
+    .chain(([kind, target, lits, rest, bound]) =>
+      fc.array(fc.integer({ min: 0, max: 5 }), { minLength: lits.length, maxLength: lits.length }).map((each) =>
+        lits.map((lit, i) => {
+          const n = bound === 'each' ? each[i] : bound
+          return `${kind}: ${target} if ${path} == ${lit}${rest === undefined ? '' : ` && (${rest})`}${n === undefined ? '' : ` && user.level >= ${n}`}`
+        }),
+      ),
+    ),
+)
+
 /** One top-level policy of allow and deny rules over `planBoolExpr` guards (no require or audit rules, no clock), sometimes with an equality block. */
 export const planPolicySet: fc.Arbitrary<string[]> = fc
   .tuple(
@@ -363,7 +386,7 @@ export const planPolicySet: fc.Arbitrary<string[]> = fc
       fc.tuple(pick(['allow', 'allow', 'deny']), planTarget).chain(([kind, t]) => fc.option(planBoolExpr(t.binds), { nil: undefined, freq: 4 }).map((g) => `${kind}: ${t.text}${g === undefined ? '' : ` if ${g}`}`)),
       { minLength: 1, maxLength: 6 },
     ),
-    fc.option(planEqualityRun, { nil: undefined, freq: 2 }),
+    fc.option(fc.oneof(planEqualityRun, planUniformRun), { nil: undefined, freq: 2 }),
   )
   .map(([rules, run]) => (run === undefined ? rules : [...rules.slice(0, 1), ...run, ...rules.slice(1)]))
   .map((rules) => [`policy p0 {\n${rules.map((r) => `  ${r}`).join('\n')}\n}\n`])
