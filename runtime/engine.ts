@@ -13,6 +13,7 @@ import { createEvaluator, type Evaluator, type EvaluatorMode } from '../compiler
 import { interpret } from '../compiler/interpreter.js'
 import type { CompileOptions, CompileResult, PolicySet, PolicySource, SourceDiagnostics } from '../compiler/pipeline.js'
 import type { AuthzRequest, Decision, DeterminingRule, PolicyDecider } from '../stdlib/decision.js'
+import { engineEntry, type EntryTarget } from './engine-entry.js'
 import { stableKey } from './stable-key.js'
 import { watchPolicies, type PolicyWatcher, type WatchOptions } from './watch.js'
 
@@ -129,6 +130,11 @@ function freezeDecision(d: Decision): Decision {
   return Object.freeze(d)
 }
 
+/** Evaluators do not throw; if one ever does, the request is denied, not let through. */
+function internalError(e: unknown, version: number): Decision {
+  return makeDecision({ effect: 'deny', reason: `internal engine error: ${e instanceof Error ? e.message : String(e)}` }, [], [], version, undefined)
+}
+
 /** Builds an engine around a compiler. */
 export function createEngineCore(compile: Compiler, options: EngineOptions = {}): Engine {
   const compileCache = new CompileCache()
@@ -145,11 +151,14 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
   let lastVersion = after
   const previous: PolicySet[] = []
 
+  const direct: EntryTarget = { evaluator: undefined }
   const swap = (set: PolicySet): number => {
     const rules = compileCache.rulesFor(set)
     const version = ++lastVersion
     const evaluator = createEvaluator(set, version, rules, clock === undefined ? { mode } : { clock, mode })
     active = { set, evaluator, version, readsClock: evaluator.readsClock }
+    // With a decision cache every call takes `evaluateWith`.
+    if (decisions === undefined) direct.evaluator = evaluator
     decisions?.clear()
     return version
   }
@@ -179,10 +188,11 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       if (key.length <= cacheMax * KEY_BUDGET) decisions.set(key, d)
       return d
     } catch (e) {
-      // Evaluators do not throw; if one ever does, the request is denied, not let through.
-      return makeDecision({ effect: 'deny', reason: `internal engine error: ${e instanceof Error ? e.message : String(e)}` }, [], [], a.version, undefined)
+      return internalError(e, a.version)
     }
   }
+  const shared = (request: AuthzRequest, opts?: EvaluateOptions): Decision => evaluateWith(active, request, opts)
+  const evaluate = engineEntry(direct, shared, internalError) ?? shared
 
   return {
     load(sources) {
@@ -201,9 +211,7 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
       }
       return { ok: true, version: swap(result.value), files: result.files }
     },
-    evaluate(request, opts) {
-      return evaluateWith(active, request, opts)
-    },
+    evaluate,
     evaluateBatch(requests, opts) {
       if (!Array.isArray(requests)) throw new TypeError('evaluateBatch expects an array of requests')
       const a = active
