@@ -21,7 +21,7 @@ import type { PolicySet } from './pipeline.js'
 import { actionInfo, invalidRequestReason, Normalized, normalizeCommon, normalizeRequest, type ActionInfo, type NormalizedRequest } from './request.js'
 import { CHUNK_FIRED_NONE, chunkSources, closureChunk, codeGenerationAvailable, generateChunks, type Chunk, type ChunkFn } from './generate/chunk.js'
 import { BAIL } from './generate/helpers.js'
-import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type SubPlan, type UniformShape } from './generate/plan.js'
+import { literalConstants, planEntry, planFunction, planSource, subFunction, subSource, type BlockDispatch, type FastPlan, type PlanTable, type SubPlan, type UniformShape } from './generate/plan.js'
 
 /** A compiled, ready-to-run policy set. */
 export interface Evaluator {
@@ -53,6 +53,11 @@ export interface Evaluator {
    * request, for plans with no require or audit rules (docs/evaluators.md).
    */
   readonly fastPlans: number
+  /**
+   * Generated mode: the plan functions by action name, with the full path, for an entry that
+   * tries them itself (the engine's, runtime/engine-entry.ts); `evaluate` does the same.
+   */
+  readonly plans?: PlanTable
 }
 
 /** See `Evaluator.mode`. */
@@ -751,8 +756,11 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       depth--
     }
   }
+  const table: PlanTable = { entries: actions, c: fastCall, full: evaluateGenerated }
+  const entry = planEntry(table)
   return {
-    evaluate: planEntry(actions, fastCall, evaluateGenerated) ?? evaluateGenerated,
+    evaluate: entry ?? evaluateGenerated,
+    ...(entry === undefined ? {} : { plans: table }),
     version,
     hash: set.hash,
     mode,

@@ -151,14 +151,17 @@ export function createEngineCore(compile: Compiler, options: EngineOptions = {})
   let lastVersion = after
   const previous: PolicySet[] = []
 
-  const direct: EntryTarget = { evaluator: undefined }
+  const direct: EntryTarget = { evaluator: undefined, plans: undefined }
   const swap = (set: PolicySet): number => {
     const rules = compileCache.rulesFor(set)
     const version = ++lastVersion
     const evaluator = createEvaluator(set, version, rules, clock === undefined ? { mode } : { clock, mode })
     active = { set, evaluator, version, readsClock: evaluator.readsClock }
     // With a decision cache every call takes `evaluateWith`.
-    if (decisions === undefined) direct.evaluator = evaluator
+    if (decisions === undefined) {
+      direct.evaluator = evaluator
+      direct.plans = evaluator.plans
+    }
     decisions?.clear()
     return version
   }

@@ -276,42 +276,51 @@ export interface FastPlan {
   readonly B: readonly BlockDispatch[]
 }
 
-// Reading the request may throw (a getter, a Proxy) — its action here, its principal, resource or
-// context in a plan function's prologue: the full path reads it again and denies with the reason.
-const ENTRY = [
-  '"use strict"',
-  'return function evaluate(request) {',
-  "  if (typeof request === 'object' && request !== null) {",
-  '    try {',
-  '      const name = request.action',
-  "      if (typeof name === 'string') {",
-  '        const e = entries.get(name)',
-  '        if (e !== undefined) {',
-  '          const f = e.fast',
-  '          if (f !== undefined && f !== null) {',
-  '            const d = f.fn(request, c, f.K, f.D, f.B)',
-  '            if (d !== undefined) return d',
-  '          }',
+/** What an entry needs to try an evaluator's plan functions: its action entries, call context and full path. */
+export interface PlanTable {
+  readonly entries: ReadonlyMap<string, { readonly fast: FastPlan | null | undefined }>
+  readonly c: CallContext
+  /** The evaluator's full path: decides any request, never throws. */
+  readonly full: (request: AuthzRequest) => Decision
+}
+
+/**
+ * Code that returns the decision of the plan function of `request`'s action name in the table
+ * `T` (a `PlanTable`) when there is one and it decides, and falls through otherwise. Reading the
+ * request may throw (a getter, a Proxy) — its action here, its principal, resource or context in
+ * a plan function's prologue: that falls through too, and the full path reads it again and
+ * denies with the reason. Shared by the evaluator's entry and the engine's (runtime/engine-entry.ts).
+ */
+export const PLAN_ATTEMPT = [
+  "if (typeof request === 'object' && request !== null) {",
+  '  try {',
+  '    const name = request.action',
+  "    if (typeof name === 'string') {",
+  '      const a = T.entries.get(name)',
+  '      if (a !== undefined) {',
+  '        const f = a.fast',
+  '        if (f !== undefined && f !== null) {',
+  '          const d = f.fn(request, T.c, f.K, f.D, f.B)',
+  '          if (d !== undefined) return d',
   '        }',
   '      }',
-  '    } catch (e) {',
-  '      return full(request)',
   '    }',
-  '  }',
-  '  return full(request)',
+  '  } catch (e) {}',
   '}',
 ].join('\n')
 
+const ENTRY = ['"use strict"', 'return function evaluate(request) {', PLAN_ATTEMPT, 'return T.full(request)', '}'].join('\n')
+
 /**
  * An evaluator's `evaluate` in generated mode: the plan function of the request's action name
- * when it has one and it decides, else `full` (the evaluator's full path). Made anew for every
- * evaluator, never cached: V8 keeps one set of type feedback per function, and a shared entry
- * would see the plan functions of every evaluator in the process at its one call site, which
- * then stops inlining them. Undefined where code generation is disallowed.
+ * when it has one and it decides, else the table's full path. Made anew for every evaluator,
+ * never cached: V8 keeps one set of type feedback per function, and a shared entry would see
+ * the plan functions of every evaluator in the process at its one call site, which then stops
+ * inlining them. Undefined where code generation is disallowed.
  */
-export function planEntry(entries: ReadonlyMap<string, { readonly fast: FastPlan | null | undefined }>, c: CallContext, full: (request: AuthzRequest) => Decision): ((request: AuthzRequest) => Decision) | undefined {
+export function planEntry(table: PlanTable): ((request: AuthzRequest) => Decision) | undefined {
   try {
-    return (new Function('entries', 'c', 'full', ENTRY) as (...a: unknown[]) => (request: AuthzRequest) => Decision)(entries, c, full)
+    return (new Function('T', ENTRY) as (T: PlanTable) => (request: AuthzRequest) => Decision)(table)
   } catch {
     return undefined
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Evaluator } from '../../compiler/evaluator.js'
 import { createEngine } from '../../index.js'
+import type { PlanTable } from '../../compiler/generate/plan.js'
 import { engineEntry, type EntryTarget } from '../../runtime/engine-entry.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
 
@@ -14,7 +15,7 @@ describe('the engine entry', () => {
   const failed = (e: unknown, version: number): Decision => decision(`failed ${String((e as Error).message)} at ${version}`)
 
   it('calls the target evaluator directly, and the shared path without one or with options', () => {
-    const target: EntryTarget = { evaluator: undefined }
+    const target: EntryTarget = { evaluator: undefined, plans: undefined }
     const evaluate = engineEntry(target, slow, failed)
     if (evaluate === undefined) throw new Error('code generation is allowed here')
     calls.length = 0
@@ -26,12 +27,44 @@ describe('the engine entry', () => {
   })
 
   it('denies through `failed` when an evaluator throws', () => {
-    const target: EntryTarget = { evaluator: evaluator(() => { throw new Error('boom') }) }
+    const target: EntryTarget = { evaluator: evaluator(() => { throw new Error('boom') }), plans: undefined }
     expect(engineEntry(target, slow, failed)?.(REQUEST).reason).toBe('failed boom at 7')
   })
 
+  it('tries the plan function of the request’s action name, and takes the full path when it has none or it does not decide', () => {
+    const seen: string[] = []
+    const fast = (d: Decision | undefined, what: string) => ({ fn: () => (seen.push(what), d), K: [], D: [], B: [] })
+    const entries = new Map<string, { fast: unknown }>([
+      ['read', { fast: fast(decision('planned'), 'read') }],
+      ['write', { fast: fast(undefined, 'write') }],
+      ['list', { fast: null }],
+      ['boom', { fast: { ...fast(undefined, 'boom'), fn: () => { throw new Error('getter') } } }],
+    ])
+    const actionOf = (r: AuthzRequest): string => {
+      try {
+        return String(r.action)
+      } catch {
+        return '(throws)'
+      }
+    }
+    const plans = { entries, c: {}, full: (r: AuthzRequest) => (seen.push(`full ${actionOf(r)}`), decision('full')) } as unknown as PlanTable
+    // The evaluator's own entry is not called when the plan functions are there.
+    const evaluate = engineEntry({ evaluator: evaluator(() => decision('evaluator')), plans }, slow, failed)
+    if (evaluate === undefined) throw new Error('code generation is allowed here')
+    const at = (action: unknown) => evaluate({ ...REQUEST, action } as AuthzRequest).reason
+    expect([at('read'), at('write'), at('list'), at('boom'), at('delete'), at({ name: 'read' })]).toEqual(['planned', 'full', 'full', 'full', 'full', 'full'])
+    expect(seen).toEqual(['read', 'write', 'full write', 'full list', 'full boom', 'full delete', 'full [object Object]'])
+    // A request whose action cannot be read goes to the full path, which denies it.
+    const hostile = Object.defineProperty({}, 'action', { get: () => { throw new Error('no') } }) as AuthzRequest
+    expect(evaluate(hostile).reason).toBe('full')
+    expect(evaluate(null as unknown as AuthzRequest).reason).toBe('full')
+    // A full path that throws is denied through `failed`.
+    const broken = { ...plans, full: () => { throw new Error('broken') } } as unknown as PlanTable
+    expect(engineEntry({ evaluator: evaluator(() => decision('evaluator')), plans: broken }, slow, failed)?.({ ...REQUEST, action: 'write' } as AuthzRequest).reason).toBe('failed broken at 7')
+  })
+
   it('is made anew for every engine', () => {
-    expect(engineEntry({ evaluator: undefined }, slow, failed)).not.toBe(engineEntry({ evaluator: undefined }, slow, failed))
+    expect(engineEntry({ evaluator: undefined, plans: undefined }, slow, failed)).not.toBe(engineEntry({ evaluator: undefined, plans: undefined }, slow, failed))
   })
 })
 
