@@ -81,5 +81,10 @@ describe('an engine without a decision cache', () => {
     for (let i = 0; i < 3; i++) expect(engine.evaluate(request)).toMatchObject({ effect: 'allow', version: 3 })
     // Options take the shared path, with the same decision.
     expect(engine.evaluate(request, { explain: true }).effect).toBe('allow')
+    // `evaluate` reads no `this`: taken off the engine, it still decides with the set loaded last.
+    const { evaluate } = engine
+    expect(evaluate(request)).toMatchObject({ effect: 'allow', version: 3 })
+    expect(engine.load([{ name: 'c.policy', source: 'policy c {\n  deny: read(doc)\n}' }]).ok).toBe(true)
+    for (let i = 0; i < 3; i++) expect(evaluate(request)).toMatchObject({ effect: 'deny', version: 4 })
   })
 })
