@@ -40,9 +40,11 @@ export class TypeChecker {
   /** Checks an expression that must be a boolean (a guard or a precondition). */
   checkBoolean(e: Expr, binders: ReadonlySet<string>): void {
     const t = this.infer(e, binders)
-    if (t && t.kind !== 'boolean' && t.kind !== 'any') {
+    // A record literal is typed `any` (its fields are not tracked), but as a condition it is a record.
+    const label = e.kind === 'Record' ? 'record' : t && t.kind !== 'boolean' && t.kind !== 'any' ? typeLabel(t) : undefined
+    if (label !== undefined) {
       const literal = e.kind === 'String' || e.kind === 'Number' || e.kind === 'Duration' || e.kind === 'Array' || e.kind === 'Record'
-      this.report(diagnostic(CHECK.notBoolean, literal ? 'error' : 'warning', `this condition is a ${typeLabel(t)}, not a boolean; it will always be an evaluation error`, e.span, { help: 'compare it, e.g. `x == true` or `x != ""`' }))
+      this.report(diagnostic(CHECK.notBoolean, literal ? 'error' : 'warning', `this condition is a ${label}, not a boolean; it will always be an evaluation error`, e.span, { help: 'compare it, e.g. `x == true` or `x != ""`' }))
     }
   }
 

@@ -14,10 +14,13 @@ const SCHEMA = {
   resource: { id: 'string', size: 'number' },
 }
 
+/** No schema at all. */
+const NONE = Symbol('no schema')
+
 /** `[code, severity, the text the span covers]` of every diagnostic of `guard` in an allow rule. */
 function warnings(guard: string, schema: unknown = SCHEMA): [string, string, string][] {
   const source = `policy p { allow: read(doc) if ${guard} }`
-  const r = compilePolicySet([{ name: 'p.policy', source }], { schema })
+  const r = compilePolicySet([{ name: 'p.policy', source }], schema === NONE ? {} : { schema })
   return r.files.flatMap((f) => f.diagnostics.map((d): [string, string, string] => [d.code, d.severity, source.slice(d.span.start, d.span.end)]))
 }
 
@@ -47,7 +50,9 @@ describe('type inference behind the checker’s warnings', () => {
   })
 
   it('tells a literal condition (always an error) from an attribute that is not a boolean (a warning)', () => {
-    for (const literal of ['5', '"yes"', '5m', '[true]']) expect(warnings(literal), literal).toEqual([['CHECK024', 'error', literal]])
+    for (const literal of ['5', '"yes"', '5m', '[true]', '{ a: true }']) expect(warnings(literal), literal).toEqual([['CHECK024', 'error', literal]])
+    // Without a schema too: a literal needs none.
+    for (const literal of ['5', '{ a: true }']) expect(warnings(literal, NONE), literal).toEqual([['CHECK024', 'error', literal]])
     expect(warnings('user.level')).toEqual([['CHECK024', 'warning', 'user.level']])
     expect(warnings('user.verified')).toEqual([])
   })
