@@ -178,6 +178,18 @@ const NO_VARS: ReadonlyMap<string, Value> = new Map()
 const NO_LAMBDAS: readonly (readonly Value[])[] = []
 const NO_ERRORS: readonly DecisionError[] = Object.freeze([])
 const NO_RULES: readonly CompiledRule[] = Object.freeze([])
+
+/**
+ * The rules of a block whose literal is `v` (a value read at the block's path), or undefined
+ * when none is: a string, number (0 and -0 alike) or boolean selects its literal's rules; a
+ * container never equals a primitive literal, so every first conjunct is false.
+ */
+function literalRules(block: Block, v: unknown): readonly CompiledRule[] | undefined {
+  if (typeof v === 'string') return block.strings.get(v)
+  if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v)
+  if (typeof v === 'boolean') return block.booleans.get(v)
+  return undefined
+}
 const NOT_APPLICABLE = 0
 const FIRED = 1
 const FALSE = 2
@@ -495,11 +507,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
   const rulesOf = (block: Block, req: NormalizedRequest): readonly CompiledRule[] => {
     const v = blockValue(block, req, limits)
     if (v === undefined) return block.rules
-    if (typeof v === 'string') return block.strings.get(v) ?? NO_RULES
-    if (typeof v === 'number') return block.numbers.get(v === 0 ? 0 : v) ?? NO_RULES
-    if (typeof v === 'boolean') return block.booleans.get(v) ?? NO_RULES
-    // A container never equals a primitive literal: every first conjunct is false.
-    return NO_RULES
+    return literalRules(block, v) ?? NO_RULES
   }
 
   /** The normalised request (and `lastCall` set for it), or the deny of a malformed one. */
@@ -704,9 +712,6 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
    * literals of the block's rules get an entry, so requests cannot grow the tables.
    */
   const blockDispatch = (block: Block, info: ActionInfo, shape: UniformShape | undefined): BlockDispatch => {
-    /** As `rulesOf`: a string, number or boolean selects its literal's rules; anything else equals none. */
-    const rulesFor = (v: unknown): readonly CompiledRule[] | undefined =>
-      typeof v === 'string' ? block.strings.get(v) : typeof v === 'number' ? block.numbers.get(v === 0 ? 0 : v) : typeof v === 'boolean' ? block.booleans.get(v) : undefined
     /** A table by literal of what `make` gives (null: it could not, and the plan function bails on that literal each time). */
     const perLiteral = <T extends object>(make: (rules: readonly CompiledRule[]) => T | null) => {
       // A Map tells "1" from 1 and true from "true", and 0 from -0 not at all (SameValueZero), as the block's maps.
@@ -714,7 +719,7 @@ export function createEvaluator(set: PolicySet, version: number, rules: readonly
       const get = (v: unknown): T | undefined => {
         let t = table.get(v)
         if (t === undefined) {
-          const rules = rulesFor(v)
+          const rules = literalRules(block, v)
           if (rules === undefined) return undefined
           table.set(v, (t = make(rules)))
         }
