@@ -266,20 +266,22 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
  * block skip a deny whose guard would have failed closed.
  */
 function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): unknown {
-  // The common key, one attribute of argument 0, read as the chunk readers read it
-  // (compiler/generate/expr.ts `readMember`): an own scalar of a plain record.
-  if (key.path.length === 1 && key.root.kind === 'arg' && key.root.index === 0) {
-    const root = req.args.length > 0 ? req.args[0] : req.resource
-    const prop = key.path[0] as string
-    if (typeof root === 'object' && root !== null && !Array.isArray(root) && !(prop in Object.prototype)) {
-      const proto: unknown = Object.getPrototypeOf(root)
-      if (proto === Object.prototype || proto === null) {
-        const v: unknown = (root as Record<string, unknown>)[prop]
-        if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
+  // Inside the try: a getter at the path may throw, and the block then evaluates all its rules,
+  // whose guards report the error (it escaped `evaluate` before test/compiler/index-paths.test.ts).
+  try {
+    // The common key, one attribute of argument 0, read as the chunk readers read it
+    // (compiler/generate/expr.ts `readMember`): an own scalar of a plain record.
+    if (key.path.length === 1 && key.root.kind === 'arg' && key.root.index === 0) {
+      const root = req.args.length > 0 ? req.args[0] : req.resource
+      const prop = key.path[0] as string
+      if (typeof root === 'object' && root !== null && !Array.isArray(root) && !(prop in Object.prototype)) {
+        const proto: unknown = Object.getPrototypeOf(root)
+        if (proto === Object.prototype || proto === null) {
+          const v: unknown = (root as Record<string, unknown>)[prop]
+          if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
+        }
       }
     }
-  }
-  try {
     const root = key.root.kind === 'arg' ? argAt(req, key.root.index) : lookupName(key.root.name, NO_VARS, req)
     if (root === undefined) return undefined
     const n = key.path.length
