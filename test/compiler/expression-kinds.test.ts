@@ -17,7 +17,7 @@ function compile(source: string): PolicySet {
   return r.value
 }
 
-const principal = { id: 'al', level: 5, zero: 0, neg: -3, name: 'Al', tags: ['a', 'b'], nums: [1, 2, 3], rec: { x: 1, y: 'z' }, t: 'secret', flag: true }
+const principal = { id: 'al', level: 5, zero: 0, neg: -3, name: 'Al', tags: ['a', 'b'], nums: [1, 2, 3], rec: { x: 1, y: 'z' }, recs: [{ x: 1 }, { x: 'y' }], t: 'secret', flag: true }
 const REQUESTS: readonly [string, AuthzRequest][] = [
   ['full', { principal, action: 'read', resource: { id: 'd', owner: 'al', kind: 'memo' }, context: { user: { level: 4 } } }],
   ['other values', { principal: { ...principal, level: 2, name: 'Bo', tags: [], nums: [0], rec: { x: 2 }, t: 'public', flag: false }, action: 'read', resource: { id: 'd', owner: 'bo', kind: 'note' }, context: { user: { level: 9 } } }],
@@ -37,6 +37,14 @@ const GUARDS: readonly string[] = [
   'principal.rec["x"] == 1',
   'principal.tags[0] == "a" && principal.nums[0] < 2',
   'principal.nums[principal.zero] == 1',
+  // an index read as the base of a member read
+  'principal.recs[0].x == 1',
+  'principal.recs[principal.zero].x == 1',
+  'principal.recs[1].x == "y"',
+  'principal.nums[0].x == 1',
+  // a record literal with a `__proto__` key keeps it as a key
+  '{ "__proto__": 1, a: 2 }.keys() == ["__proto__", "a"]',
+  '{ "__proto__": principal.level }["__proto__"] == 5',
   // an array's own properties are not attributes (only records have them)
   'principal.tags.length == 2',
   'principal.tags.length.bits == 2',
@@ -107,8 +115,8 @@ const GUARDS: readonly string[] = [
   'principal.missing == 1',
 ]
 
-/** Guards that fail on every request above: an index past the end, division by zero, a number against a string, a missing attribute, an attribute of an array. */
-const ALWAYS_FAIL = new Set(['principal.nums[5] == 1', 'principal.level / principal.zero == 1', 'principal.level > "a"', 'principal.missing == 1', 'principal.tags.length == 2', 'principal.tags.length.bits == 2'])
+/** Guards that fail on every request above: an index past the end, an attribute of a number, division by zero, a number against a string, a missing attribute, an attribute of an array. */
+const ALWAYS_FAIL = new Set(['principal.nums[5] == 1', 'principal.nums[0].x == 1', 'principal.level / principal.zero == 1', 'principal.level > "a"', 'principal.missing == 1', 'principal.tags.length == 2', 'principal.tags.length.bits == 2'])
 
 const reference = (set: PolicySet, r: AuthzRequest): Decision => interpret(set.checked, r, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
 
