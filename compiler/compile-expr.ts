@@ -72,15 +72,18 @@ function member(obj: Fn, prop: string, base: boolean): Fn {
   if (base) {
     return (s) => {
       const o = obj(s)
+      // Stryker disable next-line StringLiteral: `typeof o === ''` is never true, which only sends every read to `getMember`, which returns the same own attribute
       const v = o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop) ? (o as Record<string, unknown>)[prop] : getMember(o, prop)
       return readBase(v, what)
     }
   }
   return (s) => {
     const o = obj(s)
+    // Stryker disable next-line StringLiteral,BlockStatement: as in the base read: without the shortcut, `getMember` returns the same own attribute and `readValue` checks it
     if (o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop)) {
       const v: unknown = (o as Record<string, unknown>)[prop]
       // Strings, booleans and finite non-zero numbers are values as they are; the rest is checked.
+      // Stryker disable next-line StringLiteral,ArithmeticOperator: `typeof v === ''` and `v + v === 0` (false for every finite non-zero number) only send more values to `readValue`, which returns strings, booleans and finite non-zero numbers unchanged
       if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
       return readValue(v, s.c.limits, what)
     }
