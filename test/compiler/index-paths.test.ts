@@ -69,6 +69,26 @@ const SETS: Record<string, string> = {
     deny: read if resource.level == 3
     deny: read if resource.level == false
   }`,
+  // Runs of two rules on one key: no run is long enough to be a block, and rules on different
+  // keys (another argument, a name, a longer path) must not be taken for one block.
+  'different keys in a row': `policy p {
+    allow: copy(a, b) if a.type == "a"
+    allow: copy(a, b) if a.type == "x"
+    allow: copy(a, b) if b.type == "a"
+    allow: copy(a, b) if b.type == 1
+    allow: copy(a, b) if doc.type == "a"
+    allow: copy(a, b) if doc.type == true
+    allow: copy(a, b) if doc.meta.type == "a"
+    allow: copy(a, b) if doc.meta.type == 0
+    deny: read(d) if d.level == "x"
+    deny: read(d) if d.level == 3
+    deny: read(d) if doc.level == "x"
+    deny: read(d) if doc.level == false
+    deny: read(d) if resource.level == "y"
+    deny: read(d) if resource.level == 3
+    deny: read(d) if d.meta.level == "x"
+    deny: read(d) if d.meta.level == true
+  }`,
   'a name Object.prototype also has': `policy p {
     allow: read(d) if d.constructor == "a"
     allow: read(d) if d.constructor == "b"
@@ -108,6 +128,7 @@ function requests(): AuthzRequest[] {
       { principal, action: { name: 'read', args: [OTHER] }, resource: d, context: { doc: d } },
       { principal, action: { name: 'copy', args: [OTHER, d] } },
       { principal, action: { name: 'copy', args: [d, OTHER] } },
+      { principal, action: { name: 'copy', args: [OTHER, OTHER] }, context: { doc: d } },
       { principal, action: { name: 'copy', args: [d] } },
       { principal, action: 'copy', resource: d },
       { principal: { id: 'p', type: v }, action: 'read', resource: { type: 'a', level: 'z' } },

@@ -34,3 +34,42 @@ describe('compileSet with reuse', () => {
     }
   })
 })
+
+describe('what a reused rule depends on', () => {
+  const compile = (source: string) => {
+    const r = compilePolicySet([{ name: 'p.policy', source }])
+    if (!r.value) throw new Error(JSON.stringify(r.files))
+    return r.value
+  }
+  const decide = (set: ReturnType<typeof compile>, rules: ReturnType<typeof compileSet>, req: AuthzRequest) => createEvaluator(set, 1, rules).evaluate(req)
+
+  it('a rule whose policy scope changed is compiled again', () => {
+    const before = compile('agent alice {\n  policy p { allow: read  deny: write  require: [log] for read }\n}')
+    const reuse = ruleReuse(before, compileSet(before))
+    const policy = before.checked.policies[0]
+    if (!policy) throw new Error('no policy')
+    // The same checked rules, in a policy moved to the top level (as a mutant that drops a scope does).
+    const { scope: _dropped, ...unscoped } = policy
+    const after = { ...before, checked: { ...before.checked, policies: [unscoped] } }
+    for (const req of [{ principal: { id: 'bob' }, action: 'read' }, { principal: { id: 'bob' }, action: 'write' }] as AuthzRequest[]) {
+      const fresh = decide(after, compileSet(after), req)
+      expect(decide(after, compileSet(after, reuse), req)).toEqual(fresh)
+      // Bob is no longer outside the policy's scope: its rules now decide for him.
+      expect(fresh.determining.length).toBeGreaterThan(0)
+    }
+  })
+
+  it('a require rule without `for` is compiled again: its policy’s targets may have changed', () => {
+    const before = compile('policy p { allow: read  require: [log] }')
+    const targets = compile('policy p { allow: write  require: [log] }')
+    const reuse = ruleReuse(before, compileSet(before))
+    const [oldPolicy, newPolicy] = [before.checked.policies[0], targets.checked.policies[0]]
+    if (!oldPolicy || !newPolicy) throw new Error('no policy')
+    // The old require rule object (reuse knows it) under the new policy's targets.
+    const after = { ...targets, checked: { ...targets.checked, policies: [{ ...newPolicy, rules: [newPolicy.rules[0], oldPolicy.rules[1]] as typeof newPolicy.rules }] } }
+    const req = { principal: { id: 'bob' }, action: 'write' } as AuthzRequest
+    const fresh = decide(after, compileSet(after), req)
+    expect(fresh.effect).toBe('allow_with_conditions')
+    expect(decide(after, compileSet(after, reuse), req)).toEqual(fresh)
+  })
+})
