@@ -92,6 +92,44 @@ describe('explain traces, exactly', () => {
   })
 })
 
+describe('explain traces of scoped policies, exactly', () => {
+  const scoped = compile(`channel ops {\n  policy c { allow: send  require: [encrypt] for send  audit: [sent] for send }\n}\nagent alice {\n  policy a { deny: write  allow: read  require: [log] }\n}\npolicy t { allow: [send, write] }\n`)
+  const run = (req: AuthzRequest): Decision => interpret(scoped.checked, req, { functions: scoped.functions, ladders: scoped.ladders, limits: scoped.limits, version: 1, explain: true })
+  const outAgent = 'out of scope: policy `a` governs agent "alice", and principal.id is "bob"'
+
+  it('a policy out of scope says whose requests it governs and what the request carries', () => {
+    expect(steps(run({ principal: { id: 'bob' }, action: 'send' }))).toEqual([
+      `a[0] not_applicable: ${outAgent}`,
+      'c[0] not_applicable: out of scope: policy `c` governs channel "ops", and context.channel is absent',
+      `a[1] not_applicable: ${outAgent}`,
+      't[0] fired',
+      'c[1] not_applicable: out of scope: policy `c` governs channel "ops", and context.channel is absent',
+      'c[2] not_applicable: out of scope: policy `c` governs channel "ops", and context.channel is absent',
+      `a[2] not_applicable: ${outAgent}`,
+    ])
+    expect(steps(run({ principal: { id: 'bob' }, action: 'send', context: { channel: 'dev' } }))[1]).toBe('c[0] not_applicable: out of scope: policy `c` governs channel "ops", and context.channel is "dev"')
+  })
+
+  it('a rule of a policy in scope says so when it fires', () => {
+    expect(steps(run({ principal: { id: 'bob' }, action: 'send', context: { channel: 'ops' } }))).toEqual([
+      `a[0] not_applicable: ${outAgent}`,
+      'c[0] fired: in scope: policy `c` governs channel "ops"',
+      'c[1] met',
+      'c[2] attached',
+      `a[2] not_applicable: ${outAgent}`,
+    ])
+    // Deny rules, require and audit rules fold the scope's case (SEMANTICS.md §7); allow rules do not.
+    expect(steps(run({ principal: { id: 'Alice' }, action: 'write' }))).toEqual(['a[0] fired: in scope: policy `a` governs agent "alice"'])
+  })
+
+  it('an obligation whose value errors is unmet, named', () => {
+    const s = compile('policy q {\n  allow: read\n  require: [retain = principal.days * 2]\n}\n')
+    const d = interpret(s.checked, { principal: { id: 'a' }, action: 'read' }, { functions: s.functions, ladders: s.ladders, limits: s.limits, version: 1, explain: true })
+    expect(d.effect).toBe('deny')
+    expect(steps(d)).toEqual(['q[0] fired', 'q[1] unmet: retain'])
+  })
+})
+
 describe('readClock', () => {
   it('reads the clock given, the system clock without one, and NaN from a clock that throws or is not a number', () => {
     expect(readClock(() => 1234)).toBe(1234)
