@@ -6,7 +6,7 @@
  * change without any test noticing.
  */
 import { describe, expect, it } from 'vitest'
-import { compilePolicySet, type CompileOptions } from '../../compiler/index.js'
+import { compilePolicySet, interpret, type CompileOptions } from '../../compiler/index.js'
 import { parseSchema } from '../../compiler/schema.js'
 import { createHostFunctionRegistry, registerHostFunction } from '../../index.js'
 
@@ -196,5 +196,22 @@ describe('the content hash of a set', () => {
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1)
     // An open schema with no actions types nothing the code depends on: same hash as no schema.
     expect(hash({ schema: { context: {}, open: true } })).toBe(base)
+  })
+})
+
+describe('action patterns', () => {
+  it('a call pattern needs a name, a string or `_` as its verb, and positional arguments', () => {
+    for (const bad of ['read(x = 1)', '5(x)', 'a.b(x)', '(x => x)(y)']) expect(codes(`policy p { allow: ${bad} }`), bad).toEqual(['CHECK001'])
+    for (const ok of ['read(x)', '"tool_call::*"(x)', '_(x)']) expect(codes(`policy p { allow: ${ok} }`), ok).toEqual([])
+  })
+
+  it('`any` as an argument matches anything and binds nothing', () => {
+    const r = compile('policy p { allow: read(any) if any == 5 }')
+    const set = r.value
+    if (!set) throw new Error(JSON.stringify(r.files))
+    // `any` in the guard is not the argument but a request name, absent here: the guard is false.
+    expect(set.checked.policies[0]?.rules[0]?.patterns).toEqual([{ kind: 'call', verb: { kind: 'name', name: 'read' }, args: [{ kind: 'any' }] }])
+    const d = interpret(set.checked, { principal: { id: 'a' }, action: { name: 'read', args: [5] } }, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
+    expect(d).toMatchObject({ effect: 'deny', reason: 'no allow rule matched' })
   })
 })
