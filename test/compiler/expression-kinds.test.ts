@@ -133,6 +133,10 @@ describe.each(GUARDS)('allow: read if %s', (guard) => {
         expect(closures.evaluate(req)).toEqual(want)
         outcomes.add(want.errors.length > 0 ? 'error' : want.effect)
       }
+      // Generated code that does not build falls back to closures and decides the same: the
+      // comparison alone would not notice a broken template for this form.
+      expect(generated.mode).toBe('generated')
+      expect(generated.fallbackRuns).toBe(0)
     }
     // The comparison is not vacuous: each guard is seen to allow and to deny on some request, or,
     // for the guards that can only fail, to fail on every one.

@@ -19,6 +19,7 @@ function decisions(req: AuthzRequest): Decision[] {
   const generated = createEvaluator(set, 1)
   const got = [createEvaluator(set, 1, undefined, { mode: 'closures' }).evaluate(req), generated.evaluate(req), generated.evaluate(req)]
   for (const d of got) if (!isDeepStrictEqual(d, want)) expect.fail(`differs\n got: ${JSON.stringify(d)}\nwant: ${JSON.stringify(want)}`)
+  expect(generated.fallbackRuns).toBe(0)
   return [want, ...got]
 }
 

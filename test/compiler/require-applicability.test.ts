@@ -18,6 +18,7 @@ function decide(source: string, req: AuthzRequest): Decision {
   for (const got of [createEvaluator(set, 1, undefined, { mode: 'closures' }).evaluate(req), generated.evaluate(req), generated.evaluate(req)]) {
     if (!isDeepStrictEqual(got, want)) expect.fail(`differs\n got: ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`)
   }
+  expect(generated.fallbackRuns).toBe(0)
   return want
 }
 

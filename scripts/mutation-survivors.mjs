@@ -1,0 +1,121 @@
+// Reruns only the surviving mutants of earlier Stryker reports, after tests were added.
+//
+// Stryker's incremental mode reuses a survivor's result while the tests that covered it are
+// unchanged, even when a new test would kill it, and throws away every result whose tests changed:
+// after a day of new tests it retests most of compiler/. This script instead asks Stryker for
+// exactly the mutants that survived (or had no coverage), by their locations, and merges the new
+// results back into the reports they came from.
+//
+//   node scripts/mutation-survivors.mjs plan  reports/a.json reports/b.json …   → reports/stryker-survivors.config.mjs
+//   npx stryker run reports/stryker-survivors.config.mjs
+//   node scripts/mutation-survivors.mjs merge reports/a.json reports/b.json …   → reports/mutation/survivors-merged.json
+//
+// A later report given wins for a file it shares with an earlier one (as in mutation-report.mjs).
+// Locations are carried to the current source by line text (indentation may differ): a mutant
+// whose line no longer exists is reported with its old status and counted in the summary.
+import { readFileSync, writeFileSync } from 'node:fs'
+
+const [command, ...reports] = process.argv.slice(2)
+const RESULTS = 'reports/mutation/survivors.json'
+const OPEN = new Set(['Survived', 'NoCoverage'])
+
+/** The latest report's entry for each file. */
+function latestFiles(paths) {
+  const files = new Map()
+  for (const p of paths) for (const [f, d] of Object.entries(JSON.parse(readFileSync(p, 'utf8')).files)) files.set(f, d)
+  return files
+}
+
+/** Maps a 1-based line of `oldSource` to the current file: [line, column shift], or undefined. */
+function lineMapper(oldSource, newSource) {
+  const oldLines = oldSource.split('\n')
+  const newLines = newSource.split('\n')
+  const at = new Map()
+  newLines.forEach((l, i) => {
+    const k = l.trim()
+    const list = at.get(k) ?? []
+    list.push(i + 1)
+    at.set(k, list)
+  })
+  const indent = (l) => l.length - l.trimStart().length
+  return (line) => {
+    const text = oldLines[line - 1]
+    if (text === undefined) return undefined
+    const candidates = at.get(text.trim())
+    if (candidates === undefined || text.trim() === '') return undefined
+    // The candidate nearest the old position: a file grows or shrinks around an unchanged line.
+    const best = candidates.reduce((a, b) => (Math.abs(b - line) < Math.abs(a - line) ? b : a))
+    return [best, indent(newLines[best - 1]) - indent(text)]
+  }
+}
+
+function moved(m, map) {
+  const s = map(m.location.start.line)
+  if (s === undefined) return undefined
+  // The end by its distance from the start: a block's closing line (`}`) has many look-alikes.
+  const span = m.location.end.line - m.location.start.line
+  const shift = span === 0 ? s[1] : 0
+  return { start: { line: s[0], column: m.location.start.column + s[1] }, end: { line: s[0] + span, column: m.location.end.column + shift } }
+}
+
+const key = (file, m, loc) => `${file}|${loc.start.line}:${loc.start.column}-${loc.end.line}:${loc.end.column}|${m.mutatorName}|${m.replacement ?? ''}`
+
+if (command === 'plan') {
+  const ranges = []
+  let lost = 0
+  for (const [file, d] of latestFiles(reports)) {
+    const map = lineMapper(d.source, readFileSync(file, 'utf8'))
+    for (const m of d.mutants.filter((x) => OPEN.has(x.status))) {
+      const loc = moved(m, map)
+      if (loc === undefined) {
+        lost++
+        continue
+      }
+      // Report columns are 1-based, mutate-range columns 0-based (lines are 1-based in both); the
+      // range ends one column late, which can only take in a mutant more.
+      ranges.push(`${file}:${loc.start.line}:${loc.start.column - 1}-${loc.end.line}:${loc.end.column}`)
+    }
+  }
+  const unique = [...new Set(ranges)]
+  writeFileSync('reports/stryker-survivors.config.mjs', `// Written by scripts/mutation-survivors.mjs plan: the open mutants of ${reports.join(', ')}.
+import base from '../stryker.config.mjs'
+export default {
+  ...base,
+  mutate: ${JSON.stringify(unique, null, 2)},
+  incremental: false,
+  tempDirName: '.stryker-tmp-survivors',
+  jsonReporter: { fileName: '${RESULTS}' },
+  htmlReporter: { fileName: 'reports/mutation/survivors.html' },
+}
+`)
+  console.log(`${unique.length} ranges for ${ranges.length} open mutants; ${lost} open mutants whose line is gone (not rerun)`)
+} else if (command === 'merge') {
+  const fresh = new Map()
+  for (const [file, d] of Object.entries(JSON.parse(readFileSync(RESULTS, 'utf8')).files)) for (const m of d.mutants) fresh.set(key(file, m, m.location), m)
+  const out = { files: {} }
+  let updated = 0
+  let stale = 0
+  for (const [file, d] of latestFiles(reports)) {
+    const source = readFileSync(file, 'utf8')
+    const map = lineMapper(d.source, source)
+    const mutants = []
+    for (const m of d.mutants) {
+      const loc = moved(m, map)
+      if (loc === undefined) {
+        if (OPEN.has(m.status)) stale++
+        mutants.push(m)
+        continue
+      }
+      const now = OPEN.has(m.status) ? fresh.get(key(file, m, loc)) : undefined
+      if (now !== undefined) updated++
+      else if (OPEN.has(m.status)) stale++
+      mutants.push({ ...m, location: loc, ...(now === undefined ? {} : { status: now.status, statusReason: now.statusReason, killedBy: now.killedBy, coveredBy: now.coveredBy }) })
+    }
+    out.files[file] = { ...d, source, mutants }
+  }
+  writeFileSync('reports/mutation/survivors-merged.json', JSON.stringify(out))
+  console.log(`${updated} open mutants retested; ${stale} not found in the new results (left as they were)`)
+} else {
+  console.error('usage: node scripts/mutation-survivors.mjs plan|merge <report.json>…')
+  process.exit(2)
+}
