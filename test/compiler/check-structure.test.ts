@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compilePolicySet, interpret, type CompileOptions } from '../../compiler/index.js'
+import { CompileCache } from '../../compiler/cache.js'
 import { parseSchema } from '../../compiler/schema.js'
 import { createHostFunctionRegistry, registerHostFunction } from '../../index.js'
 
@@ -213,5 +214,51 @@ describe('action patterns', () => {
     expect(set.checked.policies[0]?.rules[0]?.patterns).toEqual([{ kind: 'call', verb: { kind: 'name', name: 'read' }, args: [{ kind: 'any' }] }])
     const d = interpret(set.checked, { principal: { id: 'a' }, action: { name: 'read', args: [5] } }, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
     expect(d).toMatchObject({ effect: 'deny', reason: 'no allow rule matched' })
+  })
+})
+
+describe('more of what the checker builds', () => {
+  it('audit lists: names, strings, `name = value` and any other expression as the value of `audit`', () => {
+    const r = compile('policy p { allow: any  audit: ["access_log", reads, kept = 30, user.level > 1] }')
+    const audits = r.value?.checked.policies[0]?.rules[1]?.audits.map((a) => (a.value === undefined ? a : { ...a, value: a.value.kind }))
+    expect(audits).toEqual([{ name: 'access_log' }, { name: 'reads' }, { name: 'kept', value: 'Number' }, { name: 'audit', value: 'Binary' }])
+  })
+
+  it('a require or audit rule has no patterns of its own', () => {
+    const r = compile('policy p { allow: read(d)  require: [log]  audit: [seen] for write(x) }')
+    expect(r.value?.checked.policies[0]?.rules.map((rule) => rule.patterns.length)).toEqual([1, 0, 0])
+  })
+
+  it('a call in a require list is a precondition, not a pattern that binds', () => {
+    const schema = { context: { user: { id: 'string' } } }
+    expect(codes('policy p { allow: read  require: has(zz, "a") }', { schema })).toEqual(['CHECK020'])
+    expect(codes('policy p { allow: read(zz)  require: has(zz, "a") }', { schema })).toEqual([])
+  })
+
+  it('a policy whose target is not a pattern still checks its require rules', () => {
+    expect(codes('policy p { allow: 1 + 2  require: [log] if nosuch() }')).toEqual(['CHECK001', 'CHECK010'])
+  })
+})
+
+describe('the compile cache', () => {
+  it('answers a set it has compiled from the cache, by content, within its bound', () => {
+    const setOf = (source: string) => {
+      const r = compilePolicySet([{ name: 'p.policy', source }])
+      if (!r.value) throw new Error(JSON.stringify(r.files))
+      return r.value
+    }
+    const a = setOf('policy p { allow: read }')
+    const b = setOf('policy p { allow: write }')
+    const cache = new CompileCache(1)
+    const first = cache.rulesFor(a)
+    expect(cache.rulesFor(setOf('policy p { allow: read }'))).toBe(first)
+    expect([cache.hits, cache.misses]).toEqual([1, 1])
+    cache.rulesFor(b)
+    // The bound is 1: `b` evicted `a`.
+    expect(cache.rulesFor(a)).not.toBe(first)
+    expect([cache.hits, cache.misses]).toEqual([1, 3])
+    cache.clear()
+    cache.rulesFor(a)
+    expect([cache.hits, cache.misses]).toEqual([1, 4])
   })
 })

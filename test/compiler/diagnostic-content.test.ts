@@ -67,6 +67,12 @@ describe('a diagnostic names what is wrong', () => {
     expect(d.message).not.toContain(long)
     expect(d.message.length).toBeLessThan(long.length)
     expect(only('policy p { allow: short + 1 }').message).toContain('short + 1')
+    expect(only('policy p { allow: short + 1 }').message).not.toContain('…')
+    // 60 characters are quoted whole; 61 are cut to 60 and an ellipsis.
+    const sixty = `x${'y'.repeat(55)} + 1`
+    expect(sixty).toHaveLength(60)
+    expect(only(`policy p { allow: ${sixty} }`).message).toContain(`${sixty}\``)
+    expect(only(`policy p { allow: ${sixty}2 }`).message).toContain(`${sixty}…`)
   })
 
   it('the types it compares or expected', () => {
@@ -110,6 +116,7 @@ describe('a diagnostic names what is wrong', () => {
     const bad = compilePolicySet([{ name: 'a.policy', source: 'policy p { allow: read }' }], { schema: { context: {}, actions: [] } })
     expect(bad.files.map((f) => f.name)).toEqual(['<options>'])
     mentions(bad.files[0]?.diagnostics[0]?.message, '$.actions')
+    expect(bad.files[0]?.diagnostics[0]).toMatchObject({ code: 'CHECK050', severity: 'error', span: { start: 0, end: 0 } })
     const schema = { context: {}, functions: { quota_ok: { params: ['string'], returns: 'boolean' }, rate_ok: { params: [], returns: 'boolean' } } }
     const none = compilePolicySet([{ name: 'a.policy', source: 'policy p { allow: read }' }], { schema, requireHostImplementations: true })
     expect(none.files.map((f) => f.name)).toEqual(['<schema>'])
@@ -117,6 +124,12 @@ describe('a diagnostic names what is wrong', () => {
     expect(d?.code).toBe('CHECK051')
     mentions(d?.message, 'quota_ok', 'rate_ok')
     mentions(d?.help, 'registerHostFunction')
+    expect(d).toMatchObject({ severity: 'error', span: { start: 0, end: 0 } })
+    // One function or several: the message agrees in number.
+    expect(d?.message).toMatch(/\bfunctions\b/)
+    const one = compilePolicySet([{ name: 'a.policy', source: 'policy p { allow: read }' }], { schema: { context: {}, functions: { quota_ok: { params: ['string'], returns: 'boolean' } } }, requireHostImplementations: true })
+    expect(one.files[0]?.diagnostics[0]?.message).toMatch(/\bfunction\b/)
+    expect(one.files[0]?.diagnostics[0]?.message).not.toMatch(/\bfunctions\b/)
   })
 })
 
@@ -175,6 +188,7 @@ describe('help offers the alternatives', () => {
     for (const d of withHelp) expect(d.help ?? "", d.code).not.toBe("")
     mentions(guard('"a" in "abc"').help, 'contains')
     mentions(only('policy p { allow: any  require: approval(1) }').help, 'approval(')
+    mentions(only('policy p { allow: any  require: approval(1) }').message, 'approval')
   })
 
   it('points back at the first definition of a policy defined twice in one file', () => {
