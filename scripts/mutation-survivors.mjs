@@ -7,6 +7,7 @@
 // results back into the reports they came from.
 //
 //   node scripts/mutation-survivors.mjs plan  reports/a.json reports/b.json …   → reports/stryker-survivors.config.mjs
+//     (ONLY=compiler/checker.ts,compiler/generate/ … plans only the files under those prefixes)
 //   npx stryker run reports/stryker-survivors.config.mjs
 //   node scripts/mutation-survivors.mjs merge reports/a.json reports/b.json …   → reports/mutation/survivors-merged.json
 //
@@ -18,6 +19,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 const [command, ...reports] = process.argv.slice(2)
 const RESULTS = 'reports/mutation/survivors.json'
 const OPEN = new Set(['Survived', 'NoCoverage'])
+
+// ONLY=compiler/checker.ts,compiler/generate/ limits `plan` to files under these prefixes.
+const only = process.env['ONLY']?.split(',').filter((x) => x !== '')
 
 /** The latest report's entry for each file. */
 function latestFiles(paths) {
@@ -64,6 +68,7 @@ if (command === 'plan') {
   const ranges = []
   let lost = 0
   for (const [file, d] of latestFiles(reports)) {
+    if (only !== undefined && !only.some((prefix) => file.startsWith(prefix))) continue
     const map = lineMapper(d.source, readFileSync(file, 'utf8'))
     for (const m of d.mutants.filter((x) => OPEN.has(x.status))) {
       const loc = moved(m, map)

@@ -85,5 +85,55 @@ describe('type inference behind the checker’s warnings', () => {
     // `starts_with(string, string)`: no lambda at either position.
     expect(warnings('user.role.starts_with(x => x)')).toEqual([['CHECK013', 'error', 'x => x']])
     expect(warnings('starts_with(user.role, x => x)')).toEqual([['CHECK013', 'error', 'x => x']])
+    // A parameter that takes anything takes a lambda too; an unknown function's arguments are not placed.
+    expect(warnings('user.tags.contains(x => x)')).toEqual([])
+    expect(warnings('nosuch(x => x)')).toEqual([['CHECK010', 'error', 'nosuch']])
+  })
+
+  it('knows each function’s result type', () => {
+    expect(warnings('len(user.tags) == "a"')).toEqual([['CHECK022', 'warning', 'len(user.tags) == "a"']])
+    expect(warnings('user.role.lower() == 1')).toEqual([['CHECK022', 'warning', 'user.role.lower() == 1']])
+    expect(warnings('duration("5m") == 1')).toEqual([['CHECK022', 'warning', 'duration("5m") == 1']])
+    expect(warnings('user.profile.keys() == ["a"]')).toEqual([])
+    expect(warnings('true == 1')).toEqual([['CHECK022', 'warning', 'true == 1']])
+    expect(warnings('[1] == ["a"]')).toEqual([])
+    expect(warnings('[1] == "a"')).toEqual([['CHECK022', 'warning', '[1] == "a"']])
+  })
+
+  it('comparisons and membership are booleans, negation too', () => {
+    for (const g of ['(user.level == 1) == true', '(user.level != 1) == true', '("a" in user.tags) == true', '(user.level >= 1) == true', '!user.level == false']) {
+      expect(warnings(g), g).toEqual([])
+    }
+  })
+
+  it('an operand typed `any` (a binder) is not flagged in `&&`', () => {
+    expect(warnings('doc && true')).toEqual([])
+    expect(warnings('doc.x && user.level')).toEqual([['CHECK024', 'warning', 'user.level']])
+  })
+
+  it('checks inside an index, and reads no attribute of a non-record', () => {
+    expect(warnings('user.tags[nosuch()] == "a"')).toEqual([['CHECK010', 'error', 'nosuch']])
+    expect(warnings('user.role.x == 1')).toEqual([])
+  })
+
+  it('an `if` block without a value is CHECK017', () => {
+    expect(warnings('(if user.verified { } else { true })')).toEqual([['CHECK017', 'error', '{ }']])
+  })
+})
+
+describe('what a type mismatch suggests', () => {
+  const help = (guard: string): string | undefined => {
+    const source = `policy p { allow: read(doc) if ${guard} }`
+    return compilePolicySet([{ name: 'p.policy', source }], { schema: SCHEMA }).files[0]?.diagnostics[0]?.help
+  }
+
+  it('the same for `==` and `!=`, and another thing for an ordering', () => {
+    const eq = help('user.level == "a"')
+    expect(eq).toBeDefined()
+    expect(help('user.level != "a"')).toBe(eq)
+    const order = help('user.level > user.role')
+    expect(order).toBeDefined()
+    expect(order).not.toBe(eq)
+    expect(help('user.level <= user.role')).toBe(order)
   })
 })
