@@ -268,29 +268,43 @@ function toSteps(rules: readonly CompiledRule[]): Step[] {
 function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): unknown {
   // Inside the try: a getter at the path may throw, and the block then evaluates all its rules,
   // whose guards report the error (it escaped `evaluate` before test/compiler/index-paths.test.ts).
+  // Equivalent mutants in this function (marked by kind, line by line): pathValue may always answer
+  // undefined — the block then evaluates every rule, which decides the same, only slower — so a
+  // variant that only reads less, or fails (inside the try), is equivalent; one that reads a wrong
+  // value is not, and test/compiler/index-paths.test.ts and equality-index.test.ts kill those.
+  // Stryker disable next-line BlockStatement: an empty try answers undefined
   try {
     // The common key, one attribute of argument 0, read as the chunk readers read it
     // (compiler/generate/expr.ts `readMember`): an own scalar of a plain record.
+    // Stryker disable next-line StringLiteral,BlockStatement: no shortcut, the checked read below
     if (key.path.length === 1 && key.root.kind === 'arg' && key.root.index === 0) {
       const root = req.args.length > 0 ? req.args[0] : req.resource
       const prop = key.path[0] as string
+      // Stryker disable next-line EqualityOperator,StringLiteral,BlockStatement: a narrower test takes the checked read; a non-object root reaching getPrototypeOf has a prototype other than Object.prototype, or throws inside the try
       if (typeof root === 'object' && root !== null && !Array.isArray(root) && !(prop in Object.prototype)) {
         const proto: unknown = Object.getPrototypeOf(root)
+        // Stryker disable next-line LogicalOperator,BlockStatement: no prototype is both, so the checked read below
         if (proto === Object.prototype || proto === null) {
           const v: unknown = (root as Record<string, unknown>)[prop]
+          // Stryker disable next-line StringLiteral,ArithmeticOperator: `typeof v === ''` and `v + v === 0` hold for no value the shortcut may return, which only takes the checked read
           if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
         }
       }
     }
     const root = key.root.kind === 'arg' ? argAt(req, key.root.index) : lookupName(key.root.name, NO_VARS, req)
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: answering undefined is always sound, and reading on from an undefined root throws inside the try
     if (root === undefined) return undefined
     const n = key.path.length
+    // Stryker disable next-line StringLiteral: the wording of a read error, which the catch below discards
     let v: Value = n === 0 ? readValue(root, limits, 'indexed path') : readBase(root, 'indexed path')
+    // Stryker disable next-line UpdateOperator: counting down reads key.path[-1], undefined, and getMember throws inside the try
     for (let i = 0; i < n; i++) {
       const next = getMember(v, key.path[i] as string)
+      // Stryker disable next-line StringLiteral: as above, the wording of a discarded error
       v = i === n - 1 ? readValue(next, limits, 'indexed path') : readBase(next, 'indexed path')
     }
     return v
+    // Stryker disable next-line BlockStatement: an empty catch answers undefined as well
   } catch {
     return undefined
   }
@@ -301,7 +315,9 @@ function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): un
  * them: it names fewer arguments than some deny pattern of the block (that rule may fail closed
  * on the missing argument whatever its guard says), or the indexed path cannot be read.
  */
+// Stryker disable next-line BlockStatement: answering undefined makes the block evaluate every rule, which decides the same
 function blockValue(block: Block, req: NormalizedRequest, limits: Limits): unknown {
+  // Stryker disable next-line LogicalOperator: `||` answers undefined for every block with a deny arity, which only evaluates more rules
   if (block.arity > 0 && (req.args.length > 0 ? req.args.length : req.resource === undefined ? 0 : 1) < block.arity) return undefined
   return pathValue(block.key, req, limits)
 }

@@ -69,6 +69,16 @@ const SETS: Record<string, string> = {
     deny: read if resource.level == 3
     deny: read if resource.level == false
   }`,
+  'the argument itself': `policy p {
+    allow: read(d) if d == "a"
+    allow: read(d) if d == "b"
+    allow: read(d) if d == 1
+    allow: read(d) if d == true
+    deny: copy(_, d) if d == "x"
+    deny: copy(_, d) if d == "y"
+    deny: copy(_, d) if d == 3
+    deny: copy(_, d) if d == false
+  }`,
   // Runs of two rules on one key: no run is long enough to be a block, and rules on different
   // keys (another argument, a name, a longer path) must not be taken for one block.
   'different keys in a row': `policy p {
@@ -133,6 +143,9 @@ function requests(): AuthzRequest[] {
       { principal, action: 'copy', resource: d },
       { principal: { id: 'p', type: v }, action: 'read', resource: { type: 'a', level: 'z' } },
       { principal: { id: 'p', type: 'b' }, action: 'read', resource: { type: v, level: v } },
+      // A context attribute named "undefined": what a read of a name no key has would find.
+      { principal, action: { name: 'copy', args: [OTHER, OTHER] }, context: { undefined: d, doc: OTHER } },
+      { principal, action: { name: 'read', args: [OTHER] }, context: { undefined: d, doc: OTHER } },
       // The root itself is not a plain record.
       { principal, action: 'read', resource: v, context: { doc: v } },
       { principal, action: { name: 'read', args: [v] } },
