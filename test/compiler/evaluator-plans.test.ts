@@ -262,6 +262,9 @@ describe('readsClock', () => {
     ['now() inside a lambda', 'policy p {\n  allow: read if principal.times.any(t => t < now())\n}', true],
     ['now() inside an array literal', 'policy p {\n  allow: read if 1 in [now(), 2]\n}', true],
     ['now() in a require rule', 'policy p {\n  allow: read\n  require: now() > 0 for read\n}', true],
+    ['now() in an obligation or audit value', 'policy p {\n  allow: read\n  audit: { at: now() }\n}', true],
+    ['calls of other functions', 'policy p {\n  allow: read if len(principal.tags) > 1 && principal.name.lower() == "a"\n}', false],
+    ['null and other literals', 'policy p {\n  allow: read if principal.x == null || principal.y == [1, "a", true] || principal.z == { a: null }\n}', false],
   ])('%s', (_what, source, reads) => {
     expect(createEvaluator(compile(source), 1).readsClock).toBe(reads)
   })
@@ -275,5 +278,27 @@ describe('generatedChunkBodies', () => {
     expect(bodies).toEqual([...bodies].sort())
     // Rules differing only in literals share a source: the block's runs give few distinct bodies, each with the read of `type`.
     expect(bodies.every((b) => b.includes('"type"'))).toBe(true)
+  })
+})
+
+describe('the clock', () => {
+  it('a clock that fails after it worked is not remembered: now() is an error, as in the interpreter', () => {
+    const set = compile('policy p {\n  allow: read if now() > 0\n}')
+    for (const mode of MODES) {
+      const times: unknown[] = [1000, 'broken', 2000]
+      const clock = () => {
+        const t = times.shift()
+        if (typeof t !== 'number') throw new Error('no clock')
+        return t
+      }
+      const e = createEvaluator(set, 1, undefined, { mode, clock })
+      const req: AuthzRequest = { principal: { id: 'a' }, action: 'read' }
+      const first = e.evaluate(req)
+      expect(first.effect, mode).toBe('allow')
+      const failed = e.evaluate(req)
+      expect(failed.effect, mode).toBe('deny')
+      expect(failed.errors.length, mode).toBeGreaterThan(0)
+      expect(e.evaluate(req).effect, mode).toBe('allow')
+    }
   })
 })
