@@ -17,7 +17,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 
 const [command, ...reports] = process.argv.slice(2)
-const RESULTS = 'reports/mutation/survivors.json'
+// RESULTS and MERGED override where `merge` reads the new results and writes the merged report.
+const RESULTS = process.env['RESULTS'] ?? 'reports/mutation/survivors.json'
+const MERGED = process.env['MERGED'] ?? 'reports/mutation/survivors-merged.json'
 const OPEN = new Set(['Survived', 'NoCoverage'])
 
 // ONLY=compiler/checker.ts,compiler/generate/ limits `plan` to files under these prefixes.
@@ -118,7 +120,7 @@ export default {
     }
     out.files[file] = { ...d, source, mutants }
   }
-  writeFileSync('reports/mutation/survivors-merged.json', JSON.stringify(out))
+  writeFileSync(MERGED, JSON.stringify(out))
   console.log(`${updated} open mutants retested; ${stale} not found in the new results (left as they were)`)
 } else {
   console.error('usage: node scripts/mutation-survivors.mjs plan|merge <report.json>…')
