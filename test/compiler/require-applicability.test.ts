@@ -4,22 +4,15 @@
  * only ever asks for more — and, when a target names an argument the request lacks, failing
  * closed rather than quietly not applying. Every evaluator must agree with the interpreter.
  */
-import { isDeepStrictEqual } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { compilePolicySet, createEvaluator, interpret } from '../../compiler/index.js'
+import { compilePolicySet } from '../../compiler/index.js'
 import type { AuthzRequest, Decision } from '../../stdlib/decision.js'
+import { agreeing } from './agreement.js'
 
 function decide(source: string, req: AuthzRequest): Decision {
   const r = compilePolicySet([{ name: 'p.policy', source }])
   if (!r.value) throw new Error(JSON.stringify(r.files))
-  const set = r.value
-  const want = interpret(set.checked, req, { functions: set.functions, ladders: set.ladders, limits: set.limits, version: 1 })
-  const generated = createEvaluator(set, 1)
-  for (const got of [createEvaluator(set, 1, undefined, { mode: 'closures' }).evaluate(req), generated.evaluate(req), generated.evaluate(req)]) {
-    if (!isDeepStrictEqual(got, want)) expect.fail(`differs\n got: ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`)
-  }
-  expect(generated.fallbackRuns).toBe(0)
-  return want
+  return agreeing(r.value).decide(req)
 }
 
 const names = (d: Decision): string[] => d.conditions.map((c) => c.name)
