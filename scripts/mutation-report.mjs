@@ -1,23 +1,15 @@
 // Turns Stryker's JSON reports (reports/mutation/*.json, written by `npm run mutate`) into
 // bench/results/mutation.md: the score per directory and per file, and the survivors left.
 // Usage: [MUTATION_NOTE='what this run was'] node scripts/mutation-report.mjs [report.json ...]
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { readReportFiles, UNDETECTED } from './mutation-files.mjs'
 
 const inputs = process.argv.slice(2)
 if (inputs.length === 0) inputs.push('reports/mutation/mutation.json')
-const files = new Map()
-for (const path of inputs) {
-  if (!existsSync(path)) {
-    console.error(`no Stryker report at ${path}: run npm run mutate first`)
-    process.exit(2)
-  }
-  const report = JSON.parse(readFileSync(path, 'utf8'))
-  for (const [name, file] of Object.entries(report.files)) files.set(name, file)
-}
+const files = readReportFiles(inputs)
 
 const DETECTED = new Set(['Killed', 'Timeout'])
-const UNDETECTED = new Set(['Survived', 'NoCoverage'])
 function tally(mutants) {
   const t = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, ignored: 0, errors: 0 }
   for (const m of mutants) {

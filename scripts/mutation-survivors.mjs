@@ -15,22 +15,15 @@
 // Locations are carried to the current source by line text (indentation may differ): a mutant
 // whose line no longer exists is reported with its old status and counted in the summary.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { readReportFiles, UNDETECTED as OPEN } from './mutation-files.mjs'
 
 const [command, ...reports] = process.argv.slice(2)
 // RESULTS and MERGED override where `merge` reads the new results and writes the merged report.
 const RESULTS = process.env['RESULTS'] ?? 'reports/mutation/survivors.json'
 const MERGED = process.env['MERGED'] ?? 'reports/mutation/survivors-merged.json'
-const OPEN = new Set(['Survived', 'NoCoverage'])
 
 // ONLY=compiler/checker.ts,compiler/generate/ limits `plan` to files under these prefixes.
 const only = process.env['ONLY']?.split(',').filter((x) => x !== '')
-
-/** The latest report's entry for each file. */
-function latestFiles(paths) {
-  const files = new Map()
-  for (const p of paths) for (const [f, d] of Object.entries(JSON.parse(readFileSync(p, 'utf8')).files)) files.set(f, d)
-  return files
-}
 
 /** Maps a 1-based line of `oldSource` to the current file: [line, column shift], or undefined. */
 function lineMapper(oldSource, newSource) {
@@ -69,7 +62,7 @@ const key = (file, m, loc) => `${file}|${loc.start.line}:${loc.start.column}-${l
 if (command === 'plan') {
   const ranges = []
   let lost = 0
-  for (const [file, d] of latestFiles(reports)) {
+  for (const [file, d] of readReportFiles(reports)) {
     if (only !== undefined && !only.some((prefix) => file.startsWith(prefix))) continue
     const map = lineMapper(d.source, readFileSync(file, 'utf8'))
     for (const m of d.mutants.filter((x) => OPEN.has(x.status))) {
@@ -102,7 +95,7 @@ export default {
   const out = { files: {} }
   let updated = 0
   let stale = 0
-  for (const [file, d] of latestFiles(reports)) {
+  for (const [file, d] of readReportFiles(reports)) {
     const source = readFileSync(file, 'utf8')
     const map = lineMapper(d.source, source)
     const mutants = []
