@@ -77,14 +77,14 @@ if (command === 'plan') {
     }
   }
   const unique = [...new Set(ranges)]
-  writeFileSync('reports/stryker-survivors.config.mjs', `// Written by scripts/mutation-survivors.mjs plan: the open mutants of ${reports.join(', ')}.
+  writeFileSync('reports/stryker-survivors.config.mjs', `// Written by scripts/mutation-survivors.mjs plan: the open mutants of ${JSON.stringify(reports)}.
 import base from '../stryker.config.mjs'
 export default {
   ...base,
   mutate: ${JSON.stringify(unique, null, 2)},
   incremental: false,
   tempDirName: '.stryker-tmp-survivors',
-  jsonReporter: { fileName: '${RESULTS}' },
+  jsonReporter: { fileName: ${JSON.stringify(RESULTS)} },
   htmlReporter: { fileName: 'reports/mutation/survivors.html' },
 }
 `)
