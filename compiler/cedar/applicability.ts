@@ -71,6 +71,7 @@ export function translatePatterns(patterns: readonly ActionPattern[], span: Span
   const withArg = ones.filter((o) => o.arg !== undefined && o.verb !== undefined)
   const anyWithArg = ones.some((o) => o.arg !== undefined && o.verb === undefined)
   const missingVerbs = anyWithArg ? 'true' : withArg.length === 0 ? undefined : withArg.length === 1 ? (withArg[0]?.verb as string) : `(${withArg.map((o) => o.verb).join(' || ')})`
+  // Stryker disable next-line StringLiteral: the stand-in for "no binder" only has to differ from every binder name, and binders are identifiers (never "" nor "Stryker was here!")
   const binderNames = new Set(ones.map((o) => o.binder ?? ''))
   // Which binder a guard sees depends on the pattern that matched; that matters only if it reads one.
   if (binderNames.size > 1 && [...binderNames].some((n) => read.has(n))) {
@@ -104,6 +105,7 @@ function translateOne(p: ActionPattern, span: Span, report: (d: Diagnostic) => v
   }
   switch (p.kind) {
     case 'any':
+      // Stryker disable next-line ObjectLiteral: an absent property reads as undefined, which is what each one holds
       return { verb: undefined, arg: undefined, binder: undefined }
     case 'name': {
       if (bad(p.name)) return undefined
@@ -127,8 +129,10 @@ function translateOne(p: ActionPattern, span: Span, report: (d: Diagnostic) => v
         return undefined
       }
       const a = p.args[0] as (typeof p.args)[number]
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: `names: undefined` and no `names` read alike (`o.names !== undefined`); the split exists for exactOptionalPropertyTypes
       const base = verb.names === undefined ? { verb: verb.verb } : { verb: verb.verb, names: verb.names }
       switch (a.kind) {
+        // Stryker disable next-line ConditionalExpression: without this case `any` falls into `bind`, whose `a.name` is then undefined — the same object
         case 'any':
           return { ...base, arg: '(resource has id)', binder: undefined }
         case 'bind':
