@@ -179,12 +179,15 @@ class Translator {
   }
 
   private ident(name: string, span: Span): Translated {
+    // Stryker disable next-line BooleanLiteral: an entity never reaches a value position (expr() refuses it; member, index and has read only its text and entity), so its `safe` is never read
     if (this.ctx.binders.has(name)) return { text: 'resource', type: 'unknown', safe: false, entity: 'resource' }
     if (this.ctx.schema?.context.has(name) === true) return this.withSchema(memberAccess('context', name), scalarOf(this.ctx.schema.context.get(name)), false)
     switch (name) {
       case 'principal':
+        // Stryker disable next-line BooleanLiteral: an entity never reaches a value position (expr() refuses it; member, index and has read only its text and entity), so its `safe` is never read
         return { text: 'principal', type: 'unknown', safe: false, entity: 'principal' }
       case 'resource':
+        // Stryker disable next-line BooleanLiteral: an entity never reaches a value position (expr() refuses it; member, index and has read only its text and entity), so its `safe` is never read
         return { text: 'resource', type: 'unknown', safe: false, entity: 'resource' }
       case 'context':
         return { text: 'context', type: 'unknown', safe: false }
@@ -306,6 +309,7 @@ class Translator {
     const domain = new Set<string>()
     const yes = new Set<string>()
     for (const p of positions) {
+      // Stryker disable next-line ArrayDeclaration: positions come from the same ladders, so the ladder is always found
       const rungs = this.ctx.ladders.byName.get(p.ladder) ?? []
       rungs.forEach((r, rank) => {
         domain.add(r)
