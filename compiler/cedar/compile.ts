@@ -152,6 +152,7 @@ function translateRule(policy: CheckedPolicy, rule: CheckedRule, id: string, lad
   const app = patterns === undefined ? undefined : scoped(patterns, policy, fold)
   const out = translateRuleBody(policy, rule, id, ladders, schema, report, app, base)
   // A deny or require whose pattern names an absent argument fails closed (EVAL004): a forbid that cannot error.
+  // Stryker disable next-line OptionalChaining: `app` is undefined only when translation failed, and then `out.kind` is not 'ok'
   if (out.kind !== 'ok' || app?.missing === undefined || rule.kind === 'allow' || rule.kind === 'audit') return out
   const missing: Emitted = { annotations: [annotation('id', `${id}.missing_argument`)], effect: 'forbid', head: app.head, comment: `${comment} (argument missing)`, when: [app.missing] }
   return { ...out, emitted: [...out.emitted, missing] }
@@ -185,15 +186,19 @@ function translateRuleBody(
   app: Applicability | undefined,
   base: (app: Applicability | undefined) => Pick<Emitted, 'head' | 'comment'> & { when: string[] },
 ): RuleOut {
+  // Stryker disable next-line ConditionalExpression: `schema: undefined` and no schema read alike (translateExpr tests `schema === undefined`); the split exists for exactOptionalPropertyTypes
   const ctx = (a: Applicability): ExprContext => (schema === undefined ? { binders: a.binders, ladders, report } : { binders: a.binders, ladders, schema, report })
   const denyReplacement = (): RuleOut => ({
+    // Stryker disable next-line StringLiteral: callers tell results apart only by `kind === 'ok'`
     kind: 'omitted',
     replacement: { replacement: app === undefined ? 'forbid-all' : 'forbid-applicable', emitted: { annotations: [annotation('id', id), annotation('symbi_partial', 'fail-closed stand-in: the rule could not be translated, so Cedar forbids every request it could apply to')], effect: 'forbid', ...base(app) } },
   })
   switch (rule.kind) {
     case 'allow': {
+      // Stryker disable next-line ObjectLiteral,StringLiteral: callers tell results apart only by `kind === 'ok'`, so any other object is the same omission
       if (app === undefined) return { kind: 'omitted' }
       const g = rule.guard === undefined ? undefined : translateExpr(rule.guard, ctx(app))
+      // Stryker disable next-line ObjectLiteral,StringLiteral: callers tell results apart only by `kind === 'ok'`, so any other object is the same omission
       if (rule.guard !== undefined && g === undefined) return { kind: 'omitted' }
       const b = base(app)
       if (g !== undefined) b.when.push(g.text)
@@ -249,6 +254,7 @@ function translateRequirement(
     report(diagnostic(CEDAR.badString, 'error', 'this obligation name holds a lone UTF-16 surrogate, which a Cedar annotation cannot hold', rule.ref.span))
     ok = false
   }
+  // Stryker disable next-line ObjectLiteral,StringLiteral: callers tell results apart only by `kind === 'ok'`, so any other object is the same omission
   if (!ok) return isRequire ? denyReplacement() : { kind: 'omitted' }
   const annotations = [annotation('id', id)]
   names.forEach((n, i) => annotations.push(annotation(`${rule.kind === 'require' ? 'obligation' : 'audit'}${i === 0 ? '' : `_${i + 1}`}`, n)))
@@ -276,11 +282,14 @@ function wrap(t: string): string {
 /** Identifiers the rule's expressions read (binders matter only when one of them is read). */
 function referencedNames(rule: CheckedRule): ReadonlySet<string> {
   const names = new Set<string>()
+  // Stryker disable next-line ArrayDeclaration: forEachExpr ignores what is not an expression
   const roots: object[] = []
+  // Stryker disable next-line ConditionalExpression: forEachExpr ignores what is not an expression
   if (rule.guard !== undefined) roots.push(rule.guard)
   for (const r of rule.requires) if (r.kind === 'precondition') roots.push(r.expr)
   else if (r.kind === 'obligation' && r.value !== undefined) roots.push(r.value)
   for (const root of roots) forEachExpr(root, (e) => {
+    // Stryker disable next-line ConditionalExpression: other expressions have no `name`; an undefined in the set is never a binder's name
     if (e.kind === 'Ident') names.add(e.name)
   })
   return names
