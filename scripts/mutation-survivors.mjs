@@ -7,7 +7,8 @@
 // results back into the reports they came from.
 //
 //   node scripts/mutation-survivors.mjs plan  reports/a.json reports/b.json …   → reports/stryker-survivors.config.mjs
-//     (ONLY=compiler/checker.ts,compiler/generate/ … plans only the files under those prefixes)
+//     (ONLY=compiler/checker.ts,compiler/generate/ … plans only the files under those prefixes;
+//      RERUN=Timeout also reruns the mutants that timed out)
 //   npx stryker run reports/stryker-survivors.config.mjs
 //   node scripts/mutation-survivors.mjs merge reports/a.json reports/b.json …   → reports/mutation/survivors-merged.json
 //
@@ -15,7 +16,11 @@
 // Locations are carried to the current source by line text (indentation may differ): a mutant
 // whose line no longer exists is reported with its old status and counted in the summary.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { readReportFiles, UNDETECTED as OPEN } from './mutation-files.mjs'
+import { readReportFiles, UNDETECTED } from './mutation-files.mjs'
+
+// RERUN=Timeout also reruns timed-out mutants: Stryker counts a timeout as detected, and on a
+// busy machine a mutant can time out that would have survived.
+const OPEN = new Set([...UNDETECTED, ...(process.env['RERUN']?.split(',').filter((x) => x !== '') ?? [])])
 
 const [command, ...reports] = process.argv.slice(2)
 // RESULTS and MERGED override where `merge` reads the new results and writes the merged report.
