@@ -30,8 +30,9 @@ export function verifyCedar(text: string, schemaJson?: string): Diagnostic[] {
   }
   const v = validate({ schema: schema as Parameters<typeof validate>[0]['schema'], policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } })
   // Stryker disable all: unreachable with cedar-wasm 4 — validate fails only when the policies or
-  // the schema do not parse, and both were parsed above (test/cedar/verify.test.ts); the branch
-  // stays so that a later Cedar that fails here reports instead of reading validationErrors of a failure
+  // the schema cannot be built (syntax, templates, undeclared types, action cycles: tried), and the
+  // two checks above refuse each of those first (test/cedar/verify.test.ts); the branch stays so
+  // that a later Cedar that fails here reports instead of reading validationErrors of a failure
   if (v.type !== 'success') {
     for (const e of v.errors) out.push(diagnostic(CEDAR.validation, 'error', `Cedar validation failed: ${describe(e)}`, NOWHERE))
     return out
