@@ -71,6 +71,10 @@ describe('verifyCedar on Cedar the backend does not emit', () => {
     expect(b.map((d) => [d.code, d.severity])).toEqual([[CEDAR.schemaParse, 'error']])
     expect(b[0]!.message.endsWith(noHelp!.message)).toBe(true)
     expect(b[0]!.message).not.toContain('(null)')
+
+    // Cycles among actions are refused here too, before the validator would fail on them.
+    const cycle = { '': { entityTypes: { User: {} }, actions: { a: { memberOf: [{ id: 'b' }], appliesTo: { principalTypes: ['User'], resourceTypes: ['User'] } }, b: { memberOf: [{ id: 'a' }] } } } }
+    expect(verifyCedar(PERMIT, JSON.stringify(cycle)).map((d) => d.code)).toEqual([CEDAR.schemaParse])
   })
 
   it('policies the validator rejects: one CEDAR021 error per validation error, naming the policy, with Cedar\'s help when it has one', () => {
