@@ -259,6 +259,27 @@ describe('translateExpr: refusals', () => {
     expect(refused('{"\\uD800": 1}')).toMatchObject({ code: CEDAR.badString })
   })
 
+  it('IR the checker refuses is refused here too: lambdas, wildcards, assignments, valueless blocks, durations out of range, named arguments, calls of calls', () => {
+    const refuse = (e: Expr): string[] => {
+      const found: Diagnostic[] = []
+      expect(translateExpr(e, { binders: new Set(), ladders: DEFAULT_LADDERS, report: (d) => found.push(d) })).toBeUndefined()
+      expect(found.every((d) => d.severity === 'error' && /\S/.test(d.message))).toBe(true)
+      return found.map((d) => d.code)
+    }
+    const call = guardOf('f(v => v)')
+    if (call.kind !== 'Call') throw new Error('not a call')
+    expect(refuse(call.args[0]!.value)).toEqual([CEDAR.collectionPredicate])
+    expect(refuse(guardOf('_'))).toEqual([CEDAR.unsupportedExpression])
+    const span = { start: 0, end: 5 }
+    expect(refuse({ kind: 'Assign', name: 'x', value: { kind: 'Number', value: 1, raw: '1', span }, span })).toEqual([CEDAR.unsupportedExpression])
+    expect(refused('_').message).toContain('wildcard')
+    expect(refused('if x { }')).toMatchObject({ code: CEDAR.unsupportedExpression, message: expect.stringMatching(/\S/) })
+    for (const source of ['99999999999999999999d', '9999999999999d']) expect(refused(source)).toMatchObject({ code: CEDAR.unsupportedExpression, at: source, message: expect.stringMatching(/\S/) })
+    for (const source of ['duration("99999999999999999999d")', 'duration("9999999999999d")']) expect(refused(source)).toMatchObject({ code: CEDAR.unsupportedExpression, message: expect.stringMatching(/\S/) })
+    expect(refused('has(x, key: "a")')).toMatchObject({ code: CEDAR.unsupportedExpression, at: 'key: "a"', message: expect.stringMatching(/\S/) })
+    expect(refused('f(1)(2)')).toMatchObject({ code: CEDAR.unsupportedExpression, at: 'f(1)', message: expect.stringMatching(/\S/) })
+  })
+
   it('an error that is not a refusal is not swallowed', () => {
     const boom = new Error('boom')
     expect(() => translateExpr(guardOf('x == 1'), { binders: new Set(), ladders: DEFAULT_LADDERS, report: () => { throw boom } })).not.toThrow()
