@@ -7,7 +7,7 @@
  */
 import type { Expr } from '../grammar/ir.js'
 import { getIndex, getMember } from '../stdlib/access.js'
-import { readBase, readValue } from '../stdlib/read-value.js'
+import { isPlainScalar, readBase, readValue } from '../stdlib/read-value.js'
 import { add, div, mod, mul, negate, sub } from '../stdlib/arithmetic.js'
 import type { Builtin, CallContext, Callable } from '../stdlib/builtin-types.js'
 import { compareValues } from '../stdlib/compare.js'
@@ -83,9 +83,7 @@ function member(obj: Fn, prop: string, base: boolean): Fn {
     if (o !== null && typeof o === 'object' && !Array.isArray(o) && Object.hasOwn(o, prop)) {
       const v: unknown = (o as Record<string, unknown>)[prop]
       // Strings, booleans and finite non-zero numbers are values as they are; the rest is checked.
-      // Stryker disable next-line StringLiteral,ArithmeticOperator: `typeof v === ''` and `v + v === 0` (false for every finite non-zero number) only send more values to `readValue`, which returns strings, booleans and finite non-zero numbers unchanged
-      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
-      return readValue(v, s.c.limits, what)
+      return isPlainScalar(v) ? v : readValue(v, s.c.limits, what)
     }
     return readValue(getMember(o, prop), s.c.limits, what)
   }

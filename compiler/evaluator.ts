@@ -10,7 +10,7 @@ import type { CallContext } from '../stdlib/builtin-types.js'
 import type { AuthzRequest, Condition, Decision, DecisionError, DeterminingRule } from '../stdlib/decision.js'
 import { getMember } from '../stdlib/access.js'
 import type { Limits } from '../stdlib/limits.js'
-import { readBase, readValue } from '../stdlib/read-value.js'
+import { isPlainScalar, readBase, readValue } from '../stdlib/read-value.js'
 import { EvalError, type Value } from '../stdlib/value.js'
 import { compileRules, deepFreeze, Missing, type CompiledRule, type EqualityKey } from './compile-rules.js'
 import { asEvalError, condition, denyErrorReason, denyReason, makeDecision, missingArgumentError, NO_ALLOW_REASON, requirementReason, ruleError } from './decisions.js'
@@ -286,8 +286,7 @@ function pathValue(key: EqualityKey, req: NormalizedRequest, limits: Limits): un
         // Stryker disable next-line LogicalOperator,BlockStatement: no prototype is both, so the checked read below
         if (proto === Object.prototype || proto === null) {
           const v: unknown = (root as Record<string, unknown>)[prop]
-          // Stryker disable next-line StringLiteral,ArithmeticOperator: `typeof v === ''` and `v + v === 0` hold for no value the shortcut may return, which only takes the checked read
-          if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v
+          if (isPlainScalar(v)) return v
         }
       }
     }

@@ -40,6 +40,14 @@ export function readValue(v: unknown, limits: Limits, what: string): Value {
   }
 }
 
+/**
+ * Whether `readValue` yields `v` unchanged without looking further: a string, a boolean or a
+ * finite non-zero number. Hot reads test this first and call `readValue` only for the rest.
+ */
+export function isPlainScalar(v: unknown): v is string | boolean | number {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)
+}
+
 /** A read used as the base of another read: top level only (see `readValue`). */
 export function readBase(v: unknown, what: string): Value {
   switch (typeof v) {

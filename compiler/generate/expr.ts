@@ -237,6 +237,7 @@ function readMember(o: string, property: string, what: string, cx: ExprContext):
       '  let v',
       `  if (t !== null && typeof t === 'object' && !Array.isArray(t) && !(${p} in $.OP)) {`,
       `    v = t[${p}]`,
+      // stdlib/read-value.ts isPlainScalar, written out: generated reads call no helper for it.
       "    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v - v === 0 && v !== 0)) return v",
       '  }',
       `  return $.member(t, ${p}, L, ${what})`,

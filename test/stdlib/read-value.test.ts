@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_LIMITS, EVAL_CODES, resolveLimits } from '../../stdlib/index.js'
-import { readBase, readValue } from '../../stdlib/read-value.js'
+import { isPlainScalar, readBase, readValue } from '../../stdlib/read-value.js'
 import { evalErrorOf } from './helpers.js'
 
 class Point {
@@ -91,6 +91,17 @@ describe('readValue and readBase', () => {
     expect(readBase([Number.NaN], 'xs')).toEqual([Number.NaN])
     expect(evalErrorOf(() => readValue([Number.NaN], DEFAULT_LIMITS, 'xs')).message).toContain('xs[0] is NaN')
     expect(evalErrorOf(() => readValue(new Date(0), DEFAULT_LIMITS, 'user')).code).toBe(EVAL_CODES.BAD_VALUE)
+  })
+
+  it('isPlainScalar: exactly the values readValue yields unchanged without looking further', () => {
+    for (const v of ['', 'a', true, false, 1, -1, 0.5, Number.MAX_VALUE, -Number.MIN_VALUE]) {
+      expect(isPlainScalar(v), String(v)).toBe(true)
+      expect(Object.is(readValue(v, DEFAULT_LIMITS, 'x'), v)).toBe(true)
+    }
+    // 0 and -0 read as 0 (not unchanged); the others are checked or refused.
+    for (const v of [0, -0, Number.NaN, Infinity, -Infinity, null, undefined, {}, [], new Date(0), 1n, Symbol('s'), () => 1, new String('a'), new Number(1), Object(true)]) {
+      expect(isPlainScalar(v), String(typeof v)).toBe(false)
+    }
   })
 
   it('readValue applies the limits to what it checks', () => {
