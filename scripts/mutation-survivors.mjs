@@ -18,9 +18,12 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { readReportFiles, UNDETECTED } from './mutation-files.mjs'
 
+/** A comma-separated list from the environment, or undefined when the variable is not set. */
+const listEnv = (name) => process.env[name]?.split(',').filter((x) => x !== '')
+
 // RERUN=Timeout also reruns timed-out mutants: Stryker counts a timeout as detected, and on a
 // busy machine a mutant can time out that would have survived.
-const OPEN = new Set([...UNDETECTED, ...(process.env['RERUN']?.split(',').filter((x) => x !== '') ?? [])])
+const OPEN = new Set([...UNDETECTED, ...(listEnv('RERUN') ?? [])])
 
 const [command, ...reports] = process.argv.slice(2)
 // RESULTS and MERGED override where `merge` reads the new results and writes the merged report.
@@ -28,7 +31,7 @@ const RESULTS = process.env['RESULTS'] ?? 'reports/mutation/survivors.json'
 const MERGED = process.env['MERGED'] ?? 'reports/mutation/survivors-merged.json'
 
 // ONLY=compiler/checker.ts,compiler/generate/ limits `plan` to files under these prefixes.
-const only = process.env['ONLY']?.split(',').filter((x) => x !== '')
+const only = listEnv('ONLY')
 
 /** Maps a 1-based line of `oldSource` to the current file: [line, column shift], or undefined. */
 function lineMapper(oldSource, newSource) {
@@ -96,30 +99,37 @@ export default {
   console.log(`${unique.length} ranges for ${ranges.length} open mutants; ${lost} open mutants whose line is gone (not rerun)`)
 } else if (command === 'merge') {
   const fresh = new Map()
-  for (const [file, d] of Object.entries(JSON.parse(readFileSync(RESULTS, 'utf8')).files)) for (const m of d.mutants) fresh.set(key(file, m, m.location), m)
+  const rerun = new Set()
+  for (const [file, d] of Object.entries(JSON.parse(readFileSync(RESULTS, 'utf8')).files)) {
+    rerun.add(file)
+    for (const m of d.mutants) fresh.set(key(file, m, m.location), m)
+  }
   const out = { files: {} }
   let updated = 0
   let stale = 0
+  // Open mutants of files the run did not test (left out by ONLY=): not a failure to match.
+  let untested = 0
   for (const [file, d] of readReportFiles(reports)) {
     const source = readFileSync(file, 'utf8')
     const map = lineMapper(d.source, source)
     const mutants = []
+    if (!rerun.has(file)) untested += d.mutants.filter((m) => OPEN.has(m.status)).length
     for (const m of d.mutants) {
       const loc = moved(m, map)
       if (loc === undefined) {
-        if (OPEN.has(m.status)) stale++
+        if (OPEN.has(m.status) && rerun.has(file)) stale++
         mutants.push(m)
         continue
       }
       const now = OPEN.has(m.status) ? fresh.get(key(file, m, loc)) : undefined
       if (now !== undefined) updated++
-      else if (OPEN.has(m.status)) stale++
+      else if (OPEN.has(m.status) && rerun.has(file)) stale++
       mutants.push({ ...m, location: loc, ...(now === undefined ? {} : { status: now.status, statusReason: now.statusReason, killedBy: now.killedBy, coveredBy: now.coveredBy }) })
     }
     out.files[file] = { ...d, source, mutants }
   }
   writeFileSync(MERGED, JSON.stringify(out))
-  console.log(`${updated} open mutants retested; ${stale} not found in the new results (left as they were)`)
+  console.log(`${updated} open mutants retested; ${stale} not found in the new results and ${untested} in files not rerun (left as they were)`)
 } else {
   console.error('usage: node scripts/mutation-survivors.mjs plan|merge <report.json>…')
   process.exit(2)
